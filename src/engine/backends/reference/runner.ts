@@ -1,0 +1,360 @@
+/**
+ * The reference backend: plain loops, written to be read and trusted. It is the oracle every faster
+ * backend is tested against, so clarity beats speed everywhere in this file.
+ *
+ * Precision: every stored value (inputs after the transform, weights, activations, gradients, optimizer
+ * slots) lives in a typed array of the network's dtype, so a float32 network rounds to float32 at every
+ * step. Sums are accumulated in JavaScript doubles before being stored, which is slightly *more*
+ * accurate than a float32 framework; the parity tolerances allow for that.
+ */
+import type {
+  BatchResult,
+  DataId,
+  InputSource,
+  NetworkRunner,
+  NetworkSpec,
+  TargetSource,
+  Trace,
+} from '../../backend.js';
+import { elementwise, logSumExpRow, softmaxRow } from '../../math/activations.js';
+import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers.js';
+
+type Vec = Float64Array | Float32Array;
+
+interface StoredData {
+  x: InputSource;
+  y?: TargetSource;
+}
+
+/** Everything a forward pass computed for one batch, kept for the backward pass. */
+interface ForwardPass {
+  /** inputs[0] is the transformed input batch; inputs[l] is the input of layer l. */
+  inputs: Vec[];
+  pre: Vec[];
+  post: Vec[];
+}
+
+interface LossAndGrad {
+  losses: Float64Array;
+  /** Gradient of the mean loss w.r.t. the last layer's pre-activation. */
+  dz: Vec;
+  correct: number;
+}
+
+export class ReferenceRunner implements NetworkRunner {
+  readonly spec: NetworkSpec;
+  private params: Vec[];
+  private optimizer: OptimizerState;
+  private data = new Map<DataId, StoredData>();
+  private nextId = 1;
+
+  constructor(spec: NetworkSpec, weights: Float64Array[]) {
+    this.spec = spec;
+    this.params = this.paramShapes().map((n) => this.alloc(n));
+    this.setWeights(weights);
+    this.optimizer = createOptimizerState(this.params, (n) => this.alloc(n));
+  }
+
+  private alloc(n: number): Vec {
+    return this.spec.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  }
+
+  /** Lengths of the parameter tensors in weight order: kernel, bias, kernel, bias, … */
+  private paramShapes(): number[] {
+    const sizes: number[] = [];
+    for (const layer of this.spec.layers) {
+      sizes.push(layer.inputSize * layer.units);
+      if (layer.useBias) sizes.push(layer.units);
+    }
+    return sizes;
+  }
+
+  /** Index of layer l's kernel (and bias, at +1 when present) in `params`. */
+  private kernelIndex(l: number): number {
+    let index = 0;
+    for (let i = 0; i < l; i++) index += this.spec.layers[i].useBias ? 2 : 1;
+    return index;
+  }
+
+  getWeights(): Float64Array[] {
+    return this.params.map((p) => Float64Array.from(p));
+  }
+
+  setWeights(weights: Float64Array[]): void {
+    const shapes = this.paramShapes();
+    if (weights.length !== shapes.length) {
+      throw new Error(`setWeights: expected ${shapes.length} tensors, got ${weights.length}`);
+    }
+    weights.forEach((w, i) => {
+      if (w.length !== shapes[i]) throw new Error(`setWeights: tensor ${i} has ${w.length} values, expected ${shapes[i]}`);
+      this.params[i].set(w);
+    });
+  }
+
+  resetOptimizer(): void {
+    this.optimizer = createOptimizerState(this.params, (n) => this.alloc(n));
+  }
+
+  setLearningRate(learningRate: number): void {
+    (this.spec.optimizer as { learningRate: number }).learningRate = learningRate;
+  }
+
+  loadData(x: InputSource, y?: TargetSource): DataId {
+    const id = this.nextId++;
+    this.data.set(id, { x, y });
+    return id;
+  }
+
+  releaseData(id: DataId): void {
+    this.data.delete(id);
+  }
+
+  private stored(id: DataId): StoredData {
+    const d = this.data.get(id);
+    if (!d) throw new Error(`unknown data id ${id}`);
+    return d;
+  }
+
+  /** Gather the given rows and apply the input transform x' = a·x + b, in the network's dtype. */
+  private gatherInputs(x: InputSource, rows: Int32Array, count: number): Vec {
+    const n = x.inputSize;
+    const out = this.alloc(count * n);
+    const { a, b } = x.transform;
+    for (let r = 0; r < count; r++) {
+      const src = rows[r] * n;
+      for (let j = 0; j < n; j++) out[r * n + j] = a * x.values[src + j] + b;
+    }
+    return out;
+  }
+
+  private forward(input: Vec, count: number): ForwardPass {
+    const pass: ForwardPass = { inputs: [input], pre: [], post: [] };
+    let current = input;
+    this.spec.layers.forEach((layer, l) => {
+      const k = this.kernelIndex(l);
+      const kernel = this.params[k];
+      const bias = layer.useBias ? this.params[k + 1] : undefined;
+      const z = this.alloc(count * layer.units);
+      // Loop order r → i → u walks the row-major kernel contiguously; the double-precision row
+      // accumulator means a float32 network rounds each z once, not after every addition.
+      const row = new Float64Array(layer.units);
+      for (let r = 0; r < count; r++) {
+        for (let u = 0; u < layer.units; u++) row[u] = bias ? bias[u] : 0;
+        for (let i = 0; i < layer.inputSize; i++) {
+          const xi = current[r * layer.inputSize + i];
+          if (xi === 0) continue; // adds nothing; zero pixels are common
+          for (let u = 0; u < layer.units; u++) row[u] += xi * kernel[i * layer.units + u];
+        }
+        z.set(row, r * layer.units);
+      }
+      const y = this.alloc(count * layer.units);
+      if (layer.activation === 'softmax') {
+        for (let r = 0; r < count; r++) softmaxRow(z, r * layer.units, layer.units, y, r * layer.units);
+      } else {
+        const act = elementwise[layer.activation];
+        for (let i = 0; i < z.length; i++) y[i] = act.output(z[i]);
+      }
+      pass.pre.push(z);
+      pass.post.push(y);
+      if (l + 1 < this.spec.layers.length) pass.inputs.push(y);
+      current = y;
+    });
+    return pass;
+  }
+
+  /**
+   * Per-sample losses, accuracy, and the gradient of the mean loss w.r.t. the last pre-activation.
+   * Cross-entropy with a softmax last layer is fused (computed from the logits z), as tf.keras does:
+   * the loss stays finite and the gradient is simply softmax(z) − target.
+   */
+  private lossAndGrad(pass: ForwardPass, y: TargetSource, rows: Int32Array, count: number): LossAndGrad {
+    const last = this.spec.layers[this.spec.layers.length - 1];
+    const width = last.units;
+    const z = pass.pre[pass.pre.length - 1];
+    const out = pass.post[pass.post.length - 1];
+    const losses = new Float64Array(count);
+    const dOut = new Float64Array(count * width); // d(mean loss)/d(output of last layer) or /d(z) if fused
+    let correct = 0;
+    const target = (r: number, j: number): number =>
+      y.kind === 'sparse' ? (y.labels[rows[r]] === j ? 1 : 0) : y.values[rows[r] * y.width + j];
+
+    const isCrossEntropy = this.spec.loss.name !== 'meanSquaredError';
+    const fused = isCrossEntropy && !this.spec.loss.fromLogits && last.activation === 'softmax';
+    for (let r = 0; r < count; r++) {
+      const o = r * width;
+      if (isCrossEntropy) {
+        // logits: z when fused; the layer output when the user says the output already is logits.
+        const logits = fused ? z : out;
+        const lse = logSumExpRow(logits, o, width);
+        let loss = 0;
+        let targetSum = 0;
+        for (let j = 0; j < width; j++) {
+          const t = target(r, j);
+          targetSum += t;
+          if (t !== 0) loss -= t * (logits[o + j] - lse);
+        }
+        losses[r] = loss;
+        for (let j = 0; j < width; j++) dOut[o + j] = (Math.exp(logits[o + j] - lse) * targetSum - target(r, j)) / count;
+      } else {
+        let loss = 0;
+        for (let j = 0; j < width; j++) {
+          const diff = out[o + j] - target(r, j);
+          loss += diff * diff;
+          dOut[o + j] = (2 * diff) / width / count;
+        }
+        losses[r] = loss / width;
+      }
+      if (predictionMatches(out, o, width, (j) => target(r, j), y.kind === 'sparse' ? y.labels[rows[r]] : -1)) correct++;
+    }
+    const dz = this.alloc(count * width);
+    if (fused) {
+      dz.set(dOut);
+    } else {
+      this.activationBackward(last.activation, z, out, dOut, dz, count, width);
+    }
+    return { losses, dz, correct };
+  }
+
+  /** dz = dy ⊙ f'(z), or the softmax Jacobian–vector product for softmax layers. */
+  private activationBackward(
+    activation: NetworkSpec['layers'][number]['activation'],
+    z: Vec,
+    y: Vec,
+    dy: ArrayLike<number>,
+    dz: Vec,
+    count: number,
+    width: number,
+  ): void {
+    if (activation === 'softmax') {
+      for (let r = 0; r < count; r++) {
+        const o = r * width;
+        let dot = 0;
+        for (let j = 0; j < width; j++) dot += dy[o + j] * y[o + j];
+        for (let j = 0; j < width; j++) dz[o + j] = y[o + j] * (dy[o + j] - dot);
+      }
+      return;
+    }
+    const act = elementwise[activation];
+    for (let i = 0; i < count * width; i++) dz[i] = dy[i] * act.der(z[i], y[i]);
+  }
+
+  /** Gradients of the mean loss w.r.t. every parameter tensor, in weight order. */
+  private backward(pass: ForwardPass, dzLast: Vec, count: number): Vec[] {
+    const grads: Vec[] = this.params.map((p) => this.alloc(p.length));
+    let dz = dzLast;
+    for (let l = this.spec.layers.length - 1; l >= 0; l--) {
+      const layer = this.spec.layers[l];
+      const k = this.kernelIndex(l);
+      const input = pass.inputs[l];
+      // dKernel = inputᵀ · dz, accumulated in double precision and rounded once into the dtype.
+      const dKernel = new Float64Array(layer.inputSize * layer.units);
+      for (let r = 0; r < count; r++) {
+        for (let i = 0; i < layer.inputSize; i++) {
+          const xi = input[r * layer.inputSize + i];
+          if (xi === 0) continue;
+          for (let u = 0; u < layer.units; u++) dKernel[i * layer.units + u] += xi * dz[r * layer.units + u];
+        }
+      }
+      grads[k].set(dKernel);
+      if (layer.useBias) {
+        const dBias = grads[k + 1];
+        for (let u = 0; u < layer.units; u++) {
+          let sum = 0;
+          for (let r = 0; r < count; r++) sum += dz[r * layer.units + u];
+          dBias[u] = sum;
+        }
+      }
+      if (l === 0) break; // the input needs no gradient
+      const kernel = this.params[k];
+      const dInput = new Float64Array(count * layer.inputSize);
+      for (let r = 0; r < count; r++) {
+        for (let i = 0; i < layer.inputSize; i++) {
+          let sum = 0;
+          for (let u = 0; u < layer.units; u++) sum += dz[r * layer.units + u] * kernel[i * layer.units + u];
+          dInput[r * layer.inputSize + i] = sum;
+        }
+      }
+      const below = this.spec.layers[l - 1];
+      const dzBelow = this.alloc(count * below.units);
+      this.activationBackward(below.activation, pass.pre[l - 1], pass.post[l - 1], dInput, dzBelow, count, below.units);
+      dz = dzBelow;
+    }
+    return grads;
+  }
+
+  private requireTargets(d: StoredData): TargetSource {
+    if (!d.y) throw new Error('this dataset was loaded without targets');
+    return d.y;
+  }
+
+  trainBatch(id: DataId, rows: Int32Array, count: number): BatchResult {
+    const d = this.stored(id);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    const { losses, dz, correct } = this.lossAndGrad(pass, this.requireTargets(d), rows, count);
+    const grads = this.backward(pass, dz, count);
+    applyUpdate(this.spec.optimizer, this.optimizer, this.params, grads);
+    return { lossSum: sum(losses), correct, rows: count };
+  }
+
+  evaluate(id: DataId, rows: Int32Array, count: number): BatchResult {
+    const d = this.stored(id);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    const { losses, correct } = this.lossAndGrad(pass, this.requireTargets(d), rows, count);
+    return { lossSum: sum(losses), correct, rows: count };
+  }
+
+  predict(id: DataId, rows: Int32Array, count: number): Float64Array {
+    const d = this.stored(id);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    return Float64Array.from(pass.post[pass.post.length - 1]);
+  }
+
+  trace(id: DataId, rows: Int32Array, count: number): Trace {
+    const d = this.stored(id);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    const { losses, dz } = this.lossAndGrad(pass, this.requireTargets(d), rows, count);
+    const grads = this.backward(pass, dz, count);
+    return {
+      preActivations: pass.pre.map((v) => Float64Array.from(v)),
+      activations: pass.post.map((v) => Float64Array.from(v)),
+      gradients: grads.map((v) => Float64Array.from(v)),
+      losses,
+    };
+  }
+
+  dispose(): void {
+    this.data.clear();
+  }
+}
+
+function sum(values: Float64Array): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+/**
+ * Keras' accuracy: argmax of the prediction equals the class (sparse), or the argmax of the target
+ * (dense, width > 1); for a single output, both sides thresholded at 0.5.
+ */
+export function predictionMatches(
+  out: ArrayLike<number>,
+  offset: number,
+  width: number,
+  target: (j: number) => number,
+  sparseLabel: number,
+): boolean {
+  if (width === 1 && sparseLabel < 0) return out[offset] > 0.5 === target(0) > 0.5;
+  const predicted = argmaxRow(out, offset, width);
+  if (sparseLabel >= 0) return predicted === sparseLabel;
+  let best = 0;
+  for (let j = 1; j < width; j++) if (target(j) > target(best)) best = j;
+  return predicted === best;
+}
+
+/** Index of the first maximum (NaN never wins), as tf.argMax picks it. */
+export function argmaxRow(values: ArrayLike<number>, offset: number, width: number): number {
+  let best = 0;
+  for (let j = 1; j < width; j++) if (values[offset + j] > values[offset + best]) best = j;
+  return best;
+}
