@@ -1,0 +1,144 @@
+/**
+ * Train one configuration of the lab's network on a dataset and return a plain, serialisable result.
+ * `normlab train`, the normalization study, the exercises and the benchmark sweep all go through here,
+ * so a "run" means the same thing everywhere and its config is recorded with its numbers.
+ */
+import { z } from 'zod';
+import type { Dataset } from '../data/dataset.js';
+import { datasetTensors } from '../data/tensors.js';
+import { inputTransform, TRANSFORM_NAMES, type InputTransform } from '../data/transforms.js';
+import type { ActivationName, OptimizerSpec } from '../engine/backend.js';
+import { backendNames } from '../engine/backends/registry.js';
+import { Callback, type CallbackHooks, type Logs } from '../engine/model/callbacks.js';
+import { sequential, type Sequential } from '../engine/model/sequential.js';
+import { layers } from '../engine/layers/index.js';
+import { DEFAULT_LEARNING_RATE, train } from '../engine/optimizers.js';
+
+export const HIDDEN_ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'linear'] as const;
+
+export const TrainingConfigSchema = z.object({
+  dataset: z.string().default('fashion-mnist'),
+  epochs: z.number().int().min(1).max(1000).default(5),
+  batchSize: z.number().int().min(1).max(100000).default(32),
+  optimizer: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
+  /** Default: Keras' default for the optimizer (adam 0.001, sgd 0.01, rmsprop 0.001). */
+  learningRate: z.number().positive().finite().optional(),
+  /** Hidden layer sizes; [] for no hidden layer. */
+  units: z.array(z.number().int().min(1).max(16384)).max(16).default([128]),
+  activation: z.enum(HIDDEN_ACTIVATIONS).default('relu'),
+  normalize: z.enum(TRANSFORM_NAMES).default('scale'),
+  dtype: z.enum(['float32', 'float64']).default('float32'),
+  backend: z.string().default('wasm'),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  validationSplit: z.number().min(0).max(0.9).default(0),
+});
+export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
+
+export interface TrainingResult {
+  config: TrainingConfig & { learningRate: number };
+  transform: InputTransform;
+  dataset: { name: string; verified: boolean; directory: string; notes: string[]; trainCount: number; testCount: number };
+  history: Record<string, number[]>;
+  test: { loss: number; acc: number };
+  secondsPerEpoch: number;
+  epochSeconds: number[];
+  /** Present when training stopped on a NaN/Infinity loss. */
+  nonFinite?: { epoch: number; batch: number; step: number; value: number };
+}
+
+export interface TrainingHooks {
+  /** Called after every batch with the running epoch means (for progress bars). */
+  onBatch?(progress: { epoch: number; batch: number; batches: number; loss: number; acc: number }): void;
+  onEpoch?(epoch: number, logs: Logs, seconds: number): void;
+  /** Extra callbacks (e.g. probes) passed to fit. */
+  callbacks?: CallbackHooks[];
+  /** Called with the built model before training (e.g. to set weights for a controlled experiment). */
+  prepareModel?(model: Sequential): void;
+  optimizer?: OptimizerSpec;
+}
+
+/** The lab model: Flatten → Dense(units…, activation) → Dense(classes, softmax). */
+export function buildLabModel(config: Pick<TrainingConfig, 'units' | 'activation' | 'dtype' | 'backend' | 'seed'>, inputShape: number[], classes: number): Sequential {
+  return sequential({
+    dtype: config.dtype,
+    seed: config.seed,
+    backend: config.backend,
+    layers: [
+      layers.flatten({ inputShape }),
+      ...config.units.map((units) => layers.dense({ units, activation: config.activation as ActivationName })),
+      layers.dense({ units: classes, activation: 'softmax' }),
+    ],
+  });
+}
+
+export function optimizerFor(config: Pick<TrainingConfig, 'optimizer' | 'learningRate'>): OptimizerSpec {
+  const lr = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];
+  return config.optimizer === 'adam' ? train.adam(lr) : config.optimizer === 'sgd' ? train.sgd(lr) : train.rmsprop(lr);
+}
+
+/** Picks the requested backend, or says why not; `wasm` falls back to `reference` only when absent. */
+export function resolveBackendName(requested: string): string {
+  return backendNames().includes(requested) ? requested : requested === 'wasm' ? 'reference' : requested;
+}
+
+export async function trainOnDataset(configInput: Partial<TrainingConfig>, data: { train: Dataset; test: Dataset }, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+  const config = TrainingConfigSchema.parse(configInput);
+  const learningRate = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];
+  const transform = inputTransform(config.normalize, data.train.images);
+  const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length);
+  model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  hooks.prepareModel?.(model);
+  const trainTensors = datasetTensors(data.train, transform);
+  const testTensors = datasetTensors(data.test, transform);
+  const batches = Math.ceil((data.train.count * (1 - config.validationSplit)) / config.batchSize);
+
+  let epoch = 0;
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  let epochStart = 0;
+  const progress = new (class extends Callback {
+    onEpochBegin(e: number) {
+      epoch = e;
+      epochStart = performance.now();
+      lossSum = correct = seen = 0;
+    }
+    onBatchEnd(batch: number, logs: Logs) {
+      lossSum += logs.loss * logs.size;
+      correct += (logs.acc ?? 0) * logs.size;
+      seen += logs.size;
+      hooks.onBatch?.({ epoch, batch, batches, loss: lossSum / seen, acc: correct / seen });
+    }
+    onEpochEnd(e: number, logs: Logs) {
+      hooks.onEpoch?.(e, logs, (performance.now() - epochStart) / 1000);
+    }
+  })();
+  const history = await model.fit(trainTensors.x, trainTensors.y, {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    validationSplit: config.validationSplit || undefined,
+    verbose: 0,
+    onNonFinite: 'stop',
+    callbacks: [progress, ...(hooks.callbacks ?? [])],
+  });
+  const test = history.nonFinite ? { loss: NaN, acc: NaN } : model.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 });
+  model.dispose();
+  const secondsPerEpoch = history.epochSeconds.length ? history.epochSeconds.reduce((a, b) => a + b, 0) / history.epochSeconds.length : 0;
+  return {
+    config: { ...config, learningRate },
+    transform,
+    dataset: {
+      name: data.train.name,
+      verified: data.train.verified && data.test.verified,
+      directory: data.train.directory,
+      notes: [...new Set([...data.train.notes, ...data.test.notes])],
+      trainCount: data.train.count,
+      testCount: data.test.count,
+    },
+    history: history.history,
+    test,
+    secondsPerEpoch,
+    epochSeconds: history.epochSeconds,
+    nonFinite: history.nonFinite,
+  };
+}
