@@ -1,0 +1,242 @@
+/**
+ * Downloading a named dataset's missing files into the user cache.
+ *
+ * Each file is tried on every mirror in order; the bytes are decompressed and their SHA-256 checked
+ * *before* anything touches the disk, and the file appears in the cache only by an atomic rename of a
+ * complete temp file — so an interrupted or wrong download never leaves a file that looks valid.
+ * `fetch` is injectable: tests serve real bytes from a fake, and never touch the network.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { NormlabError } from '../errors.js';
+import { decodeIdx } from './idx.js';
+import { checkDataDir, datasetCacheDir, locateSplit, missingFilesError, type Located, type SearchOptions } from './locate.js';
+import { DATASETS, identifyByHash, type DatasetName, type FileKind, type RegisteredDataset, type Split } from './registry.js';
+
+export interface DownloadProgress {
+  /** The official file name being downloaded. */
+  file: string;
+  /** Bytes received so far. */
+  received: number;
+  /** Total bytes, when the server says (Content-Length). */
+  total?: number;
+  /** The URL being fetched. */
+  url?: string;
+  /** Set on the last report for this URL (success or failure). */
+  done?: boolean;
+}
+
+export type ProgressCallback = (p: DownloadProgress) => void;
+
+export interface DownloadOptions {
+  fetchImpl?: typeof fetch;
+  onProgress?: ProgressCallback;
+  /** Abort a mirror when no bytes arrive for this long (default 30 s): a stalled mirror should not hang the lab. */
+  idleTimeoutMs?: number;
+}
+
+/** Every mirror failed for one file; `attempts` says why, one entry per URL. */
+export class DownloadFailed extends Error {
+  constructor(
+    readonly file: string,
+    readonly attempts: string[],
+  ) {
+    super(attempts.join('\n'));
+  }
+}
+
+/** Download one file of a split into `targetDir`, verified; returns the path written. */
+export async function downloadFile(
+  dataset: RegisteredDataset,
+  split: Split,
+  kind: FileKind,
+  targetDir: string,
+  opts: DownloadOptions = {},
+): Promise<string> {
+  const spec = dataset.splits[split][kind];
+  const attempts: string[] = [];
+  for (const mirror of dataset.mirrors) {
+    const url = new URL(spec.file, mirror).href;
+    let bytes: Uint8Array;
+    try {
+      bytes = await fetchBytes(url, spec.file, opts);
+    } catch (e) {
+      attempts.push(`${url} → ${describeFetchError(e)}`);
+      continue;
+    }
+    let decoded;
+    try {
+      decoded = decodeIdx(bytes, url);
+    } catch (e) {
+      if (!(e instanceof NormlabError)) throw e;
+      attempts.push(`${url} → ${e.message}`);
+      continue;
+    }
+    if (decoded.sha256 !== spec.sha256) {
+      const known = identifyByHash(decoded.sha256);
+      const what = known ? ` (that is the ${known.dataset.title} ${known.split} ${known.kind})` : '';
+      attempts.push(`${url} → SHA-256 of the decompressed file is ${decoded.sha256}${what}, expected ${spec.sha256}`);
+      continue;
+    }
+    // Keep the bytes as served: gzip under the official name, or raw (without .gz) when the server or an
+    // HTTP layer already decompressed them — the name must say what the content is.
+    const name = decoded.gzipped ? spec.file : spec.file.replace(/\.gz$/, '');
+    return writeAtomically(targetDir, name, bytes);
+  }
+  throw new DownloadFailed(spec.file, attempts);
+}
+
+async function fetchBytes(url: string, file: string, opts: DownloadOptions): Promise<Uint8Array> {
+  const fetchImpl = opts.fetchImpl ?? fetch;
+  const controller = new AbortController();
+  const idleMs = opts.idleTimeoutMs ?? 30_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const armIdleTimer = () => {
+    clearTimeout(timer);
+    // Not unref'd: while a download is pending, this timer may be the only thing keeping the process alive.
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs / 1000} s`)), idleMs);
+  };
+  let received = 0;
+  let total: number | undefined;
+  try {
+    armIdleTimer();
+    const response = await fetchImpl(url, { signal: controller.signal, redirect: 'follow' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+    const length = Number(response.headers.get('content-length'));
+    total = Number.isFinite(length) && length > 0 ? length : undefined;
+    const chunks: Uint8Array[] = [];
+    if (response.body) {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        armIdleTimer();
+        chunks.push(value);
+        received += value.length;
+        opts.onProgress?.({ file, url, received, total });
+      }
+    }
+    if (total !== undefined && received < total) throw new Error(`connection closed after ${received} of ${total} bytes`);
+    return concat(chunks, received);
+  } finally {
+    clearTimeout(timer);
+    opts.onProgress?.({ file, url, received, total, done: true });
+  }
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function describeFetchError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  // undici reports "fetch failed" and hides the useful part (ENOTFOUND, ECONNREFUSED…) in `cause`.
+  const cause = e.cause as { code?: string; message?: string } | undefined;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${e.message} (${detail})` : e.message;
+}
+
+/** Write to a temp file in the same directory, then rename: readers see the whole file or none. */
+async function writeAtomically(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  const target = join(dir, name);
+  const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(temp, bytes);
+    await rename(temp, target);
+  } catch (e) {
+    await rm(temp, { force: true }).catch(() => {}); // best effort: the folder itself may be what failed
+    throw new NormlabError(
+      'dataset-cache',
+      `cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the download itself succeeded.`,
+      'make the cache folder writable, or download the files yourself and pass --data-dir DIR',
+    );
+  }
+  return target;
+}
+
+export interface EnsureOptions extends SearchOptions, DownloadOptions {
+  /** Download missing files into the cache (default true). */
+  download?: boolean;
+}
+
+/**
+ * Find a split's two files (see locate.ts for the order), downloading what the cache lacks when allowed.
+ * Throws 'dataset-missing' naming the missing files, every place looked at and every failed URL.
+ */
+export async function ensureSplitFiles(name: DatasetName, split: Split, opts: EnsureOptions = {}): Promise<Located> {
+  if (opts.dataDir !== undefined) checkDataDir(opts.dataDir);
+  const { located, looked } = locateSplit(name, split, opts);
+  if (located) return located;
+  if (opts.dataDir !== undefined) {
+    throw missingFilesError(name, split, looked, { attempted: false, reason: 'normlab never downloads when --data-dir is given' });
+  }
+  if (opts.download === false) {
+    throw missingFilesError(name, split, looked, { attempted: false, reason: 'downloading is off (--no-download)' });
+  }
+
+  const cacheDir = datasetCacheDir(name, opts.cacheDir);
+  const cached = looked.find((i) => i.place.source === 'cache');
+  const files: Partial<Record<FileKind, string>> = { ...cached?.found };
+  const failures: string[] = [];
+  const onProgress = opts.onProgress ?? terminalProgress();
+  for (const kind of ['images', 'labels'] as const) {
+    if (files[kind]) continue;
+    try {
+      files[kind] = await downloadFile(DATASETS[name], split, kind, cacheDir, { ...opts, onProgress });
+    } catch (e) {
+      if (!(e instanceof DownloadFailed)) throw e;
+      failures.push(...e.attempts);
+    }
+  }
+  if (failures.length > 0) {
+    // Look again so the message counts a file that did download as found.
+    throw missingFilesError(name, split, locateSplit(name, split, opts).looked, { attempted: true, failures });
+  }
+  return { place: { directory: cacheDir, source: 'cache' }, files: files as Record<FileKind, string> };
+}
+
+/**
+ * The default progress report: a cli-progress bar on stderr when it is a terminal, one line per file
+ * otherwise (logs and CI should not fill with redraws). A mirror that fails before sending a byte draws
+ * nothing: the final error lists every failed URL anyway.
+ */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressCallback {
+  const size = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.ceil(n / 1e3)} kB`);
+  let bar: cliProgress.SingleBar | undefined;
+  let currentUrl: string | undefined;
+  return (p) => {
+    if (!p.done && p.url !== currentUrl) {
+      bar?.stop();
+      bar = undefined;
+      currentUrl = p.url;
+      if (stream.isTTY) {
+        bar = new cliProgress.SingleBar(
+          { stream, format: `${p.file} [{bar}] {percentage}% {got} of {size}`, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.total ?? p.received, p.received, { got: size(p.received), size: p.total ? size(p.total) : '?' });
+      } else {
+        stream.write(`downloading ${p.url ?? p.file}${p.total ? ` (${size(p.total)})` : ''}\n`);
+      }
+    }
+    if (bar) {
+      // Without a Content-Length the total grows with the data, so the bar reads "?" rather than lying.
+      bar.setTotal(Math.max(p.total ?? 0, p.received));
+      bar.update(p.received, { got: size(p.received), size: p.total ? size(p.total) : '?' });
+    }
+    if (p.done) {
+      bar?.stop();
+      bar = undefined;
+      currentUrl = undefined;
+    }
+  };
+}
