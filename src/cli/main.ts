@@ -6,8 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import '../node.js';
 import { backendNames } from '../engine/backends/registry.js';
+import { registerAssignment } from './commands/assignment.js';
+import { registerExercise } from './commands/exercise.js';
+import { registerGrade } from './commands/grade.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { registerWhy } from './commands/why.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -20,6 +24,10 @@ export function buildProgram(): Command {
   const backends = backendNames();
   registerTrain(program, backends);
   registerServe(program);
+  registerWhy(program, backends);
+  registerExercise(program, backends);
+  registerGrade(program, backends);
+  registerAssignment(program);
   return program;
 }
 

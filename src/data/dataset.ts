@@ -77,7 +77,15 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   );
 }
 
-export async function loadDataset(spec: string, split: Split, opts: LoadOptions = {}): Promise<Dataset> {
+/**
+ * Load one split of a dataset: `loadDataset('mnist', 'test')`, or with the options in one object,
+ * `loadDataset('mnist', { split: 'test', dataDir })`.
+ */
+export async function loadDataset(spec: string, split: Split | (LoadOptions & { split: Split }), opts: LoadOptions = {}): Promise<Dataset> {
+  if (typeof split === 'object' && split !== null) {
+    const { split: chosen, ...rest } = split;
+    return loadDataset(spec, chosen, { ...rest, ...opts });
+  }
   if (!SPLITS.includes(split)) {
     throw new NormlabError('dataset-split', `unknown split '${String(split)}'; expected 'train' or 'test'.`, "use 'train' or 'test'");
   }

@@ -59,6 +59,13 @@ describe('real datasets', () => {
     assert.ok(Math.abs(sum / ds.images.length - 33.79) < 0.01, 'mean pixel of the MNIST test images is 33.79');
   });
 
+  test('the split can also be given in the options object', { skip: NO_MNIST }, async () => {
+    const ds = await loadDataset('mnist', { split: 'test', ...isolated({ dataDir: MNIST_TEST_DIR }) });
+    assert.equal(ds.split, 'test');
+    assert.equal(ds.count, 10000);
+    await assertNormlabError(() => loadDataset('mnist', { split: 'validation' as 'test' }), 'dataset-split', ["unknown split 'validation'"]);
+  });
+
   test('the MNIST train split is not there: a clear error, not a fallback', { skip: NO_MNIST }, async () => {
     await assertNormlabError(() => loadDataset('mnist', 'train', isolated({ dataDir: MNIST_TEST_DIR })), 'dataset-missing', [
       'train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz',

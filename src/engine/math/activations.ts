@@ -14,8 +14,10 @@ export interface ElementwiseActivation {
 
 export const elementwise: Record<Exclude<ActivationName, 'softmax'>, ElementwiseActivation> = {
   linear: { output: (z) => z, der: () => 1 },
-  // Keras' relu has derivative 0 at exactly 0 (the subgradient TensorFlow picks).
-  relu: { output: (z) => (z > 0 ? z : 0), der: (z) => (z > 0 ? 1 : 0) },
+  // Keras' relu has derivative 0 at exactly 0 (the subgradient TensorFlow picks). NaN passes through,
+  // as in TensorFlow/tfjs (relu = max(0, z); its gradient uses step(z), which is NaN at NaN): a relu
+  // must not turn a diverged unit into a quiet 0 and hide a NaN from the loss.
+  relu: { output: (z) => Math.max(0, z), der: (z) => (z > 0 ? 1 : z <= 0 ? 0 : NaN) },
   // 1/(1+e^-z) overflows e^-z to Infinity for z < -709 and then correctly gives 0; no branch needed.
   sigmoid: { output: (z) => 1 / (1 + Math.exp(-z)), der: (_z, y) => y * (1 - y) },
   tanh: { output: (z) => Math.tanh(z), der: (_z, y) => 1 - y * y },

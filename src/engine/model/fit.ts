@@ -54,7 +54,8 @@ function checkFitArgs(args: FitArgs, samples: number) {
   if (args.validationData && args.validationSplit) {
     throw new NormlabError('config', 'pass either validationData or validationSplit, not both', 'remove one of them');
   }
-  const trainCount = samples - Math.floor(samples * split);
+  // tfjs (and Keras): the first floor(n·(1 − split)) rows train, the rest validate.
+  const trainCount = Math.floor(samples * (1 - split));
   if (trainCount < 1) throw new NormlabError('input', `there are no training samples left after validationSplit ${split} of ${samples}`);
   return { epochs, batchSize, split, trainCount, initialEpoch: args.initialEpoch ?? 0 };
 }

@@ -79,6 +79,9 @@ export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: 
       }
       case 'rmsprop': {
         // tfjs RMSPropOptimizer: ε inside the square root (Python Keras puts it outside).
+        // Centered: √(ms − mg² + ε), as TensorFlow's ApplyCenteredRMSProp. tfjs 4.22 writes
+        // √(ms − (mg² + ε)), subtracting ε, which is NaN for a parameter whose gradient is always 0
+        // (e.g. the kernel row of an always-black pixel); normlab deliberately does not copy that slip.
         const eps = spec.epsilon * scale.epsilon;
         const ms = state.slot1[i];
         const mom = state.slot2[i];

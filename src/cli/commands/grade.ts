@@ -1,0 +1,111 @@
+/**
+ * `normlab grade <file|dir>`: grade submissions to an assignment (the callbacks assignment by default),
+ * each in its own sandboxed process. Exit code 0 whenever grading ran, whatever the scores; 1 when the
+ * grader itself failed on some submission (its sandbox did not start), 2 for bad input.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ASSIGNMENTS } from '../../grader/assignment.js';
+import { Grader, submissionsAt } from '../../grader/grade.js';
+import { formatText, toCsv, toGradescope } from '../../grader/report.js';
+import type { SubmissionResult } from '../../grader/types.js';
+import { integer, oneOf } from '../options.js';
+import { note } from '../output.js';
+
+const FORMATS = ['text', 'json', 'gradescope'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface GradeFlags {
+  assignment: string;
+  format: Format;
+  out?: string;
+  dataDir?: string;
+  split: 'train' | 'test';
+  timeout: number;
+  memory: number;
+  jobs: number;
+  backend?: string;
+  seed: number;
+}
+
+export function registerGrade(program: Command, backends: readonly string[]): void {
+  program
+    .command('grade')
+    .description('grade an assignment submission (a .ts/.js file) or a folder of them, each run in a sandbox')
+    .argument('<path>', 'a submission file, or a folder of submission files (one per learner, or one folder per learner)')
+    .option('--assignment <id>', Object.keys(ASSIGNMENTS).join(', '), oneOf(Object.keys(ASSIGNMENTS)), 'callbacks')
+    .option('--format <format>', 'text, json (the full record) or gradescope (results.json)', oneOf(FORMATS), 'text')
+    .option('--out <path>', 'write the report to this file (one submission) or into this folder with grades.csv (a folder; default ./normlab-grades)')
+    .option('--data-dir <dir>', 'folder holding the MNIST files (also: NORMLAB_DATA_DIR)')
+    .option('--split <split>', 'MNIST split the submissions train on: train or test', oneOf(['train', 'test'] as const), 'train')
+    .option('--timeout <seconds>', 'wall-clock limit per submission (CPU time is capped at this + 5 s)', integer(1, 3600), 120)
+    .option('--memory <MiB>', 'memory cap per submission', integer(128, 65536), 1024)
+    .option('--jobs <n>', 'submissions graded at the same time (folders)', integer(1, 64), 2)
+    .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')} (default: the engine's default)`, oneOf(backends))
+    .option('--seed <n>', 'seed for models a submission builds without its own', integer(0, 2 ** 32 - 1), 1)
+    .action(async (path: string, flags: GradeFlags) => {
+      const target = submissionsAt(path);
+      const grader = await Grader.open({
+        assignment: flags.assignment,
+        dataDir: flags.dataDir,
+        split: flags.split,
+        limits: { timeoutS: flags.timeout, memoryMB: flags.memory },
+        backend: flags.backend,
+        seed: flags.seed,
+      });
+      let results: SubmissionResult[];
+      try {
+        note(`grading ${target.files.length} submission${target.files.length === 1 ? '' : 's'} on MNIST ${grader.dataset.split} (${grader.dataset.count} images)${target.kind === 'dir' ? `, ${Math.min(flags.jobs, target.files.length)} at a time` : ''}`);
+        results = await grader.gradeAll(target.files, flags.jobs, (r, i) => {
+          if (target.kind === 'dir') note(`[${i + 1}/${target.files.length}] ${r.submission}: ${r.score}/${r.maxScore} (${r.status}, ${r.seconds.toFixed(1)} s)`);
+        });
+      } finally {
+        grader.close();
+      }
+      if (target.kind === 'file') writeSingle(results[0], flags);
+      else writeFolder(results, flags);
+      if (results.some((r) => r.status === 'grader-error')) {
+        note('normlab: the grader could not run some submissions (status grader-error); see their messages');
+        process.exitCode = 1;
+      }
+    });
+}
+
+function render(r: SubmissionResult, format: Format): string {
+  if (format === 'text') return formatText(r);
+  return `${JSON.stringify(format === 'json' ? r : toGradescope(r), null, 2)}\n`;
+}
+
+function writeSingle(r: SubmissionResult, flags: GradeFlags): void {
+  const text = render(r, flags.format);
+  if (flags.out) {
+    const out = resolve(flags.out);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, text);
+    note(`${r.submission}: ${r.score}/${r.maxScore} (${r.status}); report written to ${out}`);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+const EXT: Record<Format, string> = { text: '.txt', json: '.json', gradescope: '.results.json' };
+
+function writeFolder(results: SubmissionResult[], flags: GradeFlags): void {
+  const outDir = resolve(flags.out ?? 'normlab-grades');
+  mkdirSync(outDir, { recursive: true });
+  for (const r of results) {
+    const name = r.submission.replace(/[\\/]/g, '__').replace(/[^\w.@-]/g, '_');
+    writeFileSync(join(outDir, `${name}${EXT[flags.format]}`), render(r, flags.format));
+  }
+  const csv = join(outDir, 'grades.csv');
+  writeFileSync(csv, toCsv(results));
+  if (flags.format === 'text') {
+    const width = Math.max(10, ...results.map((r) => r.submission.length));
+    process.stdout.write(`${'submission'.padEnd(width)}  score  status\n`);
+    for (const r of results) process.stdout.write(`${r.submission.padEnd(width)}  ${`${r.score}/${r.maxScore}`.padStart(5)}  ${r.status}\n`);
+  } else {
+    process.stdout.write(`${JSON.stringify(results.map((r) => (flags.format === 'json' ? r : toGradescope(r))))}\n`);
+  }
+  note(`reports and grades.csv written to ${outDir}`);
+}

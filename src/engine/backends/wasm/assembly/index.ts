@@ -1,0 +1,830 @@
+/**
+ * normlab's WASM kernels (AssemblyScript, compiled with SIMD by scripts/build-wasm.mjs).
+ *
+ * One exported call runs a whole batch: forward through every dense layer, loss, backward and the
+ * optimizer update (`run32` / `run64`, mode MODE_TRAIN). The TypeScript runner owns the memory layout
+ * (see ../layout.ts); nothing here allocates.
+ *
+ * The ideas that make it fast:
+ * - Every layer input is turned into per-row lists of its nonzero values first. uint8 pixels are listed
+ *   raw and the input transform x' = a·x + b is fused into the first layer:
+ *   z = a·(Σ_nonzero x·W) + b·colsum(W) + bias, and dW = a·Σ_nonzero x·dz + b·Σ dz. So the ~50% zero
+ *   pixels of MNIST-like data (and the zeros of relu outputs) cost nothing, whatever b is.
+ * - Forward: for each row, a tile of 6 SIMD accumulators (24 float32 units) stays in registers while the
+ *   row's nonzero inputs stream the matching kernel rows.
+ * - Backward: the row lists are transposed into per-input column lists, so the gradient of one kernel
+ *   row is accumulated in registers and the optimizer update of that row follows at once, while it is in
+ *   L1 cache. No full gradient tensor is ever written (except when tracing).
+ * - colsum(W) of the first layer is recomputed from the freshly updated rows in the same pass.
+ *
+ * Generic over T = f32 | f64; `sizeof<T>()` branches are resolved at compile time.
+ */
+import {
+  H_NLAYERS, H_LOSSMODE, H_OPT, H_NESTEROV, H_CENTERED, H_STEP, H_LR, H_BETA1, H_BETA2, H_EPS,
+  H_MOMENTUM, H_CORRECT, H_VCONST, H_COLSUM_OK, H_COLSTART, H_COLROW, H_COLVAL, H_GROW, H_LOSSES, H_XDENSE, H_DOUT, H_LAYERS,
+  LAYER_BYTES, L_IN, L_UNITS, L_UP, L_ACT, L_USEBIAS, L_W, L_B, L_WS1, L_WS2, L_WS3, L_BS1, L_BS2, L_BS3,
+  L_Z, L_Y, L_DZ, L_COLSUM, L_GB, L_GW, L_RSTART, L_RIDX, L_RVAL, L_LRW, L_EPSW, L_LRB, L_EPSB,
+  D_XKIND, D_X, D_IN, D_YKIND, D_Y, D_YWIDTH, D_A, D_B,
+  XK_U8, XK_F32, YK_SPARSE, YK_F32,
+  ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX,
+  LOSS_CE_FUSED, LOSS_MSE, OPT_SGD, OPT_ADAM,
+  MODE_PREDICT, MODE_TRAIN, MODE_TRACE,
+} from '../layout';
+
+// Adam's bias corrections 1/(1 - β^t) of the current step.
+let invC1: f64 = 1;
+let invC2: f64 = 1;
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ------------------------------------------------------------------------------------------ helpers
+
+@inline function i32At(p: usize): i32 {
+  return load<i32>(p);
+}
+@inline function ptrAt(p: usize): usize {
+  return load<u32>(p);
+}
+@inline function layerAt(net: usize, l: i32): usize {
+  return net + H_LAYERS + <usize>l * LAYER_BYTES;
+}
+@inline function vzero(): v128 {
+  return v128.splat<i32>(0);
+}
+/** Sum of the lanes of a vector, as a scalar of T. */
+@inline function hsum<T>(v: v128): T {
+  if (sizeof<T>() == 4) {
+    return <T>(f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
+  } else {
+    return <T>(f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+  }
+}
+@inline function fma<T>(acc: v128, s: v128, w: v128): v128 {
+  return v128.add<T>(acc, v128.mul<T>(s, w));
+}
+
+// ---------------------------------------------------------------------------- building input lists
+
+/** Per-row lists of the nonzero raw bytes of the selected rows (value converted to T). */
+function rowsFromBytes<T>(x: usize, n: i32, rows: usize, count: i32, rs: usize, ri: usize, rv: usize): void {
+  let k: i32 = 0;
+  const zero = vzero();
+  for (let r = 0; r < count; r++) {
+    store<i32>(rs + (<usize>r << 2), k);
+    const src = x + <usize>i32At(rows + (<usize>r << 2)) * <usize>n;
+    let i = 0;
+    for (; i + 16 <= n; i += 16) {
+      let mask = i8x16.bitmask(v128.ne<i8>(v128.load(src + <usize>i), zero));
+      while (mask != 0) {
+        const j = i + ctz(mask);
+        store<i32>(ri + (<usize>k << 2), j);
+        store<T>(rv + <usize>k * sizeof<T>(), <T>load<u8>(src + <usize>j));
+        k++;
+        mask &= mask - 1;
+      }
+    }
+    for (; i < n; i++) {
+      const v = load<u8>(src + <usize>i);
+      if (v != 0) {
+        store<i32>(ri + (<usize>k << 2), i);
+        store<T>(rv + <usize>k * sizeof<T>(), <T>v);
+        k++;
+      }
+    }
+  }
+  store<i32>(rs + (<usize>count << 2), k);
+}
+
+/** Per-row lists of the nonzero values of a dense [count, stride] matrix of T (first n columns). */
+function rowsFromDense<T>(src: usize, stride: i32, n: i32, count: i32, rs: usize, ri: usize, rv: usize): void {
+  let k: i32 = 0;
+  for (let r = 0; r < count; r++) {
+    store<i32>(rs + (<usize>r << 2), k);
+    const p = src + <usize>r * <usize>stride * sizeof<T>();
+    for (let i = 0; i < n; i++) {
+      const v = load<T>(p + <usize>i * sizeof<T>());
+      if (v != 0) {
+        store<i32>(ri + (<usize>k << 2), i);
+        store<T>(rv + <usize>k * sizeof<T>(), v);
+        k++;
+      }
+    }
+  }
+  store<i32>(rs + (<usize>count << 2), k);
+}
+
+/** Gather float rows and apply x' = a·x + b in double precision, storing T (as the reference does). */
+function gatherFloat<T, S>(x: usize, n: i32, rows: usize, count: i32, a: f64, b: f64, out: usize): void {
+  for (let r = 0; r < count; r++) {
+    const src = x + <usize>i32At(rows + (<usize>r << 2)) * <usize>n * sizeof<S>();
+    const dst = out + <usize>r * <usize>n * sizeof<T>();
+    for (let i = 0; i < n; i++) {
+      store<T>(dst + <usize>i * sizeof<T>(), <T>(a * <f64>load<S>(src + <usize>i * sizeof<S>()) + b));
+    }
+  }
+}
+
+/**
+ * Transpose row lists into column lists (counting sort): for each input i, the rows where it is
+ * nonzero (as byte offsets r · rowBytes into DZ), in ascending row order, with their values.
+ */
+function transposeLists<T>(count: i32, n: i32, rs: usize, ri: usize, rv: usize, cs: usize, cr: usize, cv: usize, rowBytes: usize): void {
+  memory.fill(cs, 0, (<usize>n + 1) << 2);
+  const nnz = i32At(rs + (<usize>count << 2));
+  for (let k = 0; k < nnz; k++) {
+    const p = cs + ((<usize>i32At(ri + (<usize>k << 2)) + 1) << 2);
+    store<i32>(p, load<i32>(p) + 1);
+  }
+  for (let i = 1; i <= n; i++) {
+    const p = cs + (<usize>i << 2);
+    store<i32>(p, load<i32>(p) + load<i32>(p - 4));
+  }
+  // cs[i] is now the start of column i; use it as a cursor.
+  for (let r = 0; r < count; r++) {
+    const k1 = i32At(rs + (<usize>(r + 1) << 2));
+    for (let k = i32At(rs + (<usize>r << 2)); k < k1; k++) {
+      const c = cs + (<usize>i32At(ri + (<usize>k << 2)) << 2);
+      const pos = load<i32>(c);
+      store<i32>(cr + (<usize>pos << 2), <i32>(<usize>r * rowBytes));
+      store<T>(cv + <usize>pos * sizeof<T>(), load<T>(rv + <usize>k * sizeof<T>()));
+      store<i32>(c, pos + 1);
+    }
+  }
+  // cs[i] now holds the end of column i = the start of column i + 1; shift back.
+  for (let i = n; i >= 1; i--) store<i32>(cs + (<usize>i << 2), load<i32>(cs + (<usize>(i - 1) << 2)));
+  store<i32>(cs, 0);
+}
+
+// ------------------------------------------------------------------------------------------ forward
+
+/** Accumulate a tile of NV vectors of units over one row's nonzeros: acc = Σ_k val_k · W[idx_k, tile]. */
+@inline function fwdTile6<T>(k0: i32, k1: i32, ri: usize, rv: usize, wb: usize, rowBytes: usize, va: v128, cu: usize, zu: usize): void {
+  let a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero(), a4 = vzero(), a5 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(rv + <usize>k * sizeof<T>());
+    const w = wb + <usize>i32At(ri + (<usize>k << 2)) * rowBytes;
+    a0 = fma<T>(a0, s, v128.load(w, 0));
+    a1 = fma<T>(a1, s, v128.load(w, 16));
+    a2 = fma<T>(a2, s, v128.load(w, 32));
+    a3 = fma<T>(a3, s, v128.load(w, 48));
+    a4 = fma<T>(a4, s, v128.load(w, 64));
+    a5 = fma<T>(a5, s, v128.load(w, 80));
+  }
+  v128.store(zu, fma<T>(v128.load(cu, 0), va, a0), 0);
+  v128.store(zu, fma<T>(v128.load(cu, 16), va, a1), 16);
+  v128.store(zu, fma<T>(v128.load(cu, 32), va, a2), 32);
+  v128.store(zu, fma<T>(v128.load(cu, 48), va, a3), 48);
+  v128.store(zu, fma<T>(v128.load(cu, 64), va, a4), 64);
+  v128.store(zu, fma<T>(v128.load(cu, 80), va, a5), 80);
+}
+@inline function fwdTile4<T>(k0: i32, k1: i32, ri: usize, rv: usize, wb: usize, rowBytes: usize, va: v128, cu: usize, zu: usize): void {
+  let a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(rv + <usize>k * sizeof<T>());
+    const w = wb + <usize>i32At(ri + (<usize>k << 2)) * rowBytes;
+    a0 = fma<T>(a0, s, v128.load(w, 0));
+    a1 = fma<T>(a1, s, v128.load(w, 16));
+    a2 = fma<T>(a2, s, v128.load(w, 32));
+    a3 = fma<T>(a3, s, v128.load(w, 48));
+  }
+  v128.store(zu, fma<T>(v128.load(cu, 0), va, a0), 0);
+  v128.store(zu, fma<T>(v128.load(cu, 16), va, a1), 16);
+  v128.store(zu, fma<T>(v128.load(cu, 32), va, a2), 32);
+  v128.store(zu, fma<T>(v128.load(cu, 48), va, a3), 48);
+}
+@inline function fwdTile2<T>(k0: i32, k1: i32, ri: usize, rv: usize, wb: usize, rowBytes: usize, va: v128, cu: usize, zu: usize): void {
+  let a0 = vzero(), a1 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(rv + <usize>k * sizeof<T>());
+    const w = wb + <usize>i32At(ri + (<usize>k << 2)) * rowBytes;
+    a0 = fma<T>(a0, s, v128.load(w, 0));
+    a1 = fma<T>(a1, s, v128.load(w, 16));
+  }
+  v128.store(zu, fma<T>(v128.load(cu, 0), va, a0), 0);
+  v128.store(zu, fma<T>(v128.load(cu, 16), va, a1), 16);
+}
+@inline function fwdTile1<T>(k0: i32, k1: i32, ri: usize, rv: usize, wb: usize, rowBytes: usize, va: v128, cu: usize, zu: usize): void {
+  let a0 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(rv + <usize>k * sizeof<T>());
+    a0 = fma<T>(a0, s, v128.load(wb + <usize>i32At(ri + (<usize>k << 2)) * rowBytes));
+  }
+  v128.store(zu, fma<T>(v128.load(cu), va, a0));
+}
+
+/**
+ * Z[r, :] = a · Σ_{k in row r} val_k · W[idx_k, :] + c. A tile of six accumulators (96 bytes of units)
+ * stays in registers while the row's nonzeros stream the kernel rows; narrower tiles finish the row.
+ * (Six, not eight: V8 has 15 usable xmm registers and spills with eight.)
+ */
+function forwardSparse<T>(count: i32, rs: usize, ri: usize, rv: usize, W: usize, up: i32, a: T, c: usize, Z: usize): void {
+  const rowBytes = <usize>up * sizeof<T>();
+  const va = v128.splat<T>(a);
+  for (let r = 0; r < count; r++) {
+    const k0 = i32At(rs + (<usize>r << 2));
+    const k1 = i32At(rs + (<usize>(r + 1) << 2));
+    const z = Z + <usize>r * rowBytes;
+    let u: usize = 0;
+    for (; u + 96 <= rowBytes; u += 96) fwdTile6<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+    if (u + 64 <= rowBytes) {
+      fwdTile4<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+      u += 64;
+    }
+    if (u + 32 <= rowBytes) {
+      fwdTile2<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+      u += 32;
+    }
+    if (u < rowBytes) fwdTile1<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+  }
+}
+
+/** Y = activation(Z) over count rows of stride up (softmax over the first `units` of each row). */
+function activate<T>(act: i32, Z: usize, Y: usize, count: i32, units: i32, up: i32): void {
+  const total = <usize>count * <usize>up;
+  const bytes = total * sizeof<T>();
+  if (act == ACT_LINEAR) {
+    memory.copy(Y, Z, bytes);
+  } else if (act == ACT_RELU) {
+    // max (not pmax): NaN passes through, as Math.max(0, z) in the reference and relu in TensorFlow,
+    // so a diverged unit shows up in the loss instead of becoming a quiet 0.
+    const zero = vzero();
+    for (let o: usize = 0; o < bytes; o += 16) v128.store(Y + o, v128.max<T>(zero, v128.load(Z + o)));
+  } else if (act == ACT_SIGMOID) {
+    for (let i: usize = 0; i < total; i++) {
+      const z = <f64>load<T>(Z + i * sizeof<T>());
+      store<T>(Y + i * sizeof<T>(), <T>(1.0 / (1.0 + Math.exp(-z))));
+    }
+  } else if (act == ACT_TANH) {
+    for (let i: usize = 0; i < total; i++) {
+      store<T>(Y + i * sizeof<T>(), <T>Math.tanh(<f64>load<T>(Z + i * sizeof<T>())));
+    }
+  } else {
+    // softmax, in double precision, padded lanes set to 0
+    const rowBytes = <usize>up * sizeof<T>();
+    memory.fill(Y, 0, bytes);
+    for (let r = 0; r < count; r++) {
+      const z = Z + <usize>r * rowBytes;
+      const y = Y + <usize>r * rowBytes;
+      let m: f64 = -Infinity;
+      for (let j = 0; j < units; j++) m = max<f64>(m, <f64>load<T>(z + <usize>j * sizeof<T>()));
+      let s: f64 = 0;
+      for (let j = 0; j < units; j++) s += Math.exp(<f64>load<T>(z + <usize>j * sizeof<T>()) - m);
+      for (let j = 0; j < units; j++) {
+        store<T>(y + <usize>j * sizeof<T>(), <T>(Math.exp(<f64>load<T>(z + <usize>j * sizeof<T>()) - m) / s));
+      }
+    }
+  }
+}
+
+/** The whole forward pass: fills every layer's row lists, Z and Y. */
+function forward<T>(net: usize, data: usize, rows: usize, count: i32): void {
+  const L = i32At(net + H_NLAYERS);
+  for (let l = 0; l < L; l++) {
+    const lp = layerAt(net, l);
+    const n = i32At(lp + L_IN);
+    const up = i32At(lp + L_UP);
+    const rs = ptrAt(lp + L_RSTART);
+    const ri = ptrAt(lp + L_RIDX);
+    const rv = ptrAt(lp + L_RVAL);
+    let a: T = 1;
+    let c = ptrAt(lp + L_B);
+    if (l == 0) {
+      const kind = i32At(data + D_XKIND);
+      const x = ptrAt(data + D_X);
+      const ta = load<f64>(data + D_A);
+      const tb = load<f64>(data + D_B);
+      if (kind == XK_U8) {
+        rowsFromBytes<T>(x, n, rows, count, rs, ri, rv);
+        a = <T>ta;
+        if (tb != 0) {
+          if (i32At(net + H_COLSUM_OK) == 0) prepare<T>(net);
+          // offset row c = b·colsum(W) + bias, in the scratch row
+          const g = ptrAt(net + H_GROW);
+          const cs = ptrAt(lp + L_COLSUM);
+          const vb = v128.splat<T>(<T>tb);
+          const rowBytes = <usize>up * sizeof<T>();
+          for (let u: usize = 0; u < rowBytes; u += 16) {
+            v128.store(g + u, fma<T>(v128.load(c + u), vb, v128.load(cs + u)));
+          }
+          c = g;
+        }
+      } else {
+        const xd = ptrAt(net + H_XDENSE);
+        if (kind == XK_F32) gatherFloat<T, f32>(x, n, rows, count, ta, tb, xd);
+        else gatherFloat<T, f64>(x, n, rows, count, ta, tb, xd);
+        rowsFromDense<T>(xd, n, n, count, rs, ri, rv);
+      }
+    } else {
+      const below = layerAt(net, l - 1);
+      rowsFromDense<T>(ptrAt(below + L_Y), i32At(below + L_UP), n, count, rs, ri, rv);
+    }
+    const Z = ptrAt(lp + L_Z);
+    forwardSparse<T>(count, rs, ri, rv, ptrAt(lp + L_W), up, a, c, Z);
+    activate<T>(i32At(lp + L_ACT), Z, ptrAt(lp + L_Y), count, i32At(lp + L_UNITS), up);
+  }
+}
+
+// --------------------------------------------------------------------------------------------- loss
+
+@inline function targetAt<T>(data: usize, row: i32, j: i32): f64 {
+  const kind = i32At(data + D_YKIND);
+  const y = ptrAt(data + D_Y);
+  if (kind == YK_SPARSE) return i32At(y + (<usize>row << 2)) == j ? 1.0 : 0.0;
+  const o = <usize>row * <usize>i32At(data + D_YWIDTH) + <usize>j;
+  if (kind == YK_F32) return <f64>load<f32>(y + (o << 2));
+  return load<f64>(y + (o << 3));
+}
+
+/** f'(z) given z and y = f(z), for the element-wise activations. */
+@inline function derivative(act: i32, z: f64, y: f64): f64 {
+  if (act == ACT_RELU) return z > 0 ? 1.0 : 0.0;
+  if (act == ACT_SIGMOID) return y * (1 - y);
+  if (act == ACT_TANH) return 1 - y * y;
+  return 1.0;
+}
+
+/** Index of the first maximum (NaN never wins). */
+function argmaxRow<T>(p: usize, width: i32): i32 {
+  let best = 0;
+  let bv = <f64>load<T>(p);
+  for (let j = 1; j < width; j++) {
+    const v = <f64>load<T>(p + <usize>j * sizeof<T>());
+    if (v > bv) {
+      best = j;
+      bv = v;
+    }
+  }
+  return best;
+}
+
+/**
+ * Per-row losses (H_LOSSES), their sum (returned), accuracy (H_CORRECT), and the gradient of the mean
+ * loss w.r.t. the last layer's pre-activation (its DZ). Computed in double precision, as the reference.
+ */
+function lossAndGrad<T>(net: usize, data: usize, rows: usize, count: i32): f64 {
+  const L = i32At(net + H_NLAYERS);
+  const lp = layerAt(net, L - 1);
+  const width = i32At(lp + L_UNITS);
+  const up = i32At(lp + L_UP);
+  const act = i32At(lp + L_ACT);
+  const mode = i32At(net + H_LOSSMODE);
+  const rowBytes = <usize>up * sizeof<T>();
+  const Z = ptrAt(lp + L_Z);
+  const Y = ptrAt(lp + L_Y);
+  const DZ = ptrAt(lp + L_DZ);
+  const losses = ptrAt(net + H_LOSSES);
+  const dOut = ptrAt(net + H_DOUT);
+  const ykind = i32At(data + D_YKIND);
+  const n = <f64>count;
+  let sum: f64 = 0;
+  let correct = 0;
+  memory.fill(DZ, 0, <usize>count * rowBytes);
+  for (let r = 0; r < count; r++) {
+    const row = i32At(rows + (<usize>r << 2));
+    const z = Z + <usize>r * rowBytes;
+    const y = Y + <usize>r * rowBytes;
+    const dz = DZ + <usize>r * rowBytes;
+    let loss: f64 = 0;
+    if (mode == LOSS_MSE) {
+      for (let j = 0; j < width; j++) {
+        const diff = <f64>load<T>(y + <usize>j * sizeof<T>()) - targetAt<T>(data, row, j);
+        loss += diff * diff;
+        store<f64>(dOut + (<usize>j << 3), (2 * diff) / <f64>width / n);
+      }
+      loss /= <f64>width;
+    } else {
+      const logits = mode == LOSS_CE_FUSED ? z : y;
+      let m: f64 = -Infinity;
+      for (let j = 0; j < width; j++) m = max<f64>(m, <f64>load<T>(logits + <usize>j * sizeof<T>()));
+      let lse = m;
+      if (isFinite(m)) {
+        let s: f64 = 0;
+        for (let j = 0; j < width; j++) s += Math.exp(<f64>load<T>(logits + <usize>j * sizeof<T>()) - m);
+        lse = m + Math.log(s);
+      }
+      let tsum: f64 = 0;
+      for (let j = 0; j < width; j++) {
+        const t = targetAt<T>(data, row, j);
+        tsum += t;
+        if (t != 0) loss -= t * (<f64>load<T>(logits + <usize>j * sizeof<T>()) - lse);
+      }
+      for (let j = 0; j < width; j++) {
+        const d = (Math.exp(<f64>load<T>(logits + <usize>j * sizeof<T>()) - lse) * tsum - targetAt<T>(data, row, j)) / n;
+        if (mode == LOSS_CE_FUSED) store<T>(dz + <usize>j * sizeof<T>(), <T>d);
+        else store<f64>(dOut + (<usize>j << 3), d);
+      }
+    }
+    if (mode != LOSS_CE_FUSED) {
+      if (act == ACT_SOFTMAX) {
+        let dot: f64 = 0;
+        for (let j = 0; j < width; j++) dot += load<f64>(dOut + (<usize>j << 3)) * <f64>load<T>(y + <usize>j * sizeof<T>());
+        for (let j = 0; j < width; j++) {
+          const yj = <f64>load<T>(y + <usize>j * sizeof<T>());
+          store<T>(dz + <usize>j * sizeof<T>(), <T>(yj * (load<f64>(dOut + (<usize>j << 3)) - dot)));
+        }
+      } else {
+        for (let j = 0; j < width; j++) {
+          const zj = <f64>load<T>(z + <usize>j * sizeof<T>());
+          const yj = <f64>load<T>(y + <usize>j * sizeof<T>());
+          store<T>(dz + <usize>j * sizeof<T>(), <T>(load<f64>(dOut + (<usize>j << 3)) * derivative(act, zj, yj)));
+        }
+      }
+    }
+    store<f64>(losses + (<usize>r << 3), loss);
+    sum += loss;
+    // accuracy (Keras): argmax match, or both sides of 0.5 for a single dense output
+    if (ykind == YK_SPARSE) {
+      if (argmaxRow<T>(y, width) == i32At(ptrAt(data + D_Y) + (<usize>row << 2))) correct++;
+    } else if (width == 1) {
+      if ((<f64>load<T>(y) > 0.5) == (targetAt<T>(data, row, 0) > 0.5)) correct++;
+    } else {
+      let best = 0;
+      for (let j = 1; j < width; j++) if (targetAt<T>(data, row, j) > targetAt<T>(data, row, best)) best = j;
+      if (argmaxRow<T>(y, width) == best) correct++;
+    }
+  }
+  store<i32>(net + H_CORRECT, correct);
+  return sum;
+}
+
+// ----------------------------------------------------------------------------------------- backward
+
+/** GB[u] = Σ_r DZ[r, u]. */
+function biasGrad<T>(DZ: usize, count: i32, up: i32, GB: usize): void {
+  const rowBytes = <usize>up * sizeof<T>();
+  for (let u: usize = 0; u < rowBytes; u += 16) {
+    let acc = vzero();
+    for (let r = 0; r < count; r++) acc = v128.add<T>(acc, v128.load(DZ + <usize>r * rowBytes + u));
+    v128.store(GB + u, acc);
+  }
+}
+
+/**
+ * Gradient w.r.t. the layer's input, then through the activation of the layer below:
+ * OUT[r, i] = (Σ_u DZ[r, u] · W[i, u]) · f'(z[r, i]) (or the softmax Jacobian product).
+ */
+function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: usize): void {
+  const rowBytes = <usize>up * sizeof<T>();
+  const upB = i32At(below + L_UP);
+  const rowBytesB = <usize>upB * sizeof<T>();
+  const OUT = ptrAt(below + L_DZ);
+  const Zb = ptrAt(below + L_Z);
+  const Yb = ptrAt(below + L_Y);
+  const act = i32At(below + L_ACT);
+  memory.fill(OUT, 0, <usize>count * rowBytesB);
+  const relu = act == ACT_RELU;
+  for (let r = 0; r < count; r++) {
+    const dz = DZ + <usize>r * rowBytes;
+    const o = OUT + <usize>r * rowBytesB;
+    const zr = Zb + <usize>r * rowBytesB;
+    // relu'(z) = 0 for z ≤ 0 makes the dot product irrelevant, so it is skipped — unless this row of
+    // DZ holds a NaN/Infinity, where the reference's NaN·0 = NaN must come through (d − d ≠ 0 only then).
+    let nonFinite = vzero();
+    for (let u: usize = 0; u < rowBytes; u += 16) {
+      const d = v128.load(dz + u);
+      nonFinite = v128.add<T>(nonFinite, v128.sub<T>(d, d));
+    }
+    const skipInactive = relu && hsum<T>(nonFinite) == 0;
+    for (let i = 0; i < n; i++) {
+      if (skipInactive && load<T>(zr + <usize>i * sizeof<T>()) <= 0) continue;
+      const w = W + <usize>i * rowBytes;
+      let acc0 = vzero(), acc1 = vzero();
+      let u: usize = 0;
+      for (; u + 32 <= rowBytes; u += 32) {
+        acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
+        acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
+      }
+      if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
+      store<T>(o + <usize>i * sizeof<T>(), hsum<T>(v128.add<T>(acc0, acc1)));
+    }
+  }
+  const bytes = <usize>count * rowBytesB;
+  if (act == ACT_RELU) {
+    const zero = vzero();
+    const one = v128.splat<T>(<T>1);
+    for (let p: usize = 0; p < bytes; p += 16) {
+      // relu'(z): 1 for z > 0, 0 for z ≤ 0, NaN for NaN (the reference's der), so NaN propagates back
+      const z = v128.load(Zb + p);
+      const der = v128.or(v128.and(v128.gt<T>(z, zero), one), v128.and(v128.ne<T>(z, z), z));
+      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), der));
+    }
+  } else if (act == ACT_SIGMOID) {
+    const one = v128.splat<T>(<T>1);
+    for (let p: usize = 0; p < bytes; p += 16) {
+      const y = v128.load(Yb + p);
+      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), v128.mul<T>(y, v128.sub<T>(one, y))));
+    }
+  } else if (act == ACT_TANH) {
+    const one = v128.splat<T>(<T>1);
+    for (let p: usize = 0; p < bytes; p += 16) {
+      const y = v128.load(Yb + p);
+      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), v128.sub<T>(one, v128.mul<T>(y, y))));
+    }
+  } else if (act == ACT_SOFTMAX) {
+    const units = i32At(below + L_UNITS);
+    for (let r = 0; r < count; r++) {
+      const o = OUT + <usize>r * rowBytesB;
+      const y = Yb + <usize>r * rowBytesB;
+      let dot: f64 = 0;
+      for (let j = 0; j < units; j++) dot += <f64>load<T>(o + <usize>j * sizeof<T>()) * <f64>load<T>(y + <usize>j * sizeof<T>());
+      for (let j = 0; j < units; j++) {
+        const p = <usize>j * sizeof<T>();
+        store<T>(o + p, <T>(<f64>load<T>(y + p) * (<f64>load<T>(o + p) - dot)));
+      }
+    }
+  }
+}
+
+/** Accumulate a tile of a kernel-row gradient: acc = Σ_k val_k · DZ[row_k, tile] (cr holds row byte offsets). */
+@inline function gradTile6<T>(k0: i32, k1: i32, cr: usize, cv: usize, db: usize, va: v128, g: usize): void {
+  let a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero(), a4 = vzero(), a5 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(cv + <usize>k * sizeof<T>());
+    const d = db + <usize>i32At(cr + (<usize>k << 2));
+    a0 = fma<T>(a0, s, v128.load(d, 0));
+    a1 = fma<T>(a1, s, v128.load(d, 16));
+    a2 = fma<T>(a2, s, v128.load(d, 32));
+    a3 = fma<T>(a3, s, v128.load(d, 48));
+    a4 = fma<T>(a4, s, v128.load(d, 64));
+    a5 = fma<T>(a5, s, v128.load(d, 80));
+  }
+  v128.store(g, v128.mul<T>(va, a0), 0);
+  v128.store(g, v128.mul<T>(va, a1), 16);
+  v128.store(g, v128.mul<T>(va, a2), 32);
+  v128.store(g, v128.mul<T>(va, a3), 48);
+  v128.store(g, v128.mul<T>(va, a4), 64);
+  v128.store(g, v128.mul<T>(va, a5), 80);
+}
+@inline function gradTile4<T>(k0: i32, k1: i32, cr: usize, cv: usize, db: usize, va: v128, g: usize): void {
+  let a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(cv + <usize>k * sizeof<T>());
+    const d = db + <usize>i32At(cr + (<usize>k << 2));
+    a0 = fma<T>(a0, s, v128.load(d, 0));
+    a1 = fma<T>(a1, s, v128.load(d, 16));
+    a2 = fma<T>(a2, s, v128.load(d, 32));
+    a3 = fma<T>(a3, s, v128.load(d, 48));
+  }
+  v128.store(g, v128.mul<T>(va, a0), 0);
+  v128.store(g, v128.mul<T>(va, a1), 16);
+  v128.store(g, v128.mul<T>(va, a2), 32);
+  v128.store(g, v128.mul<T>(va, a3), 48);
+}
+@inline function gradTile2<T>(k0: i32, k1: i32, cr: usize, cv: usize, db: usize, va: v128, g: usize): void {
+  let a0 = vzero(), a1 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(cv + <usize>k * sizeof<T>());
+    const d = db + <usize>i32At(cr + (<usize>k << 2));
+    a0 = fma<T>(a0, s, v128.load(d, 0));
+    a1 = fma<T>(a1, s, v128.load(d, 16));
+  }
+  v128.store(g, v128.mul<T>(va, a0), 0);
+  v128.store(g, v128.mul<T>(va, a1), 16);
+}
+@inline function gradTile1<T>(k0: i32, k1: i32, cr: usize, cv: usize, db: usize, va: v128, g: usize): void {
+  let a0 = vzero();
+  for (let k = k0; k < k1; k++) {
+    const s = v128.load_splat<T>(cv + <usize>k * sizeof<T>());
+    a0 = fma<T>(a0, s, v128.load(db + <usize>i32At(cr + (<usize>k << 2))));
+  }
+  v128.store(g, v128.mul<T>(va, a0));
+}
+
+/**
+ * One kernel-row gradient: G = a · Σ_{(r, v) in column i} v · DZ[r, :]  (+ b · GB when b ≠ 0).
+ */
+function gradRow<T>(k0: i32, k1: i32, cr: usize, cv: usize, DZ: usize, rowBytes: usize, a: T, b: T, GB: usize, G: usize): void {
+  const va = v128.splat<T>(a);
+  let u: usize = 0;
+  for (; u + 96 <= rowBytes; u += 96) gradTile6<T>(k0, k1, cr, cv, DZ + u, va, G + u);
+  if (u + 64 <= rowBytes) {
+    gradTile4<T>(k0, k1, cr, cv, DZ + u, va, G + u);
+    u += 64;
+  }
+  if (u + 32 <= rowBytes) {
+    gradTile2<T>(k0, k1, cr, cv, DZ + u, va, G + u);
+    u += 32;
+  }
+  if (u < rowBytes) gradTile1<T>(k0, k1, cr, cv, DZ + u, va, G + u);
+  if (b != 0) {
+    const vb = v128.splat<T>(b);
+    for (let p: usize = 0; p < rowBytes; p += 16) v128.store(G + p, fma<T>(v128.load(G + p), vb, v128.load(GB + p)));
+  }
+}
+
+/**
+ * Splat a scalar into the vector-constant slot j and read it back. Going through memory is deliberate:
+ * V8 otherwise re-materializes pure conversions and splats of loop-invariant scalars inside the loop
+ * (measured: it doubled the cost of the Adam update), whereas a loaded value stays put.
+ */
+@inline function vconst<T>(net: usize, j: usize, x: f64): v128 {
+  const p = net + H_VCONST + (j << 4);
+  v128.store(p, v128.splat<T>(<T>x));
+  return v128.load(p);
+}
+
+/** One optimizer update of `bytes` bytes of parameters w with gradient g and slots s1..s3. */
+function update<T>(net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usize, bytes: usize, lrScale: f64, epsScale: f64): void {
+  const opt = i32At(net + H_OPT);
+  const lr = load<f64>(net + H_LR) * lrScale;
+  const vlr = vconst<T>(net, 0, lr);
+  if (opt == OPT_SGD) {
+    const mom = load<f64>(net + H_MOMENTUM);
+    if (mom == 0) {
+      for (let p: usize = 0; p < bytes; p += 16) {
+        v128.store(w + p, v128.sub<T>(v128.load(w + p), v128.mul<T>(vlr, v128.load(g + p))));
+      }
+    } else {
+      const vm = vconst<T>(net, 1, mom);
+      if (i32At(net + H_NESTEROV) != 0) {
+        for (let p: usize = 0; p < bytes; p += 16) {
+          const gp = v128.load(g + p);
+          const acc = fma<T>(gp, vm, v128.load(s1 + p));
+          v128.store(s1 + p, acc);
+          v128.store(w + p, v128.sub<T>(v128.load(w + p), v128.mul<T>(vlr, fma<T>(gp, vm, acc))));
+        }
+      } else {
+        for (let p: usize = 0; p < bytes; p += 16) {
+          const acc = fma<T>(v128.load(g + p), vm, v128.load(s1 + p));
+          v128.store(s1 + p, acc);
+          v128.store(w + p, v128.sub<T>(v128.load(w + p), v128.mul<T>(vlr, acc)));
+        }
+      }
+    }
+  } else if (opt == OPT_ADAM) {
+    // tfjs: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w −= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + ε)
+    const b1 = load<f64>(net + H_BETA1);
+    const b2 = load<f64>(net + H_BETA2);
+    const vb1 = vconst<T>(net, 1, b1);
+    const vb1c = vconst<T>(net, 2, 1 - b1);
+    const vb2 = vconst<T>(net, 3, b2);
+    const vb2c = vconst<T>(net, 4, 1 - b2);
+    const vc1 = vconst<T>(net, 5, invC1);
+    const vc2 = vconst<T>(net, 6, invC2);
+    const veps = vconst<T>(net, 7, load<f64>(net + H_EPS) * epsScale);
+    for (let p: usize = 0; p < bytes; p += 16) {
+      const gp = v128.load(g + p);
+      const m = v128.add<T>(v128.mul<T>(vb1, v128.load(s1 + p)), v128.mul<T>(vb1c, gp));
+      const v = v128.add<T>(v128.mul<T>(vb2, v128.load(s2 + p)), v128.mul<T>(vb2c, v128.mul<T>(gp, gp)));
+      v128.store(s1 + p, m);
+      v128.store(s2 + p, v);
+      const step = v128.div<T>(
+        v128.mul<T>(vlr, v128.mul<T>(m, vc1)),
+        v128.add<T>(v128.sqrt<T>(v128.mul<T>(v, vc2)), veps),
+      );
+      v128.store(w + p, v128.sub<T>(v128.load(w + p), step));
+    }
+  } else {
+    // RMSprop, ε inside the square root (tfjs): ms = ρ·ms + (1−ρ)·g²; [mg = ρ·mg + (1−ρ)·g];
+    // step = lr·g / sqrt(ms [− mg²] + ε); with momentum: mom = momentum·mom + step; w −= mom (or step)
+    const rho = load<f64>(net + H_BETA1);
+    const vrho = vconst<T>(net, 1, rho);
+    const vrhoc = vconst<T>(net, 2, 1 - rho);
+    const veps = vconst<T>(net, 3, load<f64>(net + H_EPS) * epsScale);
+    const mom = load<f64>(net + H_MOMENTUM);
+    const vmom = vconst<T>(net, 4, mom);
+    const centered = i32At(net + H_CENTERED) != 0;
+    if (!centered && mom == 0) {
+      for (let p: usize = 0; p < bytes; p += 16) {
+        const gp = v128.load(g + p);
+        const ms = v128.add<T>(v128.mul<T>(vrho, v128.load(s1 + p)), v128.mul<T>(vrhoc, v128.mul<T>(gp, gp)));
+        v128.store(s1 + p, ms);
+        const step = v128.div<T>(v128.mul<T>(vlr, gp), v128.sqrt<T>(v128.add<T>(ms, veps)));
+        v128.store(w + p, v128.sub<T>(v128.load(w + p), step));
+      }
+      return;
+    }
+    for (let p: usize = 0; p < bytes; p += 16) {
+      const gp = v128.load(g + p);
+      const ms = v128.add<T>(v128.mul<T>(vrho, v128.load(s1 + p)), v128.mul<T>(vrhoc, v128.mul<T>(gp, gp)));
+      v128.store(s1 + p, ms);
+      let denom = v128.add<T>(ms, veps);
+      if (centered) {
+        const mg = v128.add<T>(v128.mul<T>(vrho, v128.load(s3 + p)), v128.mul<T>(vrhoc, gp));
+        v128.store(s3 + p, mg);
+        denom = v128.add<T>(v128.sub<T>(ms, v128.mul<T>(mg, mg)), veps);
+      }
+      const step = v128.div<T>(v128.mul<T>(vlr, gp), v128.sqrt<T>(denom));
+      if (mom > 0) {
+        const mm = fma<T>(step, vmom, v128.load(s2 + p));
+        v128.store(s2 + p, mm);
+        v128.store(w + p, v128.sub<T>(v128.load(w + p), mm));
+      } else {
+        v128.store(w + p, v128.sub<T>(v128.load(w + p), step));
+      }
+    }
+  }
+}
+
+/** Backward pass from the last layer's DZ; updates the parameters (train) or keeps the gradients (trace). */
+function backward<T>(net: usize, data: usize, count: i32, mode: i32): void {
+  const L = i32At(net + H_NLAYERS);
+  const train = mode == MODE_TRAIN;
+  if (train) {
+    const t = i32At(net + H_STEP) + 1;
+    store<i32>(net + H_STEP, t);
+    if (i32At(net + H_OPT) == OPT_ADAM) {
+      invC1 = 1.0 / (1.0 - Math.pow(load<f64>(net + H_BETA1), <f64>t));
+      invC2 = 1.0 / (1.0 - Math.pow(load<f64>(net + H_BETA2), <f64>t));
+    }
+  }
+  const cs = ptrAt(net + H_COLSTART);
+  const cr = ptrAt(net + H_COLROW);
+  const cv = ptrAt(net + H_COLVAL);
+  const G = ptrAt(net + H_GROW);
+  for (let l = L - 1; l >= 0; l--) {
+    const lp = layerAt(net, l);
+    const n = i32At(lp + L_IN);
+    const up = i32At(lp + L_UP);
+    const rowBytes = <usize>up * sizeof<T>();
+    const DZ = ptrAt(lp + L_DZ);
+    const GB = ptrAt(lp + L_GB);
+    const W = ptrAt(lp + L_W);
+    biasGrad<T>(DZ, count, up, GB);
+    if (l > 0) inputGrad<T>(count, DZ, up, W, n, layerAt(net, l - 1));
+    transposeLists<T>(count, n, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), cs, cr, cv, rowBytes);
+    let a: T = 1;
+    let b: T = 0;
+    if (l == 0 && i32At(data + D_XKIND) == XK_U8) {
+      a = <T>load<f64>(data + D_A);
+      b = <T>load<f64>(data + D_B);
+    }
+    if (train) {
+      const s1 = ptrAt(lp + L_WS1);
+      const s2 = ptrAt(lp + L_WS2);
+      const s3 = ptrAt(lp + L_WS3);
+      const lrS = load<f64>(lp + L_LRW);
+      const epsS = load<f64>(lp + L_EPSW);
+      // colsum(W) is only needed while the input offset b is nonzero; otherwise mark it stale
+      const colsum = l == 0 && b != 0 ? ptrAt(lp + L_COLSUM) : 0;
+      if (l == 0) store<i32>(net + H_COLSUM_OK, colsum != 0 ? 1 : 0);
+      if (colsum != 0) memory.fill(colsum, 0, rowBytes);
+      for (let i = 0; i < n; i++) {
+        const k0 = i32At(cs + (<usize>i << 2));
+        const k1 = i32At(cs + (<usize>(i + 1) << 2));
+        gradRow<T>(k0, k1, cr, cv, DZ, rowBytes, a, b, GB, G);
+        const o = <usize>i * rowBytes;
+        update<T>(net, W + o, s1 + o, s2 + o, s3 + o, G, rowBytes, lrS, epsS);
+        if (colsum != 0) {
+          for (let p: usize = 0; p < rowBytes; p += 16) {
+            v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(W + o + p)));
+          }
+        }
+      }
+      if (i32At(lp + L_USEBIAS) != 0) {
+        update<T>(net, ptrAt(lp + L_B), ptrAt(lp + L_BS1), ptrAt(lp + L_BS2), ptrAt(lp + L_BS3), GB, rowBytes,
+          load<f64>(lp + L_LRB), load<f64>(lp + L_EPSB));
+      }
+    } else {
+      const GW = ptrAt(lp + L_GW);
+      for (let i = 0; i < n; i++) {
+        const k0 = i32At(cs + (<usize>i << 2));
+        const k1 = i32At(cs + (<usize>(i + 1) << 2));
+        gradRow<T>(k0, k1, cr, cv, DZ, rowBytes, a, b, GB, GW + <usize>i * rowBytes);
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------- entry points
+
+function run<T>(net: usize, data: usize, rows: usize, count: i32, mode: i32): f64 {
+  forward<T>(net, data, rows, count);
+  if (mode == MODE_PREDICT) return 0;
+  const sum = lossAndGrad<T>(net, data, rows, count);
+  if (mode == MODE_TRAIN || mode == MODE_TRACE) backward<T>(net, data, count, mode);
+  return sum;
+}
+
+/** Column sums of the first kernel (after weights were set). */
+function prepare<T>(net: usize): void {
+  const lp = layerAt(net, 0);
+  const n = i32At(lp + L_IN);
+  const rowBytes = <usize>i32At(lp + L_UP) * sizeof<T>();
+  const W = ptrAt(lp + L_W);
+  const colsum = ptrAt(lp + L_COLSUM);
+  memory.fill(colsum, 0, rowBytes);
+  for (let i = 0; i < n; i++) {
+    for (let p: usize = 0; p < rowBytes; p += 16) {
+      v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(W + <usize>i * rowBytes + p)));
+    }
+  }
+  store<i32>(net + H_COLSUM_OK, 1);
+}
+
+/** Run one batch on a float32 network; returns the sum of the per-row losses (0 for predict). */
+export function run32(net: usize, data: usize, rows: usize, count: i32, mode: i32): f64 {
+  return run<f32>(net, data, rows, count, mode);
+}
+/** Run one batch on a float64 network; returns the sum of the per-row losses (0 for predict). */
+export function run64(net: usize, data: usize, rows: usize, count: i32, mode: i32): f64 {
+  return run<f64>(net, data, rows, count, mode);
+}
+export function prepare32(net: usize): void {
+  prepare<f32>(net);
+}
+export function prepare64(net: usize): void {
+  prepare<f64>(net);
+}

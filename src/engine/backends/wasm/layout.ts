@@ -1,0 +1,107 @@
+/**
+ * Memory layout shared by the WASM kernels (AssemblyScript, `assembly/`) and the TypeScript runner.
+ * This one file is compiled by both compilers, so it must stay plain integer constants with no imports.
+ *
+ * The WASM module owns no allocator: the TypeScript side lays out every buffer in linear memory and
+ * describes a network in a header (H_*) followed by one record per layer (L_*), and a dataset in a
+ * record (D_*). All pointers are byte offsets into the module's memory; all buffers are 16-byte aligned.
+ * Unit dimensions are padded to a whole number of SIMD vectors (`up`, 4 float32 or 2 float64 lanes);
+ * padded weights, biases and gradients stay exactly zero.
+ */
+
+// ---- network header
+export const H_NLAYERS = 0; // i32 number of dense layers
+export const H_LOSSMODE = 4; // i32 LOSS_* below
+export const H_OPT = 8; // i32 OPT_* below
+export const H_NESTEROV = 12; // i32 0/1 (sgd)
+export const H_CENTERED = 16; // i32 0/1 (rmsprop)
+export const H_STEP = 20; // i32 optimizer steps applied so far
+export const H_LR = 24; // f64 learning rate
+export const H_BETA1 = 32; // f64 adam beta1, rmsprop rho
+export const H_BETA2 = 40; // f64 adam beta2
+export const H_EPS = 48; // f64 epsilon (adam, rmsprop)
+export const H_MOMENTUM = 56; // f64 momentum (sgd, rmsprop)
+export const H_CORRECT = 64; // i32 result: rows predicted correctly by the last call
+export const H_MAXROWS = 68; // i32 rows the workspace below has room for
+export const H_COLSTART = 72; // ptr i32[maxIn + 1]   column lists (transposed nonzeros of a layer input)
+export const H_COLROW = 76; // ptr i32[maxRows * maxIn]
+export const H_COLVAL = 80; // ptr T[maxRows * maxIn]
+export const H_GROW = 84; // ptr T[maxUp]          scratch: one gradient row / fused first-layer offset
+export const H_LOSSES = 88; // ptr f64[maxRows]     per-row losses of the last call
+export const H_XDENSE = 92; // ptr T[maxRows * in0] transformed float input of the batch
+export const H_DOUT = 96; // ptr f64[maxUp]        scratch: loss gradient w.r.t. the network output
+export const H_COLSUM_OK = 100; // i32 1 when the first layer's L_COLSUM matches its kernel
+export const H_VCONST = 128; // 8 × v128 scratch: splatted optimizer constants (see update() in assembly)
+export const H_LAYERS = 256; // first layer record
+export const HEADER_BYTES = 256;
+
+// ---- one layer record (LAYER_BYTES each, starting at H_LAYERS)
+export const LAYER_BYTES = 128;
+export const L_IN = 0; // i32 input size
+export const L_UNITS = 4; // i32 units
+export const L_UP = 8; // i32 units padded to whole vectors (the row stride of W, Z, Y, DZ)
+export const L_ACT = 12; // i32 ACT_* below
+export const L_USEBIAS = 16; // i32 0/1
+export const L_W = 20; // ptr T[in * up]  kernel, row-major
+export const L_B = 24; // ptr T[up]       bias (kept at zero when useBias is 0)
+export const L_WS1 = 28; // ptr T[in * up] optimizer slots of the kernel
+export const L_WS2 = 32;
+export const L_WS3 = 36;
+export const L_BS1 = 40; // ptr T[up]      optimizer slots of the bias
+export const L_BS2 = 44;
+export const L_BS3 = 48;
+export const L_Z = 52; // ptr T[maxRows * up] pre-activations of the last call
+export const L_Y = 56; // ptr T[maxRows * up] activations
+export const L_DZ = 60; // ptr T[maxRows * up] gradient of the mean loss w.r.t. Z
+export const L_COLSUM = 64; // ptr T[up]  column sums of W (first layer; fuses the input offset b)
+export const L_GB = 68; // ptr T[up]      bias gradient of the last backward pass
+export const L_GW = 72; // ptr T[in * up] kernel gradient (trace only; 0 until a trace needs it)
+export const L_RSTART = 76; // ptr i32[maxRows + 1] row lists: nonzeros of this layer's input per row
+export const L_RIDX = 80; // ptr i32[maxRows * in]
+export const L_RVAL = 84; // ptr T[maxRows * in]
+export const L_LRW = 88; // f64 learning-rate multiplier of the kernel (paramScales)
+export const L_EPSW = 96; // f64 epsilon multiplier of the kernel
+export const L_LRB = 104; // f64 learning-rate multiplier of the bias
+export const L_EPSB = 112; // f64 epsilon multiplier of the bias
+
+// ---- dataset record
+export const DATA_BYTES = 64;
+export const D_XKIND = 0; // i32 XK_* below
+export const D_X = 4; // ptr values, row-major [rows, in]
+export const D_IN = 8; // i32 input size
+export const D_YKIND = 12; // i32 YK_* below
+export const D_Y = 16; // ptr targets
+export const D_YWIDTH = 20; // i32 width of dense targets
+export const D_ROWS = 24; // i32 rows
+export const D_A = 32; // f64 input transform x' = a·x + b
+export const D_B = 40; // f64
+
+// ---- enumerations
+export const XK_U8 = 0;
+export const XK_F32 = 1;
+export const XK_F64 = 2;
+export const YK_NONE = 0;
+export const YK_SPARSE = 1; // i32 class index per row
+export const YK_F32 = 2; // dense float32 [rows, width]
+export const YK_F64 = 3; // dense float64 [rows, width]
+
+export const ACT_LINEAR = 0;
+export const ACT_RELU = 1;
+export const ACT_SIGMOID = 2;
+export const ACT_TANH = 3;
+export const ACT_SOFTMAX = 4;
+
+/** Cross-entropy computed from the last layer's pre-activation (fused softmax + cross-entropy). */
+export const LOSS_CE_FUSED = 0;
+/** Cross-entropy that treats the network output as logits. */
+export const LOSS_CE_OUTPUT = 1;
+export const LOSS_MSE = 2;
+
+export const OPT_SGD = 0;
+export const OPT_ADAM = 1;
+export const OPT_RMSPROP = 2;
+
+export const MODE_PREDICT = 0; // forward only
+export const MODE_EVALUATE = 1; // forward + loss
+export const MODE_TRAIN = 2; // forward + loss + backward + optimizer update
+export const MODE_TRACE = 3; // forward + loss + backward, gradients kept, nothing updated

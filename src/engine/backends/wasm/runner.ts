@@ -1,0 +1,515 @@
+/**
+ * NetworkRunner of the wasm backend: lays a network out in the module's linear memory (see layout.ts)
+ * and drives the kernels. One trainBatch is one call into WASM (forward, loss, backward, update).
+ *
+ * Steady-state training allocates nothing: the workspace is sized for the largest batch seen so far and
+ * only grows when a larger one arrives. evaluate/predict run in chunks of at most CHUNK rows so that a
+ * 10,000-row prediction does not need a 10,000-row workspace.
+ */
+import { NormlabError } from '../../../errors.js';
+import type {
+  BatchResult,
+  DataId,
+  DenseSpec,
+  InputSource,
+  NetworkRunner,
+  NetworkSpec,
+  TargetSource,
+  Trace,
+} from '../../backend.js';
+import type { WasmHeap } from './heap.js';
+import * as M from './layout.js';
+
+/** The instantiated module, shared by every runner of one backend. */
+export interface Kernels {
+  heap: WasmHeap;
+  run32(net: number, data: number, rows: number, count: number, mode: number): number;
+  run64(net: number, data: number, rows: number, count: number, mode: number): number;
+  prepare32(net: number): void;
+  prepare64(net: number): void;
+}
+
+/** Rows per kernel call for evaluate/predict. */
+const CHUNK = 256;
+
+const ACT: Record<DenseSpec['activation'], number> = {
+  linear: M.ACT_LINEAR,
+  relu: M.ACT_RELU,
+  sigmoid: M.ACT_SIGMOID,
+  tanh: M.ACT_TANH,
+  softmax: M.ACT_SOFTMAX,
+};
+
+interface LayerMem {
+  spec: DenseSpec;
+  up: number;
+  rec: number;
+  w: number;
+  b: number;
+  ws: [number, number, number];
+  bs: [number, number, number];
+  colsum: number;
+  gb: number;
+  gw: number;
+  /** workspace (depends on the row capacity) */
+  z: number;
+  y: number;
+  dz: number;
+  rstart: number;
+  ridx: number;
+  rval: number;
+}
+
+interface DataMem {
+  rec: number;
+  x: number;
+  y: number;
+  rows: number;
+  hasTargets: boolean;
+}
+
+export class WasmRunner implements NetworkRunner {
+  readonly spec: NetworkSpec;
+  private readonly k: Kernels;
+  private readonly heap: WasmHeap;
+  private readonly size: 4 | 8;
+  private readonly lanes: number;
+  private readonly run: (net: number, data: number, rows: number, count: number, mode: number) => number;
+  private readonly net: number;
+  private readonly layers: LayerMem[] = [];
+  private capacity = 0;
+  private shared: number[] = [];
+  private rowsPtr = 0;
+  private data = new Map<DataId, DataMem>();
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(kernels: Kernels, spec: NetworkSpec, weights: Float64Array[]) {
+    validateSpec(spec);
+    this.spec = structuredClone(spec);
+    this.k = kernels;
+    this.heap = kernels.heap;
+    this.size = spec.dtype === 'float32' ? 4 : 8;
+    this.lanes = 16 / this.size;
+    this.run = spec.dtype === 'float32' ? kernels.run32 : kernels.run64;
+    const heap = this.heap;
+    this.net = heap.alloc(M.HEADER_BYTES + spec.layers.length * M.LAYER_BYTES);
+    for (const [l, layer] of spec.layers.entries()) {
+      const up = Math.ceil(layer.units / this.lanes) * this.lanes;
+      const wBytes = layer.inputSize * up * this.size;
+      const bBytes = up * this.size;
+      this.layers.push({
+        spec: layer,
+        up,
+        rec: this.net + M.H_LAYERS + l * M.LAYER_BYTES,
+        w: heap.alloc(wBytes),
+        b: heap.alloc(bBytes),
+        ws: [heap.alloc(wBytes), heap.alloc(wBytes), heap.alloc(wBytes)],
+        bs: [heap.alloc(bBytes), heap.alloc(bBytes), heap.alloc(bBytes)],
+        colsum: l === 0 ? heap.alloc(bBytes) : 0,
+        gb: heap.alloc(bBytes),
+        gw: 0,
+        z: 0, y: 0, dz: 0, rstart: 0, ridx: 0, rval: 0,
+      });
+    }
+    this.writeHeader();
+    this.ensureCapacity(32);
+    this.setWeights(weights);
+  }
+
+  // ------------------------------------------------------------------------------------- layout
+
+  private writeHeader(): void {
+    const i32 = this.heap.i32;
+    const f64 = this.heap.f64;
+    const h = this.net;
+    const spec = this.spec;
+    const last = spec.layers[spec.layers.length - 1];
+    i32[(h + M.H_NLAYERS) >> 2] = spec.layers.length;
+    i32[(h + M.H_LOSSMODE) >> 2] =
+      spec.loss.name === 'meanSquaredError'
+        ? M.LOSS_MSE
+        : !spec.loss.fromLogits && last.activation === 'softmax'
+          ? M.LOSS_CE_FUSED
+          : M.LOSS_CE_OUTPUT;
+    const opt = spec.optimizer;
+    f64[(h + M.H_LR) >> 3] = opt.learningRate;
+    switch (opt.name) {
+      case 'sgd':
+        i32[(h + M.H_OPT) >> 2] = M.OPT_SGD;
+        f64[(h + M.H_MOMENTUM) >> 3] = opt.momentum;
+        i32[(h + M.H_NESTEROV) >> 2] = opt.nesterov ? 1 : 0;
+        break;
+      case 'adam':
+        i32[(h + M.H_OPT) >> 2] = M.OPT_ADAM;
+        f64[(h + M.H_BETA1) >> 3] = opt.beta1;
+        f64[(h + M.H_BETA2) >> 3] = opt.beta2;
+        f64[(h + M.H_EPS) >> 3] = opt.epsilon;
+        break;
+      case 'rmsprop':
+        i32[(h + M.H_OPT) >> 2] = M.OPT_RMSPROP;
+        f64[(h + M.H_BETA1) >> 3] = opt.rho;
+        f64[(h + M.H_MOMENTUM) >> 3] = opt.momentum;
+        f64[(h + M.H_EPS) >> 3] = opt.epsilon;
+        i32[(h + M.H_CENTERED) >> 2] = opt.centered ? 1 : 0;
+        break;
+    }
+    let tensor = 0;
+    for (const L of this.layers) {
+      const r = L.rec;
+      const ws = opt.paramScales?.[tensor] ?? { lr: 1, epsilon: 1 };
+      const bs = (L.spec.useBias ? opt.paramScales?.[tensor + 1] : undefined) ?? { lr: 1, epsilon: 1 };
+      tensor += L.spec.useBias ? 2 : 1;
+      i32[(r + M.L_IN) >> 2] = L.spec.inputSize;
+      i32[(r + M.L_UNITS) >> 2] = L.spec.units;
+      i32[(r + M.L_UP) >> 2] = L.up;
+      i32[(r + M.L_ACT) >> 2] = ACT[L.spec.activation];
+      i32[(r + M.L_USEBIAS) >> 2] = L.spec.useBias ? 1 : 0;
+      i32[(r + M.L_W) >> 2] = L.w;
+      i32[(r + M.L_B) >> 2] = L.b;
+      i32[(r + M.L_WS1) >> 2] = L.ws[0];
+      i32[(r + M.L_WS2) >> 2] = L.ws[1];
+      i32[(r + M.L_WS3) >> 2] = L.ws[2];
+      i32[(r + M.L_BS1) >> 2] = L.bs[0];
+      i32[(r + M.L_BS2) >> 2] = L.bs[1];
+      i32[(r + M.L_BS3) >> 2] = L.bs[2];
+      i32[(r + M.L_COLSUM) >> 2] = L.colsum;
+      i32[(r + M.L_GB) >> 2] = L.gb;
+      i32[(r + M.L_GW) >> 2] = L.gw;
+      f64[(r + M.L_LRW) >> 3] = ws.lr;
+      f64[(r + M.L_EPSW) >> 3] = ws.epsilon;
+      f64[(r + M.L_LRB) >> 3] = bs.lr;
+      f64[(r + M.L_EPSB) >> 3] = bs.epsilon;
+    }
+  }
+
+  /** Make the per-row workspace large enough for `rows` rows (reallocates only when it grows). */
+  private ensureCapacity(rows: number): void {
+    if (rows <= this.capacity) return;
+    const cap = Math.max(rows, this.capacity);
+    const heap = this.heap;
+    const s = this.size;
+    for (const p of this.shared) heap.release(p);
+    heap.release(this.rowsPtr);
+    for (const L of this.layers) for (const p of [L.z, L.y, L.dz, L.rstart, L.ridx, L.rval]) heap.release(p);
+    const maxIn = Math.max(...this.layers.map((L) => L.spec.inputSize));
+    const maxUp = Math.max(...this.layers.map((L) => L.up));
+    const in0 = this.layers[0].spec.inputSize;
+    for (const L of this.layers) {
+      const n = L.spec.inputSize;
+      L.z = heap.alloc(cap * L.up * s);
+      L.y = heap.alloc(cap * L.up * s);
+      L.dz = heap.alloc(cap * L.up * s);
+      L.rstart = heap.alloc((cap + 1) * 4);
+      L.ridx = heap.alloc(cap * n * 4);
+      L.rval = heap.alloc(cap * n * s);
+    }
+    const colstart = heap.alloc((maxIn + 1) * 4);
+    const colrow = heap.alloc(cap * maxIn * 4);
+    const colval = heap.alloc(cap * maxIn * s);
+    const grow = heap.alloc(maxUp * s);
+    const losses = heap.alloc(cap * 8);
+    const xdense = heap.alloc(cap * in0 * s);
+    const dout = heap.alloc(maxUp * 8);
+    this.shared = [colstart, colrow, colval, grow, losses, xdense, dout];
+    this.rowsPtr = heap.alloc(cap * 4);
+    this.capacity = cap;
+    const i32 = heap.i32;
+    const h = this.net;
+    i32[(h + M.H_MAXROWS) >> 2] = cap;
+    i32[(h + M.H_COLSTART) >> 2] = colstart;
+    i32[(h + M.H_COLROW) >> 2] = colrow;
+    i32[(h + M.H_COLVAL) >> 2] = colval;
+    i32[(h + M.H_GROW) >> 2] = grow;
+    i32[(h + M.H_LOSSES) >> 2] = losses;
+    i32[(h + M.H_XDENSE) >> 2] = xdense;
+    i32[(h + M.H_DOUT) >> 2] = dout;
+    for (const L of this.layers) {
+      const r = L.rec;
+      i32[(r + M.L_Z) >> 2] = L.z;
+      i32[(r + M.L_Y) >> 2] = L.y;
+      i32[(r + M.L_DZ) >> 2] = L.dz;
+      i32[(r + M.L_RSTART) >> 2] = L.rstart;
+      i32[(r + M.L_RIDX) >> 2] = L.ridx;
+      i32[(r + M.L_RVAL) >> 2] = L.rval;
+    }
+  }
+
+  /** The dtype view of the module memory and the element index of a byte pointer. */
+  private view(): Float32Array | Float64Array {
+    return this.size === 4 ? this.heap.f32 : this.heap.f64;
+  }
+
+  private check(): void {
+    if (this.disposed) throw new Error('this wasm network was disposed');
+  }
+
+  // ------------------------------------------------------------------------------------ weights
+
+  getWeights(): Float64Array[] {
+    this.check();
+    const out: Float64Array[] = [];
+    const v = this.view();
+    for (const L of this.layers) {
+      const { inputSize: n, units } = L.spec;
+      const w = new Float64Array(n * units);
+      const base = L.w / this.size;
+      for (let i = 0; i < n; i++) w.set(v.subarray(base + i * L.up, base + i * L.up + units), i * units);
+      out.push(w);
+      if (L.spec.useBias) out.push(Float64Array.from(v.subarray(L.b / this.size, L.b / this.size + units)));
+    }
+    return out;
+  }
+
+  setWeights(weights: Float64Array[]): void {
+    this.check();
+    const expected: number[] = [];
+    for (const L of this.layers) {
+      expected.push(L.spec.inputSize * L.spec.units);
+      if (L.spec.useBias) expected.push(L.spec.units);
+    }
+    if (weights.length !== expected.length) {
+      throw new NormlabError('shape', `setWeights expected ${expected.length} weight tensors, got ${weights.length}`,
+        'pass the tensors in the order kernel0, bias0, kernel1, bias1, … (as getWeights() returns them)');
+    }
+    weights.forEach((w, i) => {
+      if (w.length !== expected[i]) {
+        throw new NormlabError('shape', `setWeights: tensor ${i} has ${w.length} values, expected ${expected[i]}`,
+          'pass the tensors in the order kernel0, bias0, kernel1, bias1, … (as getWeights() returns them)');
+      }
+    });
+    const v = this.view();
+    let t = 0;
+    for (const L of this.layers) {
+      const { inputSize: n, units } = L.spec;
+      const w = weights[t++];
+      const base = L.w / this.size;
+      for (let i = 0; i < n; i++) v.set(w.subarray(i * units, (i + 1) * units), base + i * L.up);
+      if (L.spec.useBias) v.set(weights[t++], L.b / this.size);
+    }
+    if (this.size === 4) this.k.prepare32(this.net);
+    else this.k.prepare64(this.net);
+  }
+
+  resetOptimizer(): void {
+    this.check();
+    const u8 = this.heap.u8;
+    for (const L of this.layers) {
+      const wBytes = L.spec.inputSize * L.up * this.size;
+      const bBytes = L.up * this.size;
+      for (const p of L.ws) u8.fill(0, p, p + wBytes);
+      for (const p of L.bs) u8.fill(0, p, p + bBytes);
+    }
+    this.heap.i32[(this.net + M.H_STEP) >> 2] = 0;
+  }
+
+  setLearningRate(learningRate: number): void {
+    this.check();
+    (this.spec.optimizer as { learningRate: number }).learningRate = learningRate;
+    this.heap.f64[(this.net + M.H_LR) >> 3] = learningRate;
+  }
+
+  // --------------------------------------------------------------------------------------- data
+
+  loadData(x: InputSource, y?: TargetSource): DataId {
+    this.check();
+    const n = this.spec.layers[0].inputSize;
+    if (x.inputSize !== n) {
+      throw new NormlabError('shape', `the network's first layer expects ${n} input values per sample, but the data has ${x.inputSize}`,
+        `set the first layer's inputShape to match the data (e.g. flatten [28, 28] → ${x.inputSize})`);
+    }
+    if (x.values.length < x.rows * n) {
+      throw new NormlabError('shape', `input holds ${x.values.length} values, fewer than ${x.rows} rows × ${n}`);
+    }
+    const out = this.spec.layers[this.spec.layers.length - 1].units;
+    if (y) {
+      if (y.rows !== x.rows) {
+        throw new NormlabError('shape', `inputs have ${x.rows} rows but targets have ${y.rows}`, 'pass one target per input sample');
+      }
+      if (y.kind === 'dense' && y.width !== out) {
+        throw new NormlabError('shape', `targets have width ${y.width} but the output layer has ${out} units`,
+          'make the last layer as wide as the targets (or use sparse labels with sparseCategoricalCrossentropy)');
+      }
+    }
+    const heap = this.heap;
+    const values = x.values;
+    const count = x.rows * n;
+    const kind = values instanceof Uint8Array ? M.XK_U8 : values instanceof Float32Array ? M.XK_F32 : M.XK_F64;
+    const xPtr = heap.alloc(count * (kind === M.XK_U8 ? 1 : kind === M.XK_F32 ? 4 : 8));
+    let yPtr = 0;
+    let yKind = M.YK_NONE;
+    let yWidth = 0;
+    if (y) {
+      if (y.kind === 'sparse') {
+        yKind = M.YK_SPARSE;
+        yPtr = heap.alloc(y.rows * 4);
+      } else {
+        yKind = y.values instanceof Float32Array ? M.YK_F32 : M.YK_F64;
+        yWidth = y.width;
+        yPtr = heap.alloc(y.rows * y.width * (yKind === M.YK_F32 ? 4 : 8));
+      }
+    }
+    const rec = heap.alloc(M.DATA_BYTES);
+    // every allocation is done: views are stable from here on
+    if (kind === M.XK_U8) heap.u8.set(values.subarray(0, count), xPtr);
+    else if (kind === M.XK_F32) heap.f32.set(values.subarray(0, count), xPtr >> 2);
+    else heap.f64.set(values.subarray(0, count), xPtr >> 3);
+    if (y) {
+      if (y.kind === 'sparse') heap.i32.set(y.labels.subarray(0, y.rows), yPtr >> 2);
+      else if (yKind === M.YK_F32) heap.f32.set(y.values.subarray(0, y.rows * y.width), yPtr >> 2);
+      else heap.f64.set(y.values.subarray(0, y.rows * y.width), yPtr >> 3);
+    }
+    const i32 = heap.i32;
+    const f64 = heap.f64;
+    i32[(rec + M.D_XKIND) >> 2] = kind;
+    i32[(rec + M.D_X) >> 2] = xPtr;
+    i32[(rec + M.D_IN) >> 2] = n;
+    i32[(rec + M.D_YKIND) >> 2] = yKind;
+    i32[(rec + M.D_Y) >> 2] = yPtr;
+    i32[(rec + M.D_YWIDTH) >> 2] = yWidth;
+    i32[(rec + M.D_ROWS) >> 2] = x.rows;
+    f64[(rec + M.D_A) >> 3] = x.transform.a;
+    f64[(rec + M.D_B) >> 3] = x.transform.b;
+    const id = this.nextId++;
+    this.data.set(id, { rec, x: xPtr, y: yPtr, rows: x.rows, hasTargets: y !== undefined });
+    return id;
+  }
+
+  releaseData(id: DataId): void {
+    const d = this.data.get(id);
+    if (!d) return;
+    this.heap.release(d.rec);
+    this.heap.release(d.x);
+    this.heap.release(d.y);
+    this.data.delete(id);
+  }
+
+  private stored(id: DataId, needTargets: boolean): DataMem {
+    this.check();
+    const d = this.data.get(id);
+    if (!d) throw new Error(`unknown data id ${id}`);
+    if (needTargets && !d.hasTargets) throw new Error('this dataset was loaded without targets');
+    return d;
+  }
+
+  /** Copy row indices [from, from + count) into the module (after checking them). */
+  private putRows(d: DataMem, rows: Int32Array, from: number, count: number): void {
+    if (from + count > rows.length) throw new Error(`asked for ${count} rows but the index array holds ${rows.length - from}`);
+    const i32 = this.heap.i32;
+    const base = this.rowsPtr >> 2;
+    const limit = d.rows;
+    for (let r = 0; r < count; r++) {
+      const row = rows[from + r];
+      if (!(row >= 0 && row < limit)) throw new Error(`row index ${row} is outside the dataset's ${limit} rows`);
+      i32[base + r] = row;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ compute
+
+  trainBatch(id: DataId, rows: Int32Array, count: number): BatchResult {
+    const d = this.stored(id, true);
+    this.ensureCapacity(count);
+    this.putRows(d, rows, 0, count);
+    const lossSum = this.run(this.net, d.rec, this.rowsPtr, count, M.MODE_TRAIN);
+    return { lossSum, correct: this.heap.i32[(this.net + M.H_CORRECT) >> 2], rows: count };
+  }
+
+  evaluate(id: DataId, rows: Int32Array, count: number): BatchResult {
+    const d = this.stored(id, true);
+    this.ensureCapacity(Math.min(count, CHUNK));
+    let lossSum = 0;
+    let correct = 0;
+    const step = Math.max(this.capacity, 1);
+    for (let from = 0; from < count; from += step) {
+      const n = Math.min(step, count - from);
+      this.putRows(d, rows, from, n);
+      lossSum += this.run(this.net, d.rec, this.rowsPtr, n, M.MODE_EVALUATE);
+      correct += this.heap.i32[(this.net + M.H_CORRECT) >> 2];
+    }
+    return { lossSum, correct, rows: count };
+  }
+
+  predict(id: DataId, rows: Int32Array, count: number): Float64Array {
+    const d = this.stored(id, false);
+    this.ensureCapacity(Math.min(count, CHUNK));
+    const last = this.layers[this.layers.length - 1];
+    const width = last.spec.units;
+    const out = new Float64Array(count * width);
+    const step = Math.max(this.capacity, 1);
+    for (let from = 0; from < count; from += step) {
+      const n = Math.min(step, count - from);
+      this.putRows(d, rows, from, n);
+      this.run(this.net, d.rec, this.rowsPtr, n, M.MODE_PREDICT);
+      const v = this.view();
+      const base = last.y / this.size;
+      for (let r = 0; r < n; r++) {
+        out.set(v.subarray(base + r * last.up, base + r * last.up + width), (from + r) * width);
+      }
+    }
+    return out;
+  }
+
+  trace(id: DataId, rows: Int32Array, count: number): Trace {
+    const d = this.stored(id, true);
+    this.ensureCapacity(count);
+    for (const L of this.layers) {
+      if (L.gw === 0) {
+        L.gw = this.heap.alloc(L.spec.inputSize * L.up * this.size);
+        this.heap.i32[(L.rec + M.L_GW) >> 2] = L.gw;
+      }
+    }
+    this.putRows(d, rows, 0, count);
+    this.run(this.net, d.rec, this.rowsPtr, count, M.MODE_TRACE);
+    const v = this.view();
+    const s = this.size;
+    const strided = (ptr: number, rowsN: number, up: number, width: number): Float64Array => {
+      const out = new Float64Array(rowsN * width);
+      for (let r = 0; r < rowsN; r++) out.set(v.subarray(ptr / s + r * up, ptr / s + r * up + width), r * width);
+      return out;
+    };
+    const gradients: Float64Array[] = [];
+    for (const L of this.layers) {
+      gradients.push(strided(L.gw, L.spec.inputSize, L.up, L.spec.units));
+      if (L.spec.useBias) gradients.push(strided(L.gb, 1, L.up, L.spec.units));
+    }
+    const lossesPtr = this.heap.i32[(this.net + M.H_LOSSES) >> 2];
+    return {
+      preActivations: this.layers.map((L) => strided(L.z, count, L.up, L.spec.units)),
+      activations: this.layers.map((L) => strided(L.y, count, L.up, L.spec.units)),
+      gradients,
+      losses: Float64Array.from(this.heap.f64.subarray(lossesPtr >> 3, (lossesPtr >> 3) + count)),
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    for (const id of [...this.data.keys()]) this.releaseData(id);
+    const heap = this.heap;
+    for (const p of this.shared) heap.release(p);
+    heap.release(this.rowsPtr);
+    for (const L of this.layers) {
+      for (const p of [L.w, L.b, ...L.ws, ...L.bs, L.colsum, L.gb, L.gw, L.z, L.y, L.dz, L.rstart, L.ridx, L.rval]) heap.release(p);
+    }
+    heap.release(this.net);
+    this.disposed = true;
+  }
+}
+
+function validateSpec(spec: NetworkSpec): void {
+  if (spec.dtype !== 'float32' && spec.dtype !== 'float64') {
+    throw new NormlabError('config', `unknown dtype '${String(spec.dtype)}'`, "use 'float32' or 'float64'");
+  }
+  if (spec.layers.length === 0) throw new NormlabError('config', 'the network has no layers', 'add at least one dense layer');
+  spec.layers.forEach((layer, l) => {
+    if (!(layer.units >= 1) || !(layer.inputSize >= 1) || !Number.isInteger(layer.units) || !Number.isInteger(layer.inputSize)) {
+      throw new NormlabError('shape', `layer ${l} has inputSize ${layer.inputSize} and units ${layer.units}; both must be whole numbers ≥ 1`);
+    }
+    if (!(layer.activation in ACT)) {
+      throw new NormlabError('config', `unknown activation '${layer.activation}'`, `use one of ${Object.keys(ACT).join(', ')}`);
+    }
+    if (l > 0 && layer.inputSize !== spec.layers[l - 1].units) {
+      throw new NormlabError('shape', `layer ${l} expects ${layer.inputSize} inputs but layer ${l - 1} has ${spec.layers[l - 1].units} units`);
+    }
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * Small, independent helpers for the engine tests: an IDX reader for the real Fashion-MNIST files, a
+ * seeded number source for test data (deliberately not the engine's own Random), and comparisons.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import type { Affine, DType, DenseSpec, LossSpec, NetworkRunner, OptimizerSpec, TargetSource } from '../../src/engine/backend.js';
+import { referenceBackend } from '../../src/engine/backends/reference/index.js';
+
+export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+
+/**
+ * Parse an IDX file (optionally gzipped): magic 0x00 0x00 <type> <ndims>, then ndims big-endian uint32
+ * dimensions, then the values. Only unsigned bytes (type 0x08) occur in (Fashion-)MNIST.
+ */
+export function readIdx(path: string): { dims: number[]; data: Uint8Array } {
+  const raw = readFileSync(path);
+  const buf = path.endsWith('.gz') ? gunzipSync(raw) : raw;
+  if (buf[0] !== 0 || buf[1] !== 0) throw new Error(`${path}: not an IDX file (magic ${buf[0]} ${buf[1]})`);
+  if (buf[2] !== 0x08) throw new Error(`${path}: expected unsigned byte data (0x08), got 0x${buf[2].toString(16)}`);
+  const ndims = buf[3];
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const dims: number[] = [];
+  for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  const start = 4 + 4 * ndims;
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (buf.byteLength - start !== count) throw new Error(`${path}: header says ${count} values, file has ${buf.byteLength - start}`);
+  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + start, count).slice() };
+}
+
+let fashionCache: { images: Uint8Array; labels: Uint8Array; count: number } | undefined;
+
+/** The first `limit` Fashion-MNIST training images (uint8, [n, 28, 28] row-major) and labels. */
+export function fashionTrain(limit: number): { images: Uint8Array; labels: Uint8Array; count: number } {
+  if (!fashionCache) {
+    const images = readIdx(`${FASHION_DIR}/train-images-idx3-ubyte.gz`);
+    const labels = readIdx(`${FASHION_DIR}/train-labels-idx1-ubyte.gz`);
+    if (images.dims[0] !== labels.dims[0] || images.dims[1] !== 28 || images.dims[2] !== 28) {
+      throw new Error(`unexpected Fashion-MNIST shapes ${images.dims} / ${labels.dims}`);
+    }
+    fashionCache = { images: images.data, labels: labels.data, count: images.dims[0] };
+  }
+  const n = Math.min(limit, fashionCache.count);
+  return { images: fashionCache.images.subarray(0, n * 784), labels: fashionCache.labels.subarray(0, n), count: n };
+}
+
+/** A seeded uniform source for test data (xorshift32), independent of the engine's generator. */
+export class TestRandom {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 1;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    this.s = x;
+    return x / 4294967296;
+  }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  array(n: number, lo: number, hi: number): Float64Array {
+    return Float64Array.from({ length: n }, () => this.uniform(lo, hi));
+  }
+}
+
+/** |a − b| / max(|a|, |b|), 0 when both are 0. */
+export function relDiff(a: number, b: number): number {
+  const m = Math.max(Math.abs(a), Math.abs(b));
+  return m === 0 ? 0 : Math.abs(a - b) / m;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** Every element within `rel` of the expected value, relative to the larger magnitude, plus `abs`. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, abs: number, what: string): void {
+  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const tol = rel * Math.max(Math.abs(a), Math.abs(e)) + abs;
+    if (!(Math.abs(a - e) <= tol)) {
+      throw new Error(`${what}[${i}]: got ${a}, expected ${e} (difference ${Math.abs(a - e)}, tolerance ${tol})`);
+    }
+  }
+}
+
+/** All rows 0..n-1 as the Int32Array the runner wants. */
+export function allRows(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+export interface NetSetup {
+  dtype?: DType;
+  layers: DenseSpec[];
+  loss: LossSpec;
+  optimizer?: OptimizerSpec;
+}
+
+/** A reference-backend runner with the given weights (default optimizer: plain SGD 0.1). */
+export function makeRunner(setup: NetSetup, weights: Float64Array[]): NetworkRunner {
+  return referenceBackend.createNetwork(
+    {
+      dtype: setup.dtype ?? 'float64',
+      layers: setup.layers,
+      loss: setup.loss,
+      optimizer: setup.optimizer ?? { name: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false },
+    },
+    weights,
+  );
+}
+
+/** Parameter tensor lengths in weight order (kernel, bias, kernel, bias, …). */
+export function paramSizes(layers: DenseSpec[]): number[] {
+  const out: number[] = [];
+  for (const l of layers) {
+    out.push(l.inputSize * l.units);
+    if (l.useBias) out.push(l.units);
+  }
+  return out;
+}
+
+/** Target value of row r, column j, for either target kind (test-side, for manual computations). */
+export function targetAt(y: TargetSource, r: number, j: number): number {
+  return y.kind === 'sparse' ? (y.labels[r] === j ? 1 : 0) : y.values[r * y.width + j];
+}
+
+/** Apply x' = a·x + b to a copy of the values, in float64. */
+export function transformed(values: ArrayLike<number>, t: Affine): Float64Array {
+  return Float64Array.from(values, (v) => t.a * v + t.b);
+}

@@ -1,0 +1,159 @@
+/**
+ * The hostile and broken corpus (test/grader/corpus/): every case is graded in its own sandbox on the
+ * MNIST test split and must get its expected status, score and message. Afterwards no process of the
+ * session may be alive and nothing may have been written outside the sandbox.
+ *
+ * Runs two at a time, as `normlab grade DIR` does. Cases that are meant to hang get a 6 s wall-clock
+ * limit; the training cases get 120 s (on the wasm backend they need 1–10 s each).
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { Grader } from '../../src/grader/grade.js';
+import type { RunStatus, SubmissionResult } from '../../src/grader/types.js';
+import { corpusCopy, MNIST_DIR, processesMentioning } from './helpers.js';
+
+interface Expected {
+  status: RunStatus;
+  score: number;
+  /** Tests that must fail (all others must pass when the score says so). */
+  failing?: string[];
+  /** Must all match somewhere in the status message, a test message or a note. */
+  says?: RegExp[];
+  /** Needs the short time limit. */
+  hangs?: boolean;
+}
+
+const ALL = ['fit-epochs', 'stopped-by-callback', 'accuracy', 'message', 'history', 'stop-flag', 'given-data'];
+const EXPECTED: Record<string, Expected> = {
+  'syntax-error.ts': { status: 'compile-error', score: 0, says: [/does not compile: line 5, column \d+: '\)' expected/, /5 \|/] },
+  'type-error.ts': {
+    status: 'runtime-error',
+    score: 1,
+    failing: ALL.filter((t) => t !== 'given-data'),
+    says: [/epochs must be a whole number/, /Expected: 10, but got: "10"/, /not a string/, /TypeScript type error at line 4.*not assignable to type 'number'/],
+  },
+  'throws.js': { status: 'runtime-error', score: 0, says: [/threw an error in trainMnist: Error: I do not know how to build the model yet, at throws\.js line 4/] },
+  'missing-export.js': { status: 'missing-export', score: 0, says: [/does not export a function named trainMnist.*trainMNIST: did you mean trainMnist\?/] },
+  'never-fits.ts': { status: 'completed', score: 0, says: [/model\.fit was never called/, /returned the model/] },
+  'fit-twice.ts': { status: 'completed', score: 9, failing: ['fit-epochs'], says: [/model\.fit was called 2 times \(epochs: 1, then 10\)/, /epochs add up/] },
+  'epochs-8.ts': { status: 'completed', score: 9, failing: ['fit-epochs'], says: [/model was not originally set to train for 10 epochs\. Expected: 10, but got: 8\./, /not the number of epochs that ran/] },
+  'epochs-100.js': { status: 'completed', score: 9, failing: ['fit-epochs'], says: [/Expected: 10, but got: 100\./] },
+  'never-stops.js': {
+    status: 'completed',
+    score: 3,
+    failing: ['stopped-by-callback', 'accuracy', 'message', 'stop-flag'],
+    says: [/model trained for more than 8 epochs\. The callback should have fired by now\. Expected: a maximum of 8 epochs, but got: 10\./, /stopTraining was never set to true/, /never passed 0\.99/],
+  },
+  'threshold-99.ts': {
+    status: 'completed',
+    score: 5,
+    failing: ['stopped-by-callback', 'message', 'stop-flag'],
+    says: [/Expected: a maximum of 8 epochs, but got: 10/, /first passed 0\.99 at epoch \d/, /Line 6 compares with 99 .*99% is 0\.99/],
+  },
+  'threshold-low.ts': { status: 'completed', score: 8, failing: ['accuracy'], says: [/Expected: above 0\.99, but got: 0\.9\d+/, /compares with 0\.9 .*90% accuracy/] },
+  'misspelled-flag.ts': {
+    status: 'completed',
+    score: 6,
+    failing: ['stopped-by-callback', 'stop-flag'],
+    says: [/you set `stopTraning` \(line 8\); did you mean `stopTraining`\?/, /first passed 0\.99 at epoch \d/, /more than 8 epochs/],
+  },
+  'wrong-log-key.js': {
+    status: 'completed',
+    score: 5,
+    failing: ['stopped-by-callback', 'message', 'stop-flag'],
+    says: [/Your callback read logs\.accuracy/, /logs\.accuracy does not exist: the keys fit passes are loss, acc/, /read logs\.acc instead/],
+  },
+  'callback-throws.ts': {
+    status: 'runtime-error',
+    score: 2,
+    failing: ['stopped-by-callback', 'accuracy', 'message', 'history', 'stop-flag'],
+    says: [/in your onEpochEnd callback \(epoch 1\): TypeError: .*toFixed/, /It read logs\.accuracy, which does not exist \(the logs have: loss, acc\)/],
+  },
+  'other-data.ts': { status: 'completed', score: 7, failing: ['accuracy', 'given-data'], says: [/different data: 2000 samples of shape \[28,28\], but trainMnist was given 10000/] },
+  'returns-record.js': { status: 'completed', score: 9, failing: ['history'], says: [/returned history\.history/] },
+  'good-object-callback.js': { status: 'completed', score: 10 },
+  'infinite-loop.js': { status: 'timeout', score: 0, hangs: true, says: [/longer than the 6 s time limit/] },
+  'busy-callback.ts': {
+    status: 'timeout',
+    score: 2,
+    hangs: true,
+    failing: ['stopped-by-callback', 'accuracy', 'message', 'history', 'stop-flag'],
+    says: [/while it was running your onEpochEnd callback \(epoch 1\)/],
+  },
+  'memory-bomb.js': { status: 'memory-limit', score: 0, says: [/memory/] },
+  'spawns-process.js': { status: 'sandbox-violation', score: 0, says: [/tried to start another process at spawns-process\.js line 5/] },
+  'never-settles.js': { status: 'exited-early', score: 0, says: [/trainMnist never finished: it waited for a promise that nothing resolves/] },
+  'exits-early.js': { status: 'exited-early', score: 0, says: [/called process\.exit\(0\) at exits-early\.js line 4.*before trainMnist returned/] },
+  'fake-results.js': { status: 'completed', score: 0, says: [/looks like a grader's results JSON.*ignored/, /printed, but not by your callback/] },
+  'forges-channel.js': { status: 'tampered', score: 0, says: [/private channel/] },
+  'reads-grader.js': { status: 'sandbox-violation', score: 0, says: [/tried to read a file .*solution\.ts/] },
+  'network.js': { status: 'sandbox-violation', score: 0, says: [/tried to use the network .*example\.com/] },
+  'writes-outside.js': { status: 'sandbox-violation', score: 0, says: [/tried to write a file outside its own working folder \(\/tmp\/normlab-corpus-pwned\.txt\)/] },
+  'floods-stdout.js': { status: 'output-limit', score: 0, says: [/printed more than 1024 KiB/] },
+};
+
+function everything(r: SubmissionResult): string {
+  return [r.statusMessage, ...r.tests.map((t) => t.message), ...r.notes].join('\n');
+}
+
+describe('grader: the hostile and broken corpus', { timeout: 900_000 }, () => {
+  const { files } = corpusCopy(Object.keys(EXPECTED));
+  const results = new Map<string, SubmissionResult>();
+  const sessions: string[] = [];
+
+  before(async () => {
+    const common = { dataDir: MNIST_DIR, split: 'test' as const, typeCheck: true };
+    const hostile = await Grader.open({ ...common, limits: { timeoutS: 6, memoryMB: 512 } });
+    const training = await Grader.open({ ...common, limits: { timeoutS: 120 } });
+    sessions.push(hostile.scratch, training.scratch);
+    try {
+      const short = files.filter((f) => EXPECTED[f.name].hangs);
+      const long = files.filter((f) => !EXPECTED[f.name].hangs);
+      // One queue per session, sharing two slots.
+      await Promise.all([hostile.gradeAll(short, 1, (r) => results.set(r.submission, r)), training.gradeAll(long, 1, (r) => results.set(r.submission, r))]);
+    } finally {
+      hostile.close();
+      training.close();
+    }
+  });
+
+  it('has at least 20 cases, each graded', () => {
+    assert.ok(files.length >= 20, `only ${files.length} cases`);
+    assert.deepEqual([...results.keys()].sort(), files.map((f) => f.name).sort());
+  });
+
+  for (const [name, want] of Object.entries(EXPECTED)) {
+    it(`${name}: ${want.status}, ${want.score}/10`, () => {
+      const r = results.get(name);
+      assert.ok(r, `${name} was not graded`);
+      const context = `\n${name}: ${r.status} ${r.score}/${r.maxScore}\n${everything(r)}`;
+      assert.equal(r.status, want.status, context);
+      assert.equal(r.maxScore, 10);
+      assert.equal(r.score, want.score, context);
+      if (want.failing) assert.deepEqual(r.tests.filter((t) => !t.passed).map((t) => t.id), want.failing, context);
+      for (const pattern of want.says ?? []) assert.match(everything(r), pattern, context);
+      for (const t of r.tests) assert.ok(t.message.trim().length > 0, `${name}/${t.id} has no message`);
+      assert.equal(r.sandbox.leakedProcesses, 0, `${name} left processes behind`);
+    });
+  }
+
+  it('the reference solution text never reached the submission that tried to read it', () => {
+    const r = results.get('reads-grader.js')!;
+    assert.doesNotMatch(r.output.stdout, /Reference solution/);
+  });
+
+  it('nothing was written outside the sandbox', () => {
+    assert.equal(existsSync('/tmp/normlab-corpus-pwned.txt'), false);
+  });
+
+  it('no process of either grading session is still alive', () => {
+    for (const s of sessions) assert.deepEqual(processesMentioning(s), []);
+  });
+
+  after(() => {
+    // Diagnostic for whoever reads the test log: the corpus, its verdicts and the time per submission.
+    const rows = [...results.values()].sort((a, b) => a.submission.localeCompare(b.submission));
+    for (const r of rows) console.log(`# ${r.submission.padEnd(24)} ${r.status.padEnd(17)} ${String(r.score).padStart(2)}/${r.maxScore}  ${r.seconds.toFixed(1)} s`);
+  });
+});

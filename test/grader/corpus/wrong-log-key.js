@@ -1,0 +1,18 @@
+// Wrong: reads logs.accuracy (Keras' name); in TensorFlow.js and normlab the key is acc.
+import * as tf from 'normlab';
+
+export async function trainMnist(xTrain, yTrain) {
+  const model = tf.sequential({
+    layers: [tf.layers.flatten({ inputShape: [28, 28] }), tf.layers.dense({ units: 128, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
+  });
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const callback = {
+    onEpochEnd(epoch, logs) {
+      if (logs.accuracy > 0.99) {
+        console.log('Reached 99% accuracy so cancelling training!');
+        model.stopTraining = true;
+      }
+    },
+  };
+  return model.fit(xTrain.div(255), yTrain, { epochs: 10, callbacks: [callback] });
+}

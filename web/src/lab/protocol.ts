@@ -1,0 +1,94 @@
+/**
+ * Messages between the page and a training Worker (one Worker per run). Plain, structured-cloneable data.
+ *
+ * page → worker: start (once), then pause / resume / stop at any time; the worker acts on them between
+ * batches (the fit loop yields to the event loop every ~100 ms).
+ * worker → page: status lines while loading, `ready` with the data it trains on, throttled `batch`
+ * progress (≤ 10 per second), one `epoch` per finished epoch with test numbers and diagnostics, `diag`
+ * points between epochs, and finally `done` or `error`.
+ */
+import type { ProbeDiagnostics } from '../../../src/engine/probes.js';
+import type { TrainingConfig } from '../../../src/lab/training.js';
+
+export interface StartMessage {
+  type: 'start';
+  runId: string;
+  /** Where the page was served from (the worker fetches /datasets/… from it). */
+  origin: string;
+  config: Partial<TrainingConfig>;
+  /** Train on the first N training images only (the `trainLimit` URL setting); 0 = all. */
+  trainLimit: number;
+  /** URL of normlab.wasm, when the app was built with it. */
+  wasmUrl?: string;
+  /** How many test images to show with their predictions. */
+  samplesPerClass: number;
+}
+
+export type ControlMessage = { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
+export type ToWorker = StartMessage | ControlMessage;
+
+/**
+ * Diagnostics of one moment of training: the engine's probe of a fixed batch of training images (the
+ * same definitions `normlab why` reports), taken at early steps, a few times per epoch and at each
+ * epoch's end.
+ */
+export type DiagnosticPoint = ProbeDiagnostics;
+
+export interface ReadyInfo {
+  backend: string;
+  backendNote?: string;
+  trainCount: number;
+  testCount: number;
+  batches: number;
+  transform: { name: string; formula: string; a: number; b: number; range: [number, number] };
+  classNames: string[];
+  verified: boolean;
+  notes: string[];
+  /** The sample grid: images (count × height × width bytes), their labels and test-set indices. */
+  samples: { images: Uint8Array; labels: number[]; indices: number[]; height: number; width: number };
+  params: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  /** Seconds of training in this epoch (pauses excluded; diagnostics probes included). */
+  seconds: number;
+  loss: number;
+  acc: number;
+  testLoss: number;
+  testAcc: number;
+  /** Row-major [true class][predicted class] counts over the test set. */
+  confusion: number[];
+  /** Predicted class and its probability for each sample image. */
+  samplePredictions: { label: number; prob: number }[];
+}
+
+export type FromWorker =
+  | { type: 'status'; runId: string; text: string }
+  | { type: 'ready'; runId: string; info: ReadyInfo }
+  | {
+      type: 'batch';
+      runId: string;
+      epoch: number;
+      batch: number;
+      batches: number;
+      /** Keras' running means over the epoch so far (what the progress bar shows). */
+      loss: number;
+      acc: number;
+      /** Means over the last WINDOW batches (a continuous curve across epoch boundaries, for the charts). */
+      windowLoss: number;
+      windowAcc: number;
+    }
+  | { type: 'diag'; runId: string; point: DiagnosticPoint }
+  | { type: 'epoch'; runId: string; info: EpochInfo }
+  | { type: 'paused'; runId: string; paused: boolean }
+  | {
+      type: 'done';
+      runId: string;
+      stopped: boolean;
+      test: { loss: number; acc: number };
+      secondsPerEpoch: number;
+      epochSeconds: number[];
+      nonFinite?: { epoch: number; batch: number; step: number; value: number };
+    }
+  | { type: 'error'; runId: string; message: string; hint?: string };

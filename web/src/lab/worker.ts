@@ -1,0 +1,239 @@
+/**
+ * One training run, in its own Web Worker so the page stays responsive: load and verify the dataset,
+ * train with the same `trainOnDataset` the CLI uses (same engine, same backend, same numbers), and
+ * report progress, per-epoch test results and diagnostics to the page. Pause, resume and stop arrive
+ * as messages and take effect between batches.
+ */
+import { registerBrowserBackends } from '../../../src/browser.js';
+import type { Dataset } from '../../../src/data/dataset.js';
+import type { DatasetName } from '../../../src/data/registry.js';
+import { datasetTensors } from '../../../src/data/tensors.js';
+import { inputTransform } from '../../../src/data/transforms.js';
+import type { Sequential } from '../../../src/engine/model/sequential.js';
+import { ProbeCallback } from '../../../src/engine/probes.js';
+import { Tensor } from '../../../src/engine/tensor.js';
+import { isNormlabError } from '../../../src/errors.js';
+import { DEFAULT_PROBE_STEPS, probeRowsFor } from '../../../src/lab/study/plan.js';
+import { resolveBackendName, trainOnDataset, TrainingConfigSchema } from '../../../src/lab/training.js';
+import { loadBrowserDataset, sliceDataset } from '../data.js';
+import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
+
+const PROGRESS_INTERVAL_MS = 100;
+/** Batches in the moving window the charts plot. */
+const WINDOW = 50;
+/** Training images in the probe batch (fixed rows, chosen as `normlab why` chooses them). */
+const PROBE_ROWS = 256;
+/** Evenly spaced probes per epoch, besides the study's early steps and each epoch's end. */
+const DIAG_PER_EPOCH = 4;
+
+let runId = '';
+let model: Sequential | undefined;
+let paused = false;
+let stopRequested = false;
+let resume: (() => void) | undefined;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  (self as unknown as Worker).postMessage(message, transfer);
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'start':
+      runId = message.runId;
+      run(message).catch((error: unknown) => {
+        const e = error as Error;
+        post({ type: 'error', runId, message: e?.message ?? String(error), hint: isNormlabError(error) ? error.hint : undefined });
+      });
+      break;
+    case 'pause':
+      if (!paused) {
+        paused = true;
+        post({ type: 'paused', runId, paused: true });
+      }
+      break;
+    case 'resume':
+      if (paused) {
+        paused = false;
+        resume?.();
+        post({ type: 'paused', runId, paused: false });
+      }
+      break;
+    case 'stop':
+      stopRequested = true;
+      if (model) model.stopTraining = true;
+      if (paused) {
+        paused = false;
+        resume?.();
+      }
+      break;
+  }
+};
+
+/** Test images chosen for the sample grid: the first `perClass` of every class, in class order. */
+function sampleIndices(labels: Uint8Array, classes: number, perClass: number): number[] {
+  const picked: number[][] = Array.from({ length: classes }, () => []);
+  for (let i = 0; i < labels.length && picked.some((p) => p.length < perClass); i++) {
+    const p = picked[labels[i]];
+    if (p && p.length < perClass) p.push(i);
+  }
+  return picked.flat();
+}
+
+function gather(ds: Dataset, indices: number[]): { images: Uint8Array; labels: Uint8Array } {
+  const size = ds.height * ds.width;
+  const images = new Uint8Array(indices.length * size);
+  indices.forEach((row, i) => images.set(ds.images.subarray(row * size, (row + 1) * size), i * size));
+  return { images, labels: Uint8Array.from(indices, (row) => ds.labels[row]) };
+}
+
+async function run(start: StartMessage): Promise<void> {
+  post({ type: 'status', runId, text: 'loading the engine…' });
+  const { backends, wasmError } = await registerBrowserBackends({ wasm: start.wasmUrl });
+  const config = TrainingConfigSchema.parse(start.config);
+  const backend = resolveBackendName(config.backend);
+  const backendNote = backend !== config.backend ? `${config.backend} backend unavailable (${wasmError ?? 'not registered'}); using ${backend}` : undefined;
+  if (!backends.includes(backend)) throw new Error(`backend ${backend} is not available in this browser`);
+
+  post({ type: 'status', runId, text: `loading ${config.dataset}…` });
+  const name = config.dataset as DatasetName;
+  const [fullTrain, test] = await Promise.all([loadBrowserDataset(start.origin, name, 'train'), loadBrowserDataset(start.origin, name, 'test')]);
+  const train = start.trainLimit > 0 ? sliceDataset(fullTrain, start.trainLimit) : fullTrain;
+  const classes = train.classNames.length;
+  const transform = inputTransform(config.normalize, train.images);
+  const testTensors = datasetTensors(test, transform);
+
+  const probeRows = probeRowsFor(train.count, PROBE_ROWS, 'train');
+  const probe = gather(train, probeRows);
+  const probeX = new Tensor(probe.images, [probeRows.length, train.height, train.width], 'float32', transform);
+  const probeY = new Tensor(probe.labels, [probeRows.length], 'uint8');
+
+  const indices = sampleIndices(test.labels, classes, start.samplesPerClass);
+  const samples = gather(test, indices);
+  const sampleX = new Tensor(samples.images, [indices.length, test.height, test.width], 'float32', transform);
+  const batches = Math.ceil(train.count / config.batchSize);
+
+  let lastProgress = 0;
+  const windowLoss = new Float64Array(WINDOW);
+  const windowAcc = new Float64Array(WINDOW);
+  let windowCount = 0;
+  let latest: { epoch: number; batch: number; batches: number; loss: number; acc: number } | undefined;
+  let epochSeconds = 0;
+  let pausedMs = 0;
+  const every = Math.max(1, Math.ceil(batches / (DIAG_PER_EPOCH + 1)));
+  const steps = new Set(DEFAULT_PROBE_STEPS);
+  for (let e = 0; e < config.epochs; e++) for (let k = 1; k <= DIAG_PER_EPOCH; k++) steps.add(e * batches + k * every);
+  const probes = new ProbeCallback({ x: probeX, y: probeY, steps: [...steps].sort((a, b) => a - b) });
+  let posted = 0;
+  /** Post the probes taken since the last call (after their step, so update ratios are filled in). */
+  const flushProbes = () => {
+    for (; posted < probes.probes.length; posted++) post({ type: 'diag', runId, point: probes.probes[posted] });
+  };
+
+  const controller = {
+    onEpochBegin() {
+      pausedMs = 0;
+    },
+    async onBatchEnd(_batch: number, logs?: Record<string, number>) {
+      windowLoss[windowCount % WINDOW] = logs?.loss ?? NaN;
+      windowAcc[windowCount % WINDOW] = logs?.acc ?? NaN;
+      windowCount++;
+      const now = performance.now();
+      if (latest && (now - lastProgress >= PROGRESS_INTERVAL_MS || latest.batch + 1 === latest.batches)) {
+        lastProgress = now;
+        const n = Math.min(windowCount, WINDOW);
+        let l = 0;
+        let a = 0;
+        for (let i = 0; i < n; i++) {
+          l += windowLoss[i];
+          a += windowAcc[i];
+        }
+        post({ type: 'batch', runId, ...latest, windowLoss: l / n, windowAcc: a / n });
+      }
+      flushProbes();
+      if (paused && !stopRequested) {
+        const since = performance.now();
+        await new Promise<void>((resolve) => (resume = resolve));
+        pausedMs += performance.now() - since;
+      }
+    },
+    onEpochEnd(epoch: number, logs?: Record<string, number>) {
+      flushProbes();
+      const m = model!;
+      const evaluation = m.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 });
+      const outputs = m.predict(testTensors.x, { batchSize: 256 }).dataSync();
+      const confusion = new Array<number>(classes * classes).fill(0);
+      for (let r = 0; r < test.count; r++) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (outputs[r * classes + c] > outputs[r * classes + best]) best = c;
+        confusion[test.labels[r] * classes + best]++;
+      }
+      const sampleOut = m.predict(sampleX).dataSync();
+      const samplePredictions = indices.map((_, i) => {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (sampleOut[i * classes + c] > sampleOut[i * classes + best]) best = c;
+        return { label: best, prob: sampleOut[i * classes + best] };
+      });
+      post({
+        type: 'epoch',
+        runId,
+        info: {
+          epoch,
+          seconds: Math.max(0, epochSeconds - pausedMs / 1000),
+          loss: logs?.loss ?? NaN,
+          acc: logs?.acc ?? NaN,
+          testLoss: evaluation.loss,
+          testAcc: evaluation.acc,
+          confusion,
+          samplePredictions,
+        },
+      });
+    },
+  };
+
+  const result = await trainOnDataset(
+    { ...config, backend },
+    { train, test },
+    {
+      prepareModel(m) {
+        model = m;
+        if (stopRequested) m.stopTraining = true;
+        post({
+          type: 'ready',
+          runId,
+          info: {
+            backend,
+            backendNote,
+            trainCount: train.count,
+            testCount: test.count,
+            batches,
+            transform: { name: transform.name, formula: transform.formula, a: transform.a, b: transform.b, range: transform.range },
+            classNames: train.classNames,
+            verified: train.verified && test.verified,
+            notes: [...new Set([...train.notes, ...test.notes])],
+            samples: { images: samples.images, labels: Array.from(samples.labels), indices, height: test.height, width: test.width },
+            params: m.countParams(),
+          },
+        });
+      },
+      onBatch(p) {
+        latest = p; // posted by the controller, after it has added this batch to the moving window
+      },
+      onEpoch(_epoch, _logs, seconds) {
+        epochSeconds = seconds;
+      },
+      // probes before the controller: the controller posts each probe once its step has filled it in
+      callbacks: [probes, controller],
+    },
+  );
+  flushProbes();
+  post({
+    type: 'done',
+    runId,
+    stopped: stopRequested,
+    test: result.test,
+    secondsPerEpoch: result.secondsPerEpoch,
+    epochSeconds: result.epochSeconds,
+    nonFinite: result.nonFinite,
+  });
+}

@@ -1,0 +1,211 @@
+/**
+ * The report view: opens a why.json (a file the learner picks or drops, or the last study that
+ * `normlab serve` finds) and shows what why.html shows — the closing summary, the findings with their
+ * verdicts, the tables and the charts — built by the same src/report code (findings, tables, and the
+ * Chart.js configurations of src/report/charts.ts), so the two never disagree.
+ */
+import type { StudyResult } from '../../../src/lab/study/types.js';
+import { transformLabel } from '../../../src/lab/study/plan.js';
+import { studyCharts, type ChartSection } from '../../../src/report/charts.js';
+import { deriveFindings, type Findings } from '../../../src/report/findings.js';
+import { num, seconds } from '../../../src/report/format.js';
+import { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from '../../../src/report/tables.js';
+import { Chart, refreshCharts } from '../charts.js';
+import { h, setText } from '../dom.js';
+
+const VERDICT_CLASS: Record<string, string> = { 'as expected': 'ok', 'contradicts the expected story': 'bad', mixed: 'mixed', 'not measured': 'na' };
+
+/** why.json writes NaN and ±Infinity as strings (JSON has no such numbers); turn them back. */
+export function parseWhyJson(text: string): { study: StudyResult; findings: Findings } {
+  const value = JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)) as StudyResult & { findings?: Findings };
+  if (!value || value.tool !== 'normlab why' || !Array.isArray(value.runs) || !Array.isArray(value.summaries)) {
+    throw new Error('this is not a why.json written by `normlab why` (its "tool" field is not "normlab why")');
+  }
+  if (value.version !== 1) throw new Error(`this why.json has version ${String(value.version)}; this app reads version 1`);
+  return { study: value, findings: value.findings ?? deriveFindings(value) };
+}
+
+function tableEl(t: Table): HTMLElement {
+  return h('div', { className: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ...t.head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, ...t.rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c)))))));
+}
+
+export class ReportView {
+  readonly root: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly status: HTMLElement;
+  private charts: Chart[] = [];
+  private triedLast = false;
+  private loaded: { study: StudyResult; findings: Findings; source: string } | undefined;
+
+  constructor() {
+    const file = h('input', { type: 'file', id: 'report-file', accept: '.json,application/json' });
+    file.addEventListener('change', () => {
+      const f = file.files?.[0];
+      if (f) void this.openFile(f);
+    });
+    this.status = h('p', { className: 'report-status', role: 'status', 'aria-live': 'polite' });
+    this.body = h('div', { className: 'report-body' });
+    const open = h(
+      'div',
+      { className: 'report-open' },
+      h('label', { for: 'report-file' }, 'Open a why.json:'),
+      file,
+      h('button', { type: 'button', id: 'report-last', onclick: () => void this.openLast(true) }, 'Load the last study'),
+      h('span', { className: 'badge' }, 'or drop the file here. Make one with ', h('code', {}, 'normlab why'), '.'),
+    );
+    open.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      open.classList.add('dragging');
+    });
+    open.addEventListener('dragleave', () => open.classList.remove('dragging'));
+    open.addEventListener('drop', (e) => {
+      e.preventDefault();
+      open.classList.remove('dragging');
+      const f = e.dataTransfer?.files[0];
+      if (f) void this.openFile(f);
+    });
+    this.root = h(
+      'section',
+      { id: 'view-report', className: 'view', hidden: true, 'aria-labelledby': 'report-title' },
+      h('h2', { id: 'report-title' }, 'Report: why does normalization change the results so much?'),
+      h('p', { className: 'lede' }, 'The findings and charts of a `normlab why` study — the same as its why.html.'),
+      open,
+      this.status,
+      this.body,
+    );
+  }
+
+  shown(): void {
+    if (!this.triedLast) {
+      this.triedLast = true;
+      void this.openLast(false);
+    }
+    refreshCharts(this.charts);
+  }
+
+  async openLast(explicit: boolean): Promise<void> {
+    try {
+      const response = await fetch('/api/study', { cache: 'no-store' });
+      if (!response.ok) {
+        const reason = (await response.text()).trim();
+        setText(this.status, explicit || !this.loaded ? `No last study: ${reason}` : this.status.textContent ?? '');
+        return;
+      }
+      this.show(parseWhyJson(await response.text()), 'the last study (why.json beside normlab serve)');
+    } catch (error) {
+      setText(this.status, `Could not load the last study: ${(error as Error).message}`);
+    }
+  }
+
+  async openFile(file: File): Promise<void> {
+    try {
+      this.show(parseWhyJson(await file.text()), file.name);
+    } catch (error) {
+      setText(this.status, `Could not open ${file.name}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Render a study (also for tests and the console: `normlab.report.show(...)`). */
+  show(data: { study: StudyResult; findings: Findings }, source: string): void {
+    for (const c of this.charts) c.destroy();
+    this.charts = [];
+    this.loaded = { ...data, source };
+    const { study, findings } = data;
+    const o = study.options;
+    const specs = studyCharts(study);
+    const chartsOf = (section: ChartSection) => {
+      const list = specs.filter((c) => c.section === section);
+      if (!list.length) return null;
+      return h(
+        'div',
+        { className: 'charts report-charts' },
+        ...list.map((spec) => {
+          const canvas = h('canvas', { role: 'img', 'aria-label': spec.title, 'data-chart': spec.id });
+          const fig = h('figure', { className: 'chart-card' }, h('figcaption', { className: 'chart-title' }, h('b', {}, spec.title), h('br'), spec.caption), h('div', { className: spec.id === 'softmax-gaps' ? 'chart tall' : 'chart' }, canvas));
+          queueMicrotask(() => this.charts.push(new Chart(canvas, spec.config)));
+          return fig;
+        }),
+      );
+    };
+    const backends = [...new Set(study.runs.map((r) => r.backend))].join(', ');
+    setText(this.status, `Showing ${source}: ${study.runs.length} runs, created ${study.createdAt}.`);
+    const parts: (Node | null)[] = [
+      h(
+        'p',
+        { className: 'lede' },
+        `${study.dataset.name}${study.dataset.verified ? ' (SHA-256 verified)' : ' (unverified)'}, ${study.dataset.trainCount} training / ${study.dataset.testCount} test images · ${o.epochs} epoch(s), batch ${o.batchSize}, seed${o.seeds.length > 1 ? 's' : ''} ${o.seeds.join(', ')} · ${study.runs.length} runs on ${backends} in ${seconds(study.wallSeconds)}${o.quick ? ' · --quick (a small slice: numbers are indicative only)' : ''}`,
+      ),
+      h('h3', {}, 'In short'),
+      h('div', { className: 'closing' }, ...findings.closing.map((s) => h('p', {}, s))),
+      h('h3', {}, 'Findings'),
+      ...findings.list.map((f) =>
+        h('section', { className: `finding ${VERDICT_CLASS[f.verdict] ?? ''}`, 'data-finding': f.id }, h('h4', {}, f.title, ' ', h('span', { className: `verdict ${VERDICT_CLASS[f.verdict] ?? ''}` }, f.verdict)), h('p', { className: 'evidence' }, `Expected: ${f.expectation}`), ...f.sentences.map((s) => h('p', {}, s))),
+      ),
+      h('h3', {}, 'The runs'),
+      chartsOf('outcome'),
+      tableEl(runsTable(study)),
+      h('h3', {}, 'Training curves'),
+      chartsOf('curves'),
+      h('h3', {}, 'Diagnostics over time'),
+      h('p', { className: 'note' }, `Probes on ${o.probeRows} training images at initialisation, at steps ${o.probeSteps.filter((s) => s > 0).join(', ')} and at the end of every epoch.`),
+      chartsOf('diagnostics'),
+      h('h3', {}, 'Normalization as a reparametrisation'),
+      h('p', { className: 'note' }, 'z = W·(x/255) + b = (W/255)·x + b: raw inputs with the first kernel divided by 255 compute the normalized network; to take the same steps, SGD needs that kernel’s learning rate ÷ 255², Adam lr ÷ 255 and ε × 255.'),
+      tableEl(reparamTable(study)),
+      chartsOf('reparam'),
+      h('h3', {}, 'Raw inputs with Adam at smaller learning rates'),
+      chartsOf('sweep'),
+      h('h3', {}, 'float32 vs float64'),
+      chartsOf('precision'),
+      h('h3', {}, 'The sigmoid and softmax experiments'),
+      h('ul', { className: 'note' }, ...methodNotes().map((m) => h('li', {}, m))),
+      tableEl(proposedTable(study)),
+      tableEl(thresholdTable(study)),
+      tableEl(softmaxThresholdTable(study)),
+      study.sigmoid.softmaxAtMeasuredGaps.length ? tableEl(measuredGapTable(study)) : null,
+      chartsOf('sigmoid'),
+      h('h3', {}, 'The inputs as each transform feeds them'),
+      this.samples(study),
+      chartsOf('inputs'),
+    ];
+    this.body.replaceChildren(...parts.filter((p): p is Node => p !== null));
+  }
+
+  private samples(study: StudyResult): HTMLElement {
+    const s = study.samples;
+    return h(
+      'div',
+      { className: 'report-samples' },
+      ...s.transforms.map((t) =>
+        h(
+          'div',
+          { className: 'sample-row' },
+          h('div', { className: 'sample-label' }, h('b', {}, transformLabel(t.name)), h('br'), `${t.formula} · range [${num(t.range[0], 3)}, ${num(t.range[1], 3)}], mean ${num(t.mean, 3)}, std ${num(t.std, 3)}`),
+          h(
+            'div',
+            { className: 'sample-images' },
+            ...s.images.map((img) => {
+              const canvas = h('canvas', { width: s.width, height: s.height, title: img.className, 'aria-label': img.className, role: 'img' });
+              const ctx = canvas.getContext('2d')!;
+              const out = ctx.createImageData(s.width, s.height);
+              const lo = Math.min(t.range[0], t.range[1]);
+              const hi = Math.max(t.range[0], t.range[1]);
+              img.pixels.forEach((p, i) => {
+                const g = Math.max(0, Math.min(255, Math.round(((t.a * p + t.b - lo) / (hi - lo)) * 255)));
+                out.data[4 * i] = out.data[4 * i + 1] = out.data[4 * i + 2] = g;
+                out.data[4 * i + 3] = 255;
+              });
+              ctx.putImageData(out, 0, 0);
+              return canvas;
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** What the e2e test reads. */
+  snapshot(): { loaded: boolean; findings: number; charts: number } {
+    return { loaded: this.loaded !== undefined, findings: this.loaded?.findings.list.length ?? 0, charts: this.charts.length };
+  }
+}

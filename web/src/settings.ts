@@ -1,0 +1,161 @@
+/**
+ * Every setting of the app lives in the page URL, so a mentor can send a learner a link to an exact
+ * experiment: `?view=lab&normalize=none,scale&optimizer=adam&lr=0.001&units=128&epochs=5&seed=1`.
+ * Parsing never throws: a value that is missing or invalid falls back to its default, and the reason is
+ * collected in `problems` so the page can say which part of a link it ignored.
+ */
+import { TRANSFORM_NAMES, type TransformName } from '../../src/data/transforms.js';
+import { HIDDEN_ACTIVATIONS } from '../../src/lab/training.js';
+
+export const VIEWS = ['lab', 'sigmoid', 'report'] as const;
+export type View = (typeof VIEWS)[number];
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+export const DTYPES = ['float32', 'float64'] as const;
+export const BACKENDS = ['wasm', 'reference'] as const;
+export const DATASET_CHOICES = ['fashion-mnist', 'mnist'] as const;
+
+export interface LabSettings {
+  dataset: (typeof DATASET_CHOICES)[number];
+  /** One run per transform, trained side by side. */
+  normalize: TransformName[];
+  optimizer: (typeof OPTIMIZERS)[number];
+  /** Undefined: Keras' default for the optimizer. */
+  lr: number | undefined;
+  /** Hidden layer sizes, e.g. [128] or [512, 256]. */
+  units: number[];
+  activation: (typeof HIDDEN_ACTIVATIONS)[number];
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  dtype: (typeof DTYPES)[number];
+  backend: (typeof BACKENDS)[number];
+  /** Train on the first N images only (0 = the whole training set). */
+  trainLimit: number;
+}
+
+export interface SigmoidSettings {
+  /** Pixel value 0–255. */
+  pixel: number;
+  weight: number;
+  /** Whether the pixel is divided by 255 before multiplying by the weight. */
+  scaled: boolean;
+}
+
+export interface AppSettings {
+  view: View;
+  lab: LabSettings;
+  sigmoid: SigmoidSettings;
+}
+
+export const DEFAULT_LAB: LabSettings = {
+  dataset: 'fashion-mnist',
+  normalize: ['none', 'scale'],
+  optimizer: 'adam',
+  lr: undefined,
+  units: [128],
+  activation: 'relu',
+  epochs: 5,
+  batchSize: 32,
+  seed: 1,
+  dtype: 'float32',
+  backend: 'wasm',
+  trainLimit: 0,
+};
+
+export const DEFAULT_SIGMOID: SigmoidSettings = { pixel: 255, weight: 0.05, scaled: false };
+
+function choice<T extends string>(value: string | null, choices: readonly T[], fallback: T, key: string, problems: string[]): T {
+  if (value === null) return fallback;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  problems.push(`${key}=${value} (expected ${choices.join(', ')})`);
+  return fallback;
+}
+
+function integer(value: string | null, min: number, max: number, fallback: number, key: string, problems: string[]): number {
+  if (value === null) return fallback;
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isInteger(n) && n >= min && n <= max) return n;
+  problems.push(`${key}=${value} (expected a whole number from ${min} to ${max})`);
+  return fallback;
+}
+
+function real(value: string | null, min: number, max: number, fallback: number, key: string, problems: string[]): number {
+  if (value === null) return fallback;
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max) return n;
+  problems.push(`${key}=${value} (expected a number from ${min} to ${max})`);
+  return fallback;
+}
+
+export function parseSettings(search: string): { settings: AppSettings; problems: string[] } {
+  const q = new URLSearchParams(search);
+  const problems: string[] = [];
+  const d = DEFAULT_LAB;
+  let normalize = d.normalize;
+  const rawNormalize = q.get('normalize');
+  if (rawNormalize !== null) {
+    const parts = [...new Set(rawNormalize.split(',').map((s) => s.trim()).filter(Boolean))];
+    const bad = parts.filter((p) => !(TRANSFORM_NAMES as readonly string[]).includes(p));
+    if (bad.length || parts.length === 0) problems.push(`normalize=${rawNormalize} (expected some of ${TRANSFORM_NAMES.join(', ')})`);
+    const good = TRANSFORM_NAMES.filter((t) => parts.includes(t));
+    if (good.length) normalize = good;
+  }
+  let units = d.units;
+  const rawUnits = q.get('units');
+  if (rawUnits !== null) {
+    const parts = rawUnits.split(',').map((s) => Number(s.trim()));
+    if (parts.length <= 4 && parts.every((n) => Number.isInteger(n) && n >= 1 && n <= 4096)) units = parts;
+    else problems.push(`units=${rawUnits} (expected up to 4 layer sizes from 1 to 4096, e.g. 128 or 256,128)`);
+  }
+  const rawLr = q.get('lr');
+  const lr = rawLr === null || rawLr === '' ? undefined : real(rawLr, 1e-7, 10, NaN, 'lr', problems);
+  const lab: LabSettings = {
+    dataset: choice(q.get('dataset'), DATASET_CHOICES, d.dataset, 'dataset', problems),
+    normalize,
+    optimizer: choice(q.get('optimizer'), OPTIMIZERS, d.optimizer, 'optimizer', problems),
+    lr: lr === undefined || Number.isNaN(lr) ? undefined : lr,
+    units,
+    activation: choice(q.get('activation'), HIDDEN_ACTIVATIONS, d.activation, 'activation', problems),
+    epochs: integer(q.get('epochs'), 1, 100, d.epochs, 'epochs', problems),
+    batchSize: integer(q.get('batch'), 1, 4096, d.batchSize, 'batch', problems),
+    seed: integer(q.get('seed'), 0, 2 ** 32 - 1, d.seed, 'seed', problems),
+    dtype: choice(q.get('dtype'), DTYPES, d.dtype, 'dtype', problems),
+    backend: choice(q.get('backend'), BACKENDS, d.backend, 'backend', problems),
+    trainLimit: integer(q.get('trainLimit'), 0, 60000, d.trainLimit, 'trainLimit', problems),
+  };
+  const s = DEFAULT_SIGMOID;
+  const sigmoid: SigmoidSettings = {
+    pixel: real(q.get('pixel'), 0, 255, s.pixel, 'pixel', problems),
+    weight: real(q.get('weight'), -1, 1, s.weight, 'weight', problems),
+    scaled: choice(q.get('input'), ['raw', 'scaled'] as const, s.scaled ? 'scaled' : 'raw', 'input', problems) === 'scaled',
+  };
+  return { settings: { view: choice(q.get('view'), VIEWS, 'lab', 'view', problems), lab, sigmoid }, problems };
+}
+
+/** The query string for the settings; defaults are left out to keep links short. */
+export function formatSettings(settings: AppSettings): string {
+  const q = new URLSearchParams();
+  q.set('view', settings.view);
+  const l = settings.lab;
+  const d = DEFAULT_LAB;
+  const put = (key: string, value: string, fallback: string) => {
+    if (value !== fallback) q.set(key, value);
+  };
+  put('dataset', l.dataset, d.dataset);
+  put('normalize', l.normalize.join(','), d.normalize.join(','));
+  put('optimizer', l.optimizer, d.optimizer);
+  if (l.lr !== undefined) q.set('lr', String(l.lr));
+  put('units', l.units.join(','), d.units.join(','));
+  put('activation', l.activation, d.activation);
+  put('epochs', String(l.epochs), String(d.epochs));
+  put('batch', String(l.batchSize), String(d.batchSize));
+  put('seed', String(l.seed), String(d.seed));
+  put('dtype', l.dtype, d.dtype);
+  put('backend', l.backend, d.backend);
+  put('trainLimit', String(l.trainLimit), String(d.trainLimit));
+  const s = settings.sigmoid;
+  put('pixel', String(s.pixel), String(DEFAULT_SIGMOID.pixel));
+  put('weight', String(s.weight), String(DEFAULT_SIGMOID.weight));
+  put('input', s.scaled ? 'scaled' : 'raw', DEFAULT_SIGMOID.scaled ? 'scaled' : 'raw');
+  return `?${q.toString().replace(/%2C/g, ',')}`;
+}

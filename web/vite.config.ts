@@ -1,0 +1,64 @@
+/**
+ * Builds the browser lab into web-dist/ (served by `normlab serve`): `npm run build:web`.
+ * The app imports the engine, data and lab code straight from ../src (TypeScript), so the browser runs
+ * the same code as the CLI; node-only modules stay out because the app only imports browser-safe ones
+ * (src/browser.ts instead of src/index.ts). The wasm backend comes in as a hashed asset URL.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const wasmFile = fileURLToPath(new URL('../build/normlab.wasm', import.meta.url));
+
+/**
+ * The app trains with the wasm backend; built without it, it would quietly fall back to the reference
+ * backend, many times slower. So a missing build/normlab.wasm stops the build and says what to run.
+ */
+function requireWasm(): Plugin {
+  return {
+    name: 'normlab-require-wasm',
+    buildStart() {
+      if (!existsSync(wasmFile)) this.error(`${wasmFile} is missing: run \`npm run build:wasm\` before \`npm run build:web\` (\`npm run build\` does both, in that order)`);
+    },
+  };
+}
+
+/**
+ * `model.save()` lazily imports src/engine/model/io.ts, which needs node:fs. In the browser bundle that
+ * import becomes a module that explains itself instead of a chunk with externalized Node built-ins.
+ */
+function nodeOnlyModules(): Plugin {
+  const id = '\0normlab-node-only-io';
+  return {
+    name: 'normlab-node-only',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source === './io.js' && importer?.replace(/\\/g, '/').endsWith('/src/engine/model/sequential.ts')) return id;
+      return null;
+    },
+    load(loaded) {
+      if (loaded !== id) return null;
+      const message = 'model.save() and loadModel() write and read files, which a browser cannot: they work in Node only';
+      return `const fail = async () => { throw new Error(${JSON.stringify(message)}); };\nexport const saveModel = fail;\nexport const loadModel = fail;\n`;
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [requireWasm(), nodeOnlyModules()],
+  root,
+  base: './',
+  publicDir: false,
+  build: {
+    outDir: fileURLToPath(new URL('../web-dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    chunkSizeWarningLimit: 1000,
+    // Never inline the wasm as a data: URL; serve it as a file with application/wasm.
+    assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
+  },
+  worker: { format: 'es', plugins: () => [nodeOnlyModules()] },
+  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
+});
