@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
 // Why a script: Node 20's `--test` does not expand globs itself, and npm scripts must work in plain sh.
-// Usage: npm test [-- substring ...]   (only files whose path contains one of the substrings)
+// Usage: npm test [-- substring ...]   (only files whose path contains one of the substrings;
+//        without them, the suite is preceded by a type check of sources, tests and bench)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,14 @@ const files = collect('test')
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
+}
+// The whole suite starts with a type check of sources, tests and bench (tsx itself ignores types).
+if (filters.length === 0) {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.test.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('type check failed (tsc -p tsconfig.test.json)');
+    process.exit(tsc.status ?? 1);
+  }
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',

@@ -4,7 +4,7 @@
  * learner's hooks read, what was printed, what trainMnist returned, and how the process ended.
  * Pure data in, pure data out: no test here, no wording.
  */
-import type { CallbackInfo, ErrorInfo, HarnessEvent, HookContext, KeyRead, ModelInfo, TensorInfo, WeightsDump } from './protocol.js';
+import type { ErrorInfo, HarnessEvent, HookContext, KeyRead } from './protocol.js';
 
 export interface EpochFact {
   call: number;
@@ -14,22 +14,11 @@ export interface EpochFact {
   seconds: number;
 }
 
-export interface FitFact {
-  call: number;
-  /** undefined when the run died between `fit(` and the begin event (never in practice). */
-  epochs: string;
-  epochsValue: number | null;
-  argKeys: string[];
-  unknownArgs: { name: string; suggestion?: string }[];
-  batchSize: number | null;
-  callbacks: CallbackInfo[];
-  callbacksArg: string;
-  x: TensorInfo;
-  y: TensorInfo;
-  model: ModelInfo;
+/** What fit was asked and given (the fit-begin event), plus what happened in it. */
+export interface FitFact extends Omit<Extract<HarnessEvent, { type: 'fit-begin' }>, 'type'> {
   epochLogs: EpochFact[];
   /** Set when fit returned or threw. */
-  end?: { epochsTrained: number; stoppedEarly: boolean; error?: ErrorInfo; seconds: number; weights?: WeightsDump; dataChanged: boolean };
+  end?: Omit<Extract<HarnessEvent, { type: 'fit-end' }>, 'type' | 'call'>;
 }
 
 export interface HookRun {

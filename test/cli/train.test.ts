@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { MNIST_TEST_DIR, NO_MNIST } from '../shared-data.js';
 import { fashionSlice, lastJsonLine, runCli } from './helpers.js';
 
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `stack trace printed:\n${text}`);
@@ -38,8 +39,8 @@ describe('normlab train: flag validation', () => {
 });
 
 describe('normlab train: datasets', () => {
-  it('MNIST digit files asked for as Fashion-MNIST fail with the identity error', () => {
-    const r = runCli(['train', '--dataset', 'fashion-mnist', '--data-dir', '../shared/datasets/mnist']);
+  it('MNIST digit files asked for as Fashion-MNIST fail with the identity error', { skip: NO_MNIST }, () => {
+    const r = runCli(['train', '--dataset', 'fashion-mnist', '--data-dir', MNIST_TEST_DIR]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /MNIST digits test split, not Fashion-MNIST/);
     noStackTrace(r.stderr);

@@ -11,14 +11,10 @@ import { gzipSync } from 'node:zlib';
 import { NormlabError } from '../../src/errors.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-/** The lab's shared folder: ../shared next to the repo, or NORMLAB_SHARED_DIR. */
-export const SHARED_DIR = process.env.NORMLAB_SHARED_DIR ?? resolve(REPO_ROOT, '../shared');
-export const MNIST_TEST_DIR = join(SHARED_DIR, 'datasets', 'mnist');
+export { SHARED_DIR, MNIST_TEST_DIR, HAVE_MNIST_TEST, NO_MNIST } from '../shared-data.js';
 export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
-export const HAVE_MNIST_TEST = existsSync(join(MNIST_TEST_DIR, 't10k-images-idx3-ubyte.gz'));
 export const HAVE_DEBIAN_FASHION = existsSync(join(DEBIAN_FASHION_DIR, 'train-images-idx3-ubyte.gz'));
-export const NO_MNIST = HAVE_MNIST_TEST ? false : `MNIST test split not found in ${MNIST_TEST_DIR} (set NORMLAB_SHARED_DIR)`;
 export const NO_FASHION = HAVE_DEBIAN_FASHION ? false : `Fashion-MNIST not installed in ${DEBIAN_FASHION_DIR} (apt-get install dataset-fashion-mnist)`;
 
 const tempDirs: string[] = [];

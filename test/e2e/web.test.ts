@@ -10,28 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import type { LabSnapshot } from '../../web/src/lab/view.js';
 import { ARTIFACTS, browserTestBlocker, ensureWebBuild, fashionMnistProblem, launchChromium, makeQuickStudy, startServe, type ServerHandle } from './web-harness.js';
 
 const blocker = browserTestBlocker();
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-interface Snapshot {
-  running: boolean;
-  chartRedraws: number;
-  chartPoints: Record<'loss' | 'acc' | 'diag', Record<string, number>>;
-  runs: {
-    transform: string;
-    state: string;
-    backend?: string;
-    epochsDone: number;
-    batchPoints: number;
-    lastLoss?: number;
-    testLoss?: number;
-    testAcc?: number;
-    epochSeconds: number[];
-  }[];
-}
+/** The lab's own snapshot type: the test reads exactly what the page exposes. */
+type Snapshot = LabSnapshot;
 
 const snapshot = (page: Page) => page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot()) as Promise<Snapshot>;
 

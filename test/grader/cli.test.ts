@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../cli/helpers.js';
-import { CORPUS, corpusCopy, MNIST_DIR, REFERENCE, tempDir } from './helpers.js';
+import { CORPUS, corpusCopy, MNIST_DIR, NO_MNIST, REFERENCE, tempDir } from './helpers.js';
 
 const DATA = ['--data-dir', MNIST_DIR, '--split', 'test'];
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `stack trace printed:\n${text}`);
@@ -65,7 +65,7 @@ describe('normlab grade: input errors', () => {
   });
 });
 
-describe('normlab grade: the reference solution', () => {
+describe('normlab grade: the reference solution', { skip: NO_MNIST }, () => {
   it('scores full marks, in under 30 s, with exit code 0', () => {
     const started = performance.now();
     const r = runCli(['grade', REFERENCE, ...DATA, '--format', 'json']);
@@ -85,7 +85,7 @@ describe('normlab grade: the reference solution', () => {
   });
 });
 
-describe('normlab grade: formats', () => {
+describe('normlab grade: formats', { skip: NO_MNIST }, () => {
   it('--format gradescope --out writes results.json with score and tests', () => {
     const dir = tempDir();
     runCli(['assignment', 'init', 'callbacks', dir]);
@@ -120,7 +120,7 @@ describe('normlab grade: formats', () => {
   });
 });
 
-describe('normlab grade: a folder of submissions', () => {
+describe('normlab grade: a folder of submissions', { skip: NO_MNIST }, () => {
   it('grades ten submissions two at a time and writes grades.csv and one report each', () => {
     const names = ['never-fits.ts', 'throws.js', 'syntax-error.ts', 'threshold-low.ts', 'other-data.ts', 'missing-export.js', 'exits-early.js', 'fake-results.js', 'never-stops.js'];
     const { dir } = corpusCopy(names);

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Grader } from '../../src/grader/grade.js';
 import type { RunStatus, SubmissionResult } from '../../src/grader/types.js';
-import { corpusCopy, MNIST_DIR, processesMentioning } from './helpers.js';
+import { corpusCopy, MNIST_DIR, NO_MNIST, processesMentioning } from './helpers.js';
 
 interface Expected {
   status: RunStatus;
@@ -97,7 +97,7 @@ function everything(r: SubmissionResult): string {
   return [r.statusMessage, ...r.tests.map((t) => t.message), ...r.notes].join('\n');
 }
 
-describe('grader: the hostile and broken corpus', { timeout: 900_000 }, () => {
+describe('grader: the hostile and broken corpus', { timeout: 900_000, skip: NO_MNIST }, () => {
   const { files } = corpusCopy(Object.keys(EXPECTED));
   const results = new Map<string, SubmissionResult>();
   const sessions: string[] = [];

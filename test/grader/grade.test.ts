@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Grader } from '../../src/grader/grade.js';
-import { corpusCopy, MNIST_DIR } from './helpers.js';
+import { corpusCopy, MNIST_DIR, NO_MNIST } from './helpers.js';
 
-describe('grader library', { timeout: 300_000 }, () => {
+describe('grader library', { timeout: 300_000, skip: NO_MNIST }, () => {
   let grader: Grader;
   before(async () => {
     grader = await Grader.open({ dataDir: MNIST_DIR, split: 'test', limits: { timeoutS: 60 }, typeCheck: false });

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CORPUS = join(REPO_ROOT, 'test/grader/corpus');
 export const REFERENCE = join(REPO_ROOT, 'assignments/callbacks/solution.ts');
-/** The lab's offline MNIST copy (test split only); NORMLAB_MNIST_DIR overrides it. */
-export const MNIST_DIR = process.env.NORMLAB_MNIST_DIR ?? resolve(REPO_ROOT, '../shared/datasets/mnist');
+/** The lab's offline MNIST copy (test split only), see test/shared-data.ts. */
+export { MNIST_TEST_DIR as MNIST_DIR, NO_MNIST } from '../shared-data.js';
 
 const tempDirs: string[] = [];
 process.on('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -31,6 +31,13 @@ export const H_LOSSES = 88; // ptr f64[maxRows]     per-row losses of the last c
 export const H_XDENSE = 92; // ptr T[maxRows * in0] transformed float input of the batch
 export const H_DOUT = 96; // ptr f64[maxUp]        scratch: loss gradient w.r.t. the network output
 export const H_COLSUM_OK = 100; // i32 1 when the first layer's L_COLSUM matches its kernel
+// Two-thread training (threads.ts, build/normlab-mt.wasm only; 0 in single-threaded networks):
+export const H_SPLIT = 104; // i32 byte offset in a first-layer row where thread 1's units begin
+export const H_GROW1 = 108; // ptr T[maxUp]          thread 1's scratch gradient row
+export const H_VCONST1 = 112; // ptr 8 × v128        thread 1's optimizer constants
+export const H_COLSTART1 = 116; // ptr i32[in0 + 1]   column lists of the first layer's input, built by
+export const H_COLROW1 = 120; // ptr i32[maxRows * in0]   thread 1 while thread 0 runs the layers above
+export const H_COLVAL1 = 124; // ptr T[maxRows * in0]
 export const H_VCONST = 128; // 8 × v128 scratch: splatted optimizer constants (see update() in assembly)
 export const H_LAYERS = 256; // first layer record
 export const HEADER_BYTES = 256;
@@ -75,6 +82,23 @@ export const D_YWIDTH = 20; // i32 width of dense targets
 export const D_ROWS = 24; // i32 rows
 export const D_A = 32; // f64 input transform x' = a·x + b
 export const D_B = 40; // f64
+
+// ---- control block of a two-thread pair (threads.ts), CONTROL_BYTES in shared memory
+export const CONTROL_BYTES = 128;
+export const C_ARRIVED = 0; // i32 threads that reached the current barrier
+export const C_GEN = 4; // i32 barrier generation: bumped when both arrived (the word waiters sleep on)
+export const C_HELPER = 8; // i32 HELPER_* below: the helper thread's state
+export const C_STOP = 12; // i32 1: the helper leaves its loop at the next start barrier
+export const C_SPIN = 16; // i32 polls of C_GEN before a waiting thread sleeps
+export const C_NET = 20; // i32 the batch: network header
+export const C_DATA = 24; // i32 dataset record
+export const C_ROWS = 28; // i32 row indices
+export const C_COUNT = 32; // i32 rows
+export const C_SIZE = 36; // i32 4 (float32) or 8 (float64)
+export const C_ROUNDS = 40; // i32 batches the helper has run (diagnostics, tests)
+export const HELPER_STARTING = 0;
+export const HELPER_READY = 1;
+export const HELPER_GONE = 2; // left its loop (stopped) or failed: never wait for it
 
 // ---- enumerations
 export const XK_U8 = 0;

@@ -1,5 +1,8 @@
 /**
- * normlab's WASM kernels (AssemblyScript, compiled with SIMD by scripts/build-wasm.mjs).
+ * normlab's WASM kernels (AssemblyScript, compiled with SIMD by scripts/build-wasm.mjs). This file is
+ * the library; the entry files choose what a build exports: ./index.ts (build/normlab.wasm, one
+ * thread, what browsers and pool workers run) and ./threads.ts (build/normlab-mt.wasm, the same
+ * kernels on shared memory plus the two-thread training step).
  *
  * One exported call runs a whole batch: forward through every dense layer, loss, backward and the
  * optimizer update (`run32` / `run64`, mode MODE_TRAIN). The TypeScript runner owns the memory layout
@@ -17,6 +20,10 @@
  *   L1 cache. No full gradient tensor is ever written (except when tracing).
  * - colsum(W) of the first layer is recomputed from the freshly updated rows in the same pass.
  *
+ * Every per-unit computation (forward, activation, bias and kernel gradients, update, colsum) can be
+ * restricted to a byte range [u0, u1) of the unit axis. Each unit's arithmetic is the same whatever the
+ * range, which is what lets two threads share a layer by units and still produce bit-identical numbers.
+ *
  * Generic over T = f32 | f64; `sizeof<T>()` branches are resolved at compile time.
  */
 import {
@@ -31,7 +38,7 @@ import {
   MODE_PREDICT, MODE_TRAIN, MODE_TRACE,
 } from '../layout';
 
-// Adam's bias corrections 1/(1 - β^t) of the current step.
+// Adam's bias corrections 1/(1 - β^t) of the current step (per instance: each thread computes its own).
 let invC1: f64 = 1;
 let invC2: f64 = 1;
 
@@ -41,13 +48,13 @@ export function heapBase(): usize {
 
 // ------------------------------------------------------------------------------------------ helpers
 
-@inline function i32At(p: usize): i32 {
+@inline export function i32At(p: usize): i32 {
   return load<i32>(p);
 }
-@inline function ptrAt(p: usize): usize {
+@inline export function ptrAt(p: usize): usize {
   return load<u32>(p);
 }
-@inline function layerAt(net: usize, l: i32): usize {
+@inline export function layerAt(net: usize, l: i32): usize {
   return net + H_LAYERS + <usize>l * LAYER_BYTES;
 }
 @inline function vzero(): v128 {
@@ -130,7 +137,7 @@ function gatherFloat<T, S>(x: usize, n: i32, rows: usize, count: i32, a: f64, b:
  * Transpose row lists into column lists (counting sort): for each input i, the rows where it is
  * nonzero (as byte offsets r · rowBytes into DZ), in ascending row order, with their values.
  */
-function transposeLists<T>(count: i32, n: i32, rs: usize, ri: usize, rv: usize, cs: usize, cr: usize, cv: usize, rowBytes: usize): void {
+export function transposeLists<T>(count: i32, n: i32, rs: usize, ri: usize, rv: usize, cs: usize, cr: usize, cv: usize, rowBytes: usize): void {
   memory.fill(cs, 0, (<usize>n + 1) << 2);
   const nnz = i32At(rs + (<usize>count << 2));
   for (let k = 0; k < nnz; k++) {
@@ -215,28 +222,29 @@ function transposeLists<T>(count: i32, n: i32, rs: usize, ri: usize, rv: usize, 
 }
 
 /**
- * Z[r, :] = a · Σ_{k in row r} val_k · W[idx_k, :] + c. A tile of six accumulators (96 bytes of units)
- * stays in registers while the row's nonzeros stream the kernel rows; narrower tiles finish the row.
- * (Six, not eight: V8 has 15 usable xmm registers and spills with eight.)
+ * Z[r, u] = a · Σ_{k in row r} val_k · W[idx_k, u] + c[u] for the units in the byte range [u0, u1) of a
+ * row. A tile of six accumulators (96 bytes of units) stays in registers while the row's nonzeros stream
+ * the kernel rows; narrower tiles finish the range. (Six, not eight: V8 has 15 usable xmm registers and
+ * spills with eight.) Each lane accumulates on its own, so the tiling never changes a unit's result.
  */
-function forwardSparse<T>(count: i32, rs: usize, ri: usize, rv: usize, W: usize, up: i32, a: T, c: usize, Z: usize): void {
+function forwardSparse<T>(count: i32, rs: usize, ri: usize, rv: usize, W: usize, up: i32, a: T, c: usize, Z: usize, u0: usize, u1: usize): void {
   const rowBytes = <usize>up * sizeof<T>();
   const va = v128.splat<T>(a);
   for (let r = 0; r < count; r++) {
     const k0 = i32At(rs + (<usize>r << 2));
     const k1 = i32At(rs + (<usize>(r + 1) << 2));
     const z = Z + <usize>r * rowBytes;
-    let u: usize = 0;
-    for (; u + 96 <= rowBytes; u += 96) fwdTile6<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
-    if (u + 64 <= rowBytes) {
+    let u: usize = u0;
+    for (; u + 96 <= u1; u += 96) fwdTile6<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+    if (u + 64 <= u1) {
       fwdTile4<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
       u += 64;
     }
-    if (u + 32 <= rowBytes) {
+    if (u + 32 <= u1) {
       fwdTile2<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
       u += 32;
     }
-    if (u < rowBytes) fwdTile1<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+    if (u < u1) fwdTile1<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
   }
 }
 
@@ -278,50 +286,104 @@ function activate<T>(act: i32, Z: usize, Y: usize, count: i32, units: i32, up: i
   }
 }
 
-/** The whole forward pass: fills every layer's row lists, Z and Y. */
-function forward<T>(net: usize, data: usize, rows: usize, count: i32): void {
-  const L = i32At(net + H_NLAYERS);
-  for (let l = 0; l < L; l++) {
-    const lp = layerAt(net, l);
-    const n = i32At(lp + L_IN);
-    const up = i32At(lp + L_UP);
-    const rs = ptrAt(lp + L_RSTART);
-    const ri = ptrAt(lp + L_RIDX);
-    const rv = ptrAt(lp + L_RVAL);
-    let a: T = 1;
-    let c = ptrAt(lp + L_B);
-    if (l == 0) {
-      const kind = i32At(data + D_XKIND);
-      const x = ptrAt(data + D_X);
-      const ta = load<f64>(data + D_A);
-      const tb = load<f64>(data + D_B);
-      if (kind == XK_U8) {
-        rowsFromBytes<T>(x, n, rows, count, rs, ri, rv);
-        a = <T>ta;
-        if (tb != 0) {
-          if (i32At(net + H_COLSUM_OK) == 0) prepare<T>(net);
-          // offset row c = b·colsum(W) + bias, in the scratch row
-          const g = ptrAt(net + H_GROW);
-          const cs = ptrAt(lp + L_COLSUM);
-          const vb = v128.splat<T>(<T>tb);
-          const rowBytes = <usize>up * sizeof<T>();
-          for (let u: usize = 0; u < rowBytes; u += 16) {
-            v128.store(g + u, fma<T>(v128.load(c + u), vb, v128.load(cs + u)));
-          }
-          c = g;
-        }
-      } else {
-        const xd = ptrAt(net + H_XDENSE);
-        if (kind == XK_F32) gatherFloat<T, f32>(x, n, rows, count, ta, tb, xd);
-        else gatherFloat<T, f64>(x, n, rows, count, ta, tb, xd);
-        rowsFromDense<T>(xd, n, n, count, rs, ri, rv);
-      }
+/**
+ * An element-wise activation (linear, relu, sigmoid, tanh — not softmax) on the units in the byte range
+ * [u0, u1) of every row, with exactly the arithmetic of `activate`.
+ */
+function activateUnits<T>(act: i32, Z: usize, Y: usize, count: i32, up: i32, u0: usize, u1: usize): void {
+  const rowBytes = <usize>up * sizeof<T>();
+  const zero = vzero();
+  for (let r = 0; r < count; r++) {
+    const z = Z + <usize>r * rowBytes;
+    const y = Y + <usize>r * rowBytes;
+    if (act == ACT_LINEAR) {
+      memory.copy(y + u0, z + u0, u1 - u0);
+    } else if (act == ACT_RELU) {
+      for (let o = u0; o < u1; o += 16) v128.store(y + o, v128.max<T>(zero, v128.load(z + o)));
+    } else if (act == ACT_SIGMOID) {
+      for (let o = u0; o < u1; o += sizeof<T>()) store<T>(y + o, <T>(1.0 / (1.0 + Math.exp(-<f64>load<T>(z + o)))));
     } else {
-      const below = layerAt(net, l - 1);
-      rowsFromDense<T>(ptrAt(below + L_Y), i32At(below + L_UP), n, count, rs, ri, rv);
+      for (let o = u0; o < u1; o += sizeof<T>()) store<T>(y + o, <T>Math.tanh(<f64>load<T>(z + o)));
     }
+  }
+}
+
+/** The scale `a` of layer l's input values (the fused input transform of a uint8 first layer; else 1). */
+@inline function inputScale<T>(data: usize, l: i32): T {
+  return l == 0 && i32At(data + D_XKIND) == XK_U8 ? <T>load<f64>(data + D_A) : <T>1;
+}
+
+/** The row added to every pre-activation of layer l: its bias, or b·colsum(W) + bias (see prepareInput). */
+@inline function offsetRow(net: usize, data: usize, l: i32): usize {
+  if (l == 0 && i32At(data + D_XKIND) == XK_U8 && load<f64>(data + D_B) != 0) return ptrAt(net + H_GROW);
+  return ptrAt(layerAt(net, l) + L_B);
+}
+
+/**
+ * Builds the row lists of layer l's input. For a uint8 first layer whose transform has an offset b, also
+ * writes the offset row b·colsum(W) + bias into the scratch row H_GROW (until the backward pass uses it).
+ */
+export function prepareInput<T>(net: usize, data: usize, rows: usize, count: i32, l: i32): void {
+  const lp = layerAt(net, l);
+  const n = i32At(lp + L_IN);
+  const up = i32At(lp + L_UP);
+  const rs = ptrAt(lp + L_RSTART);
+  const ri = ptrAt(lp + L_RIDX);
+  const rv = ptrAt(lp + L_RVAL);
+  if (l > 0) {
+    const below = layerAt(net, l - 1);
+    rowsFromDense<T>(ptrAt(below + L_Y), i32At(below + L_UP), n, count, rs, ri, rv);
+    return;
+  }
+  const kind = i32At(data + D_XKIND);
+  const x = ptrAt(data + D_X);
+  const ta = load<f64>(data + D_A);
+  const tb = load<f64>(data + D_B);
+  if (kind == XK_U8) {
+    rowsFromBytes<T>(x, n, rows, count, rs, ri, rv);
+    if (tb != 0) {
+      if (i32At(net + H_COLSUM_OK) == 0) prepare<T>(net);
+      const g = ptrAt(net + H_GROW);
+      const c = ptrAt(lp + L_B);
+      const cs = ptrAt(lp + L_COLSUM);
+      const vb = v128.splat<T>(<T>tb);
+      const rowBytes = <usize>up * sizeof<T>();
+      for (let u: usize = 0; u < rowBytes; u += 16) {
+        v128.store(g + u, fma<T>(v128.load(c + u), vb, v128.load(cs + u)));
+      }
+    }
+  } else {
+    const xd = ptrAt(net + H_XDENSE);
+    if (kind == XK_F32) gatherFloat<T, f32>(x, n, rows, count, ta, tb, xd);
+    else gatherFloat<T, f64>(x, n, rows, count, ta, tb, xd);
+    rowsFromDense<T>(xd, n, n, count, rs, ri, rv);
+  }
+}
+
+/**
+ * Z and, for an element-wise activation, Y of layer l for the units in the byte range [u0, u1), from
+ * the row lists prepareInput built. (A softmax needs whole rows: see `forward`.)
+ */
+export function forwardUnits<T>(net: usize, data: usize, count: i32, l: i32, u0: usize, u1: usize): void {
+  const lp = layerAt(net, l);
+  const up = i32At(lp + L_UP);
+  const Z = ptrAt(lp + L_Z);
+  forwardSparse<T>(count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), ptrAt(lp + L_W), up,
+    inputScale<T>(data, l), offsetRow(net, data, l), Z, u0, u1);
+  const act = i32At(lp + L_ACT);
+  if (act != ACT_SOFTMAX) activateUnits<T>(act, Z, ptrAt(lp + L_Y), count, up, u0, u1);
+}
+
+/** The forward pass from layer `from` up: fills those layers' row lists, Z and Y. */
+export function forward<T>(net: usize, data: usize, rows: usize, count: i32, from: i32): void {
+  const L = i32At(net + H_NLAYERS);
+  for (let l = from; l < L; l++) {
+    const lp = layerAt(net, l);
+    const up = i32At(lp + L_UP);
+    prepareInput<T>(net, data, rows, count, l);
     const Z = ptrAt(lp + L_Z);
-    forwardSparse<T>(count, rs, ri, rv, ptrAt(lp + L_W), up, a, c, Z);
+    forwardSparse<T>(count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), ptrAt(lp + L_W), up,
+      inputScale<T>(data, l), offsetRow(net, data, l), Z, 0, <usize>up * sizeof<T>());
     activate<T>(i32At(lp + L_ACT), Z, ptrAt(lp + L_Y), count, i32At(lp + L_UNITS), up);
   }
 }
@@ -363,7 +425,7 @@ function argmaxRow<T>(p: usize, width: i32): i32 {
  * Per-row losses (H_LOSSES), their sum (returned), accuracy (H_CORRECT), and the gradient of the mean
  * loss w.r.t. the last layer's pre-activation (its DZ). Computed in double precision, as the reference.
  */
-function lossAndGrad<T>(net: usize, data: usize, rows: usize, count: i32): f64 {
+export function lossAndGrad<T>(net: usize, data: usize, rows: usize, count: i32): f64 {
   const L = i32At(net + H_NLAYERS);
   const lp = layerAt(net, L - 1);
   const width = i32At(lp + L_UNITS);
@@ -451,10 +513,10 @@ function lossAndGrad<T>(net: usize, data: usize, rows: usize, count: i32): f64 {
 
 // ----------------------------------------------------------------------------------------- backward
 
-/** GB[u] = Σ_r DZ[r, u]. */
-function biasGrad<T>(DZ: usize, count: i32, up: i32, GB: usize): void {
+/** GB[u] = Σ_r DZ[r, u], for the units in the byte range [u0, u1). */
+function biasGrad<T>(DZ: usize, count: i32, up: i32, GB: usize, u0: usize, u1: usize): void {
   const rowBytes = <usize>up * sizeof<T>();
-  for (let u: usize = 0; u < rowBytes; u += 16) {
+  for (let u = u0; u < u1; u += 16) {
     let acc = vzero();
     for (let r = 0; r < count; r++) acc = v128.add<T>(acc, v128.load(DZ + <usize>r * rowBytes + u));
     v128.store(GB + u, acc);
@@ -593,43 +655,45 @@ function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: u
 }
 
 /**
- * One kernel-row gradient: G = a · Σ_{(r, v) in column i} v · DZ[r, :]  (+ b · GB when b ≠ 0).
+ * One kernel-row gradient over the units in the byte range [u0, u1):
+ * G[u] = a · Σ_{(r, v) in column i} v · DZ[r, u]  (+ b · GB[u] when b ≠ 0).
  */
-function gradRow<T>(k0: i32, k1: i32, cr: usize, cv: usize, DZ: usize, rowBytes: usize, a: T, b: T, GB: usize, G: usize): void {
+function gradRow<T>(k0: i32, k1: i32, cr: usize, cv: usize, DZ: usize, u0: usize, u1: usize, a: T, b: T, GB: usize, G: usize): void {
   const va = v128.splat<T>(a);
-  let u: usize = 0;
-  for (; u + 96 <= rowBytes; u += 96) gradTile6<T>(k0, k1, cr, cv, DZ + u, va, G + u);
-  if (u + 64 <= rowBytes) {
+  let u = u0;
+  for (; u + 96 <= u1; u += 96) gradTile6<T>(k0, k1, cr, cv, DZ + u, va, G + u);
+  if (u + 64 <= u1) {
     gradTile4<T>(k0, k1, cr, cv, DZ + u, va, G + u);
     u += 64;
   }
-  if (u + 32 <= rowBytes) {
+  if (u + 32 <= u1) {
     gradTile2<T>(k0, k1, cr, cv, DZ + u, va, G + u);
     u += 32;
   }
-  if (u < rowBytes) gradTile1<T>(k0, k1, cr, cv, DZ + u, va, G + u);
+  if (u < u1) gradTile1<T>(k0, k1, cr, cv, DZ + u, va, G + u);
   if (b != 0) {
     const vb = v128.splat<T>(b);
-    for (let p: usize = 0; p < rowBytes; p += 16) v128.store(G + p, fma<T>(v128.load(G + p), vb, v128.load(GB + p)));
+    for (let p = u0; p < u1; p += 16) v128.store(G + p, fma<T>(v128.load(G + p), vb, v128.load(GB + p)));
   }
 }
 
 /**
- * Splat a scalar into the vector-constant slot j and read it back. Going through memory is deliberate:
+ * Splat a scalar into slot j of the vector-constant area vc (8 × 16 bytes, one per thread: the header's
+ * H_VCONST for the calling thread of run32/run64) and read it back. Going through memory is deliberate:
  * V8 otherwise re-materializes pure conversions and splats of loop-invariant scalars inside the loop
  * (measured: it doubled the cost of the Adam update), whereas a loaded value stays put.
  */
-@inline function vconst<T>(net: usize, j: usize, x: f64): v128 {
-  const p = net + H_VCONST + (j << 4);
+@inline function vconst<T>(vc: usize, j: usize, x: f64): v128 {
+  const p = vc + (j << 4);
   v128.store(p, v128.splat<T>(<T>x));
   return v128.load(p);
 }
 
 /** One optimizer update of `bytes` bytes of parameters w with gradient g and slots s1..s3. */
-function update<T>(net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usize, bytes: usize, lrScale: f64, epsScale: f64): void {
+function update<T>(vc: usize, net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usize, bytes: usize, lrScale: f64, epsScale: f64): void {
   const opt = i32At(net + H_OPT);
   const lr = load<f64>(net + H_LR) * lrScale;
-  const vlr = vconst<T>(net, 0, lr);
+  const vlr = vconst<T>(vc, 0, lr);
   if (opt == OPT_SGD) {
     const mom = load<f64>(net + H_MOMENTUM);
     if (mom == 0) {
@@ -637,7 +701,7 @@ function update<T>(net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usi
         v128.store(w + p, v128.sub<T>(v128.load(w + p), v128.mul<T>(vlr, v128.load(g + p))));
       }
     } else {
-      const vm = vconst<T>(net, 1, mom);
+      const vm = vconst<T>(vc, 1, mom);
       if (i32At(net + H_NESTEROV) != 0) {
         for (let p: usize = 0; p < bytes; p += 16) {
           const gp = v128.load(g + p);
@@ -657,13 +721,13 @@ function update<T>(net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usi
     // tfjs: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w −= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + ε)
     const b1 = load<f64>(net + H_BETA1);
     const b2 = load<f64>(net + H_BETA2);
-    const vb1 = vconst<T>(net, 1, b1);
-    const vb1c = vconst<T>(net, 2, 1 - b1);
-    const vb2 = vconst<T>(net, 3, b2);
-    const vb2c = vconst<T>(net, 4, 1 - b2);
-    const vc1 = vconst<T>(net, 5, invC1);
-    const vc2 = vconst<T>(net, 6, invC2);
-    const veps = vconst<T>(net, 7, load<f64>(net + H_EPS) * epsScale);
+    const vb1 = vconst<T>(vc, 1, b1);
+    const vb1c = vconst<T>(vc, 2, 1 - b1);
+    const vb2 = vconst<T>(vc, 3, b2);
+    const vb2c = vconst<T>(vc, 4, 1 - b2);
+    const vc1 = vconst<T>(vc, 5, invC1);
+    const vc2 = vconst<T>(vc, 6, invC2);
+    const veps = vconst<T>(vc, 7, load<f64>(net + H_EPS) * epsScale);
     for (let p: usize = 0; p < bytes; p += 16) {
       const gp = v128.load(g + p);
       const m = v128.add<T>(v128.mul<T>(vb1, v128.load(s1 + p)), v128.mul<T>(vb1c, gp));
@@ -680,11 +744,11 @@ function update<T>(net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usi
     // RMSprop, ε inside the square root (tfjs): ms = ρ·ms + (1−ρ)·g²; [mg = ρ·mg + (1−ρ)·g];
     // step = lr·g / sqrt(ms [− mg²] + ε); with momentum: mom = momentum·mom + step; w −= mom (or step)
     const rho = load<f64>(net + H_BETA1);
-    const vrho = vconst<T>(net, 1, rho);
-    const vrhoc = vconst<T>(net, 2, 1 - rho);
-    const veps = vconst<T>(net, 3, load<f64>(net + H_EPS) * epsScale);
+    const vrho = vconst<T>(vc, 1, rho);
+    const vrhoc = vconst<T>(vc, 2, 1 - rho);
+    const veps = vconst<T>(vc, 3, load<f64>(net + H_EPS) * epsScale);
     const mom = load<f64>(net + H_MOMENTUM);
-    const vmom = vconst<T>(net, 4, mom);
+    const vmom = vconst<T>(vc, 4, mom);
     const centered = i32At(net + H_CENTERED) != 0;
     if (!centered && mom == 0) {
       for (let p: usize = 0; p < bytes; p += 16) {
@@ -718,80 +782,112 @@ function update<T>(net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usi
   }
 }
 
+/** Count one more optimizer step (called once per training batch, by one thread). */
+export function startStep(net: usize): void {
+  store<i32>(net + H_STEP, i32At(net + H_STEP) + 1);
+}
+
+/** This instance's Adam bias corrections for the current step (every thread that updates calls it). */
+export function stepConstants(net: usize): void {
+  if (i32At(net + H_OPT) == OPT_ADAM) {
+    const t = <f64>i32At(net + H_STEP);
+    invC1 = 1.0 / (1.0 - Math.pow(load<f64>(net + H_BETA1), t));
+    invC2 = 1.0 / (1.0 - Math.pow(load<f64>(net + H_BETA2), t));
+  }
+}
+
+/**
+ * Layer l's parameter gradients for the units in the byte range [u0, u1), from its DZ and the column
+ * lists (cs, cr, cv) of its input; then (train) the optimizer update of those units — kernel rows, bias,
+ * and the first layer's colsum(W) — or (trace) the gradient kept in L_GW. G is the calling thread's
+ * scratch row, vc its vector-constant area.
+ */
+export function layerGradients<T>(net: usize, data: usize, count: i32, l: i32, train: bool, u0: usize, u1: usize, cs: usize, cr: usize, cv: usize, G: usize, vc: usize): void {
+  const lp = layerAt(net, l);
+  const n = i32At(lp + L_IN);
+  const up = i32At(lp + L_UP);
+  const rowBytes = <usize>up * sizeof<T>();
+  const DZ = ptrAt(lp + L_DZ);
+  const GB = ptrAt(lp + L_GB);
+  const W = ptrAt(lp + L_W);
+  biasGrad<T>(DZ, count, up, GB, u0, u1);
+  let a: T = 1;
+  let b: T = 0;
+  if (l == 0 && i32At(data + D_XKIND) == XK_U8) {
+    a = <T>load<f64>(data + D_A);
+    b = <T>load<f64>(data + D_B);
+  }
+  if (!train) {
+    const GW = ptrAt(lp + L_GW);
+    for (let i = 0; i < n; i++) {
+      const k0 = i32At(cs + (<usize>i << 2));
+      const k1 = i32At(cs + (<usize>(i + 1) << 2));
+      gradRow<T>(k0, k1, cr, cv, DZ, u0, u1, a, b, GB, GW + <usize>i * rowBytes);
+    }
+    return;
+  }
+  const s1 = ptrAt(lp + L_WS1);
+  const s2 = ptrAt(lp + L_WS2);
+  const s3 = ptrAt(lp + L_WS3);
+  const lrS = load<f64>(lp + L_LRW);
+  const epsS = load<f64>(lp + L_EPSW);
+  const bytes = u1 - u0;
+  // colsum(W) is only needed while the input offset b is nonzero; otherwise mark it stale
+  const colsum = l == 0 && b != 0 ? ptrAt(lp + L_COLSUM) : 0;
+  if (l == 0 && u0 == 0) store<i32>(net + H_COLSUM_OK, colsum != 0 ? 1 : 0);
+  if (colsum != 0) memory.fill(colsum + u0, 0, bytes);
+  for (let i = 0; i < n; i++) {
+    const k0 = i32At(cs + (<usize>i << 2));
+    const k1 = i32At(cs + (<usize>(i + 1) << 2));
+    gradRow<T>(k0, k1, cr, cv, DZ, u0, u1, a, b, GB, G);
+    const row = <usize>i * rowBytes;
+    const o = row + u0;
+    update<T>(vc, net, W + o, s1 + o, s2 + o, s3 + o, G + u0, bytes, lrS, epsS);
+    if (colsum != 0) {
+      for (let p = u0; p < u1; p += 16) {
+        v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(W + row + p)));
+      }
+    }
+  }
+  if (i32At(lp + L_USEBIAS) != 0) {
+    update<T>(vc, net, ptrAt(lp + L_B) + u0, ptrAt(lp + L_BS1) + u0, ptrAt(lp + L_BS2) + u0, ptrAt(lp + L_BS3) + u0, GB + u0, bytes,
+      load<f64>(lp + L_LRB), load<f64>(lp + L_EPSB));
+  }
+}
+
+/**
+ * Backward through layer l (whole layer, one thread): the gradient for the layer below (l > 0), the
+ * column lists of the layer's input, then layerGradients over all units.
+ */
+export function backwardLayer<T>(net: usize, data: usize, count: i32, l: i32, train: bool, cs: usize, cr: usize, cv: usize, G: usize, vc: usize): void {
+  const lp = layerAt(net, l);
+  const n = i32At(lp + L_IN);
+  const up = i32At(lp + L_UP);
+  const rowBytes = <usize>up * sizeof<T>();
+  if (l > 0) inputGrad<T>(count, ptrAt(lp + L_DZ), up, ptrAt(lp + L_W), n, layerAt(net, l - 1));
+  transposeLists<T>(count, n, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), cs, cr, cv, rowBytes);
+  layerGradients<T>(net, data, count, l, train, 0, rowBytes, cs, cr, cv, G, vc);
+}
+
 /** Backward pass from the last layer's DZ; updates the parameters (train) or keeps the gradients (trace). */
 function backward<T>(net: usize, data: usize, count: i32, mode: i32): void {
   const L = i32At(net + H_NLAYERS);
   const train = mode == MODE_TRAIN;
   if (train) {
-    const t = i32At(net + H_STEP) + 1;
-    store<i32>(net + H_STEP, t);
-    if (i32At(net + H_OPT) == OPT_ADAM) {
-      invC1 = 1.0 / (1.0 - Math.pow(load<f64>(net + H_BETA1), <f64>t));
-      invC2 = 1.0 / (1.0 - Math.pow(load<f64>(net + H_BETA2), <f64>t));
-    }
+    startStep(net);
+    stepConstants(net);
   }
   const cs = ptrAt(net + H_COLSTART);
   const cr = ptrAt(net + H_COLROW);
   const cv = ptrAt(net + H_COLVAL);
   const G = ptrAt(net + H_GROW);
-  for (let l = L - 1; l >= 0; l--) {
-    const lp = layerAt(net, l);
-    const n = i32At(lp + L_IN);
-    const up = i32At(lp + L_UP);
-    const rowBytes = <usize>up * sizeof<T>();
-    const DZ = ptrAt(lp + L_DZ);
-    const GB = ptrAt(lp + L_GB);
-    const W = ptrAt(lp + L_W);
-    biasGrad<T>(DZ, count, up, GB);
-    if (l > 0) inputGrad<T>(count, DZ, up, W, n, layerAt(net, l - 1));
-    transposeLists<T>(count, n, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), cs, cr, cv, rowBytes);
-    let a: T = 1;
-    let b: T = 0;
-    if (l == 0 && i32At(data + D_XKIND) == XK_U8) {
-      a = <T>load<f64>(data + D_A);
-      b = <T>load<f64>(data + D_B);
-    }
-    if (train) {
-      const s1 = ptrAt(lp + L_WS1);
-      const s2 = ptrAt(lp + L_WS2);
-      const s3 = ptrAt(lp + L_WS3);
-      const lrS = load<f64>(lp + L_LRW);
-      const epsS = load<f64>(lp + L_EPSW);
-      // colsum(W) is only needed while the input offset b is nonzero; otherwise mark it stale
-      const colsum = l == 0 && b != 0 ? ptrAt(lp + L_COLSUM) : 0;
-      if (l == 0) store<i32>(net + H_COLSUM_OK, colsum != 0 ? 1 : 0);
-      if (colsum != 0) memory.fill(colsum, 0, rowBytes);
-      for (let i = 0; i < n; i++) {
-        const k0 = i32At(cs + (<usize>i << 2));
-        const k1 = i32At(cs + (<usize>(i + 1) << 2));
-        gradRow<T>(k0, k1, cr, cv, DZ, rowBytes, a, b, GB, G);
-        const o = <usize>i * rowBytes;
-        update<T>(net, W + o, s1 + o, s2 + o, s3 + o, G, rowBytes, lrS, epsS);
-        if (colsum != 0) {
-          for (let p: usize = 0; p < rowBytes; p += 16) {
-            v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(W + o + p)));
-          }
-        }
-      }
-      if (i32At(lp + L_USEBIAS) != 0) {
-        update<T>(net, ptrAt(lp + L_B), ptrAt(lp + L_BS1), ptrAt(lp + L_BS2), ptrAt(lp + L_BS3), GB, rowBytes,
-          load<f64>(lp + L_LRB), load<f64>(lp + L_EPSB));
-      }
-    } else {
-      const GW = ptrAt(lp + L_GW);
-      for (let i = 0; i < n; i++) {
-        const k0 = i32At(cs + (<usize>i << 2));
-        const k1 = i32At(cs + (<usize>(i + 1) << 2));
-        gradRow<T>(k0, k1, cr, cv, DZ, rowBytes, a, b, GB, GW + <usize>i * rowBytes);
-      }
-    }
-  }
+  for (let l = L - 1; l >= 0; l--) backwardLayer<T>(net, data, count, l, train, cs, cr, cv, G, net + H_VCONST);
 }
 
 // ------------------------------------------------------------------------------------- entry points
 
 function run<T>(net: usize, data: usize, rows: usize, count: i32, mode: i32): f64 {
-  forward<T>(net, data, rows, count);
+  forward<T>(net, data, rows, count, 0);
   if (mode == MODE_PREDICT) return 0;
   const sum = lossAndGrad<T>(net, data, rows, count);
   if (mode == MODE_TRAIN || mode == MODE_TRACE) backward<T>(net, data, count, mode);

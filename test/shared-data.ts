@@ -1,0 +1,16 @@
+/**
+ * Where the lab's shared offline data lives, for every test that needs it: the official MNIST digits
+ * test split in ../shared/datasets/mnist next to the checkout (NORMLAB_SHARED_DIR overrides the shared
+ * folder). Tests that need it skip with this reason when it is absent, e.g. in a clone made elsewhere;
+ * .ci/run prints whether it was found, so a CI log shows which tests could run.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const SHARED_DIR = process.env.NORMLAB_SHARED_DIR ?? resolve(REPO_ROOT, '../shared');
+export const MNIST_TEST_DIR = join(SHARED_DIR, 'datasets', 'mnist');
+export const HAVE_MNIST_TEST = existsSync(join(MNIST_TEST_DIR, 't10k-images-idx3-ubyte.gz'));
+/** `false`, or why tests that train on the MNIST test split are skipped (for node:test's `skip`). */
+export const NO_MNIST: false | string = HAVE_MNIST_TEST ? false : `MNIST test split not found in ${MNIST_TEST_DIR} (set NORMLAB_SHARED_DIR)`;
