@@ -96,7 +96,7 @@ export class Grader {
     if (options.limits?.timeoutS !== undefined && options.limits.cpuS === undefined) limits.cpuS = limits.timeoutS + 5;
     const split = options.split ?? 'train';
     // The public API the child's `normlab` module re-exports; importing it also registers Node's backends.
-    const index = (await import('../index.js')) as Record<string, unknown>;
+    const index = (await import('../api.js')) as Record<string, unknown>;
     // A backend that cannot load here cannot load in the child either: say so now, in one line.
     if (options.backend) getBackend(options.backend);
     const dataset = await loadDataset('mnist', split, { dataDir: options.dataDir, download: options.dataDir === undefined });

@@ -16,7 +16,7 @@ import dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as nodeModule from 'node:module';
 import * as net from 'node:net';
-import * as normlab from '../index.js';
+import * as normlab from '../api.js';
 import { Callback, CallbackList } from '../engine/model/callbacks.js';
 import { History } from '../engine/model/history.js';
 import { Sequential } from '../engine/model/sequential.js';
