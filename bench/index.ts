@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: the lab model (Flatten → Dense(128, relu) → Dense(10, softmax), adam, batch 32) on
- * Fashion-MNIST's 60,000 training images, in one process: normlab wasm (float32, float64), normlab
- * reference, and TensorFlow.js with its WASM backend — each one warm-up fit, then timed epochs — plus
- * predict throughput, peak RSS, and a sweep of 8 configurations × 3 epochs on a worker pool.
+ * Fashion-MNIST's 60,000 training images, in one process: normlab wasm (float32, float64; each as a
+ * training run gets it by default — threads: auto, which shares batches between two threads when that
+ * measures faster — and on one thread), normlab reference, and TensorFlow.js with its WASM backend —
+ * each one warm-up fit, then timed epochs — plus predict throughput, peak RSS, and a sweep of 8
+ * configurations × 3 epochs on a worker pool.
  *
- *   npm run bench [-- --json] [--quick] [--epochs 3] [--slow-epochs 1] [--skip reference,tfjs,float64,sweep] [--out f.json]
+ *   npm run bench [-- --json] [--quick] [--epochs 3] [--slow-epochs 1] [--skip reference,tfjs,float64,one-thread,sweep] [--out f.json]
  *
  * (`npm run -s bench -- --json` keeps npm's own banner out of the JSON on stdout; progress goes to stderr.)
  *
@@ -16,7 +18,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import '../src/node.js';
-import { getBackendName } from '../src/engine/backends/registry.js';
+import { getBackendName, registerBackend } from '../src/engine/backends/registry.js';
+import { loadWasmBackendSync } from '../src/engine/backends/wasm/node.js';
 import { defaultWorkerCount } from '../src/engine/parallel/index.js';
 import { isNormlabError } from '../src/errors.js';
 import { loadFashion } from './data.js';
@@ -25,7 +28,10 @@ import { runSweep, type SweepResult } from './sweep.js';
 import { loadTfjsWasm, timeTfjs, type TfjsInfo } from './tfjs.js';
 import { peakRssMB, type EngineTiming } from './timing.js';
 
-const PARTS = ['float64', 'reference', 'tfjs', 'sweep'] as const;
+const PARTS = ['float64', 'one-thread', 'reference', 'tfjs', 'sweep'] as const;
+
+// The wasm backend pinned to one thread, to show what the second thread adds to a single run.
+registerBackend('wasm-1-thread', () => loadWasmBackendSync({ threads: 1 }));
 type Part = (typeof PARTS)[number];
 
 interface Flags {
@@ -86,7 +92,10 @@ async function main(flags: Flags): Promise<void> {
   const f32 = await run('normlab wasm float32', () => timeNormlab('wasm', 'float32', data, wasmPlan));
   // the training run's footprint, before anything else in this process grows it
   const trainingPeakRssMB = peakRssMB();
+  const oneThread = !skip.has('one-thread');
+  const f32one = oneThread ? await run('normlab wasm float32 (1 thread)', () => timeNormlab('wasm-1-thread', 'float32', data, wasmPlan, 'normlab wasm float32 (1 thread)')) : undefined;
   const f64 = skip.has('float64') ? undefined : await run('normlab wasm float64', () => timeNormlab('wasm', 'float64', data, wasmPlan));
+  const f64one = f64 && oneThread ? await run('normlab wasm float64 (1 thread)', () => timeNormlab('wasm-1-thread', 'float64', data, wasmPlan, 'normlab wasm float64 (1 thread)')) : undefined;
   const reference = skip.has('reference') ? undefined : await run('normlab reference float32', () => timeNormlab('reference', 'float32', data, slowPlan));
   let tfjsInfo: TfjsInfo | undefined;
   let tfjs: EngineTiming | undefined;
@@ -111,6 +120,11 @@ async function main(flags: Flags): Promise<void> {
     referenceOverWasm: reference ? reference.secondsPerEpoch / f32.secondsPerEpoch : null,
     float64OverFloat32: f64 ? f64.secondsPerEpoch / f32.secondsPerEpoch : null,
     tfjsOverWasmCpu: tfjs ? tfjs.cpuSecondsPerEpoch / f32.cpuSecondsPerEpoch : null,
+    // what sharing batches between two threads gives a single run (1-thread time / default time)
+    threadsSpeedupFloat32: f32one ? f32one.secondsPerEpoch / f32.secondsPerEpoch : null,
+    threadsSpeedupFloat64: f64 && f64one ? f64one.secondsPerEpoch / f64.secondsPerEpoch : null,
+    tfjsOverWasmOneThread: tfjs && f32one ? tfjs.secondsPerEpoch / f32one.secondsPerEpoch : null,
+    float64OverFloat32OneThread: f32one && f64one ? f64one.secondsPerEpoch / f32one.secondsPerEpoch : null,
   };
   const targets = {
     wasmAtMost1SecondPerEpoch: f32.secondsPerEpoch <= 1,
@@ -165,6 +179,10 @@ function printTable(result: { machine: { cpu: string; cores: number; node: strin
   const r = result.ratios;
   const ratio = (label: string, v: number | null) => (v === null ? [] : [`${label} ${fmt(v, 1)}×`]);
   console.log(['ratios:', ...ratio('tfjs wasm / normlab wasm', r.tfjsOverWasm), ...ratio('reference / wasm', r.referenceOverWasm), ...ratio('float64 / float32', r.float64OverFloat32)].join('  '));
+  if (r.threadsSpeedupFloat32 !== null) {
+    console.log(['speed-up of one run from its second thread (1 thread / threads: auto):', ...ratio('float32', r.threadsSpeedupFloat32), ...ratio('float64', r.threadsSpeedupFloat64)].join('  '));
+    console.log(['ratios on 1 thread:', ...ratio('tfjs wasm / normlab wasm', r.tfjsOverWasmOneThread), ...ratio('float64 / float32', r.float64OverFloat32OneThread)].join('  '));
+  }
   console.log(`peak RSS of the wasm float32 training run (process so far): ${int(result.trainingPeakRssMB)} MB`);
   if (sweep) {
     console.log('');

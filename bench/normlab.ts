@@ -2,6 +2,9 @@
  * Times normlab's lab model (Flatten → Dense(128, relu) → Dense(10, softmax), adam 0.001, batch 32,
  * inputs x / 255) on one backend and dtype, through the public model API — the same path as
  * `normlab train`, so the fit loop, shuffling and callbacks are part of the measured time.
+ *
+ * `backend` is a registered backend name: 'wasm' (the default, threads: auto), 'reference', or the
+ * benchmark's own 'wasm-1-thread' (see index.ts); `label` names the row in the results.
  */
 import { datasetTensors } from '../src/data/tensors.js';
 import { inputTransform } from '../src/data/transforms.js';
@@ -19,7 +22,7 @@ export interface RunPlan {
   epochs: number;
 }
 
-export async function timeNormlab(backend: 'wasm' | 'reference', dtype: DType, data: BenchData, plan: RunPlan): Promise<EngineTiming> {
+export async function timeNormlab(backend: string, dtype: DType, data: BenchData, plan: RunPlan, label = `normlab ${backend} ${dtype}`): Promise<EngineTiming> {
   const transform = inputTransform('scale');
   const model = buildLabModel({ units: [128], activation: 'relu', dtype, backend, seed: 1 }, [data.train.height, data.train.width], data.train.classNames.length);
   model.compile({ optimizer: train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
@@ -36,7 +39,7 @@ export async function timeNormlab(backend: 'wasm' | 'reference', dtype: DType, d
     const predict = await measure(() => model.predict(test.x, { batchSize: PREDICT_BATCH }).dataSync());
     const scale = data.train.count / timedSet.count;
     return {
-      name: `normlab ${backend} ${dtype}`,
+      name: label,
       warmup: { rows: warm.x.shape[0], seconds: warmup.seconds },
       timed: { rows: timedSet.count, epochs: plan.epochs, epochSeconds: history.epochSeconds, cpuSeconds: run.cpuSeconds },
       secondsPerEpoch: mean(history.epochSeconds) * scale,

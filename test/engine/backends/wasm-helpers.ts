@@ -11,19 +11,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, InputSource, NetworkRunner, NetworkSpec, OptimizerSpec, TargetSource } from '../../../src/engine/backend.js';
 import { Random } from '../../../src/engine/random.js';
-import { loadWasmBackendSync, wasmFilePath } from '../../../src/engine/backends/wasm/node.js';
+import { loadWasmBackendSync, wasmFilePath, wasmMtFilePath } from '../../../src/engine/backends/wasm/node.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Build build/normlab.wasm when it is missing or older than any kernel source. */
+/** Build build/normlab.wasm and build/normlab-mt.wasm when missing or older than any kernel source. */
 export function ensureWasmBuilt(): void {
-  const wasm = wasmFilePath();
   const sources = [
     join(root, 'src/engine/backends/wasm/layout.ts'),
     ...readdirSync(join(root, 'src/engine/backends/wasm/assembly')).map((f) => join(root, 'src/engine/backends/wasm/assembly', f)),
   ];
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
-  if (existsSync(wasm) && statSync(wasm).mtimeMs >= newest) return;
+  const fresh = (file: string) => existsSync(file) && statSync(file).mtimeMs >= newest;
+  if (fresh(wasmFilePath()) && fresh(wasmMtFilePath())) return;
   const r = spawnSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { stdio: 'inherit' });
   assert.equal(r.status, 0, 'scripts/build-wasm.mjs failed');
 }
@@ -33,7 +33,9 @@ let wasm: Backend | undefined;
 export function wasmBackend(): Backend {
   if (!wasm) {
     ensureWasmBuilt();
-    wasm = loadWasmBackendSync();
+    // one thread: these tests compare the kernels with the reference; wasm-threads.test.ts compares
+    // two threads with one
+    wasm = loadWasmBackendSync({ threads: 1 });
   }
   return wasm;
 }

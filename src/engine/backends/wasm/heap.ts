@@ -2,11 +2,11 @@
  * A small first-fit allocator over a WebAssembly.Memory, run from TypeScript: the kernels allocate
  * nothing themselves, the runner lays out weights, optimizer slots, workspaces and datasets here.
  *
- * Blocks are 16-byte aligned (SIMD loads) and zeroed on allocation. Memory only grows (WebAssembly
+ * Blocks are 16-byte aligned (SIMD loads), or more (`align`: the two-thread module uses 64, a cache
+ * line, so that the two threads' halves of a buffer never share one), and zeroed on allocation. Memory only grows (WebAssembly
  * cannot shrink it); freed blocks are reused and coalesced. Growing the memory detaches the old
  * ArrayBuffer, so every typed view is fetched through the getters below, which rebuild them on demand.
  */
-const ALIGN = 16;
 const PAGE = 65536;
 
 interface Block {
@@ -24,10 +24,12 @@ export class WasmHeap {
   private _i32!: Int32Array;
   private _f32!: Float32Array;
   private _f64!: Float64Array;
+  private readonly align: number;
 
-  constructor(memory: WebAssembly.Memory, base: number) {
+  constructor(memory: WebAssembly.Memory, base: number, align = 16) {
     this.memory = memory;
-    const start = align(base);
+    this.align = align;
+    const start = this.round(base);
     if (memory.buffer.byteLength <= start) memory.grow(Math.ceil((start - memory.buffer.byteLength) / PAGE) + 1);
     this.free.push({ ptr: start, size: memory.buffer.byteLength - start });
   }
@@ -39,7 +41,7 @@ export class WasmHeap {
 
   /** Allocate `bytes` zeroed bytes, 16-byte aligned; returns the byte offset. */
   alloc(bytes: number): number {
-    const size = Math.max(ALIGN, align(bytes));
+    const size = Math.max(this.align, this.round(bytes));
     let index = this.free.findIndex((b) => b.size >= size);
     if (index < 0) {
       this.grow(size);
@@ -89,6 +91,10 @@ export class WasmHeap {
     else this.free.push({ ptr: oldEnd, size: added });
   }
 
+  private round(n: number): number {
+    return Math.ceil(n / this.align) * this.align;
+  }
+
   private refresh(): void {
     const buffer = this.memory.buffer;
     if (buffer === this.buffer) return;
@@ -115,8 +121,4 @@ export class WasmHeap {
     this.refresh();
     return this._f64;
   }
-}
-
-function align(n: number): number {
-  return Math.ceil(n / ALIGN) * ALIGN;
 }

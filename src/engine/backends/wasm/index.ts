@@ -6,14 +6,18 @@
  *
  * All networks of one backend share one WebAssembly instance (one linear memory, managed by WasmHeap),
  * so `createNetwork` stays synchronous even in a browser, where instantiating on the main thread must
- * be asynchronous.
+ * be asynchronous. In Node, a backend may also hold a second instance — build/normlab-mt.wasm on shared
+ * memory, with a helper thread (./threads.ts) — for the networks whose training batches can be split
+ * between two threads (`wasmBackendFromKernels`).
  */
 import type { Backend } from '../../backend.js';
 import { WasmHeap } from './heap.js';
-import { WasmRunner, type Kernels } from './runner.js';
+import { splitOffset, WasmRunner, type Kernels } from './runner.js';
 
 /** Path of the compiled module relative to the package root. */
 export const WASM_FILE = 'build/normlab.wasm';
+/** The two-thread module (Node only), relative to the package root. */
+export const WASM_MT_FILE = 'build/normlab-mt.wasm';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -24,23 +28,41 @@ interface Exports {
   prepare64(net: number): void;
 }
 
-/** A backend around an already instantiated module. */
-export function wasmBackendFromInstance(instance: WebAssembly.Instance): Backend {
+/** The kernels of an instantiated module, whose memory `memory` is (its own, or the one it imported). */
+export function kernelsFromInstance(instance: WebAssembly.Instance, memory?: WebAssembly.Memory, heapAlign?: number): Kernels {
   const e = instance.exports as unknown as Exports;
-  for (const name of ['memory', 'heapBase', 'run32', 'run64', 'prepare32', 'prepare64'] as const) {
+  for (const name of ['heapBase', 'run32', 'run64', 'prepare32', 'prepare64'] as const) {
     if (!(name in e)) throw new Error(`normlab.wasm does not export '${name}'; rebuild it with npm run build:wasm`);
   }
-  const kernels: Kernels = {
-    heap: new WasmHeap(e.memory, e.heapBase()),
+  const mem = memory ?? e.memory;
+  if (!(mem instanceof WebAssembly.Memory)) throw new Error("normlab.wasm does not export 'memory'; rebuild it with npm run build:wasm");
+  return {
+    heap: new WasmHeap(mem, e.heapBase(), heapAlign),
     run32: e.run32,
     run64: e.run64,
     prepare32: e.prepare32,
     prepare64: e.prepare64,
   };
+}
+
+/**
+ * A backend on `kernels`. `threaded`, when given, returns the two-thread kernels (created on first use;
+ * undefined when they cannot be had): networks that can split their batches live there, all others on
+ * `kernels`.
+ */
+export function wasmBackendFromKernels(kernels: Kernels, threaded?: () => Kernels | undefined): Backend {
   return {
     name: 'wasm',
-    createNetwork: (spec, weights) => new WasmRunner(kernels, spec, weights),
+    createNetwork: (spec, weights) => {
+      const k = threaded && splitOffset(spec) > 0 ? (threaded() ?? kernels) : kernels;
+      return new WasmRunner(k, spec, weights);
+    },
   };
+}
+
+/** A backend around an already instantiated module. */
+export function wasmBackendFromInstance(instance: WebAssembly.Instance): Backend {
+  return wasmBackendFromKernels(kernelsFromInstance(instance));
 }
 
 /**

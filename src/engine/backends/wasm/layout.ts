@@ -31,13 +31,9 @@ export const H_LOSSES = 88; // ptr f64[maxRows]     per-row losses of the last c
 export const H_XDENSE = 92; // ptr T[maxRows * in0] transformed float input of the batch
 export const H_DOUT = 96; // ptr f64[maxUp]        scratch: loss gradient w.r.t. the network output
 export const H_COLSUM_OK = 100; // i32 1 when the first layer's L_COLSUM matches its kernel
-// Two-thread training (threads.ts, build/normlab-mt.wasm only; 0 in single-threaded networks):
+// Two-thread training (assembly/threads.ts, build/normlab-mt.wasm only; 0 in single-threaded networks):
 export const H_SPLIT = 104; // i32 byte offset in a first-layer row where thread 1's units begin
-export const H_GROW1 = 108; // ptr T[maxUp]          thread 1's scratch gradient row
-export const H_VCONST1 = 112; // ptr 8 × v128        thread 1's optimizer constants
-export const H_COLSTART1 = 116; // ptr i32[in0 + 1]   column lists of the first layer's input, built by
-export const H_COLROW1 = 120; // ptr i32[maxRows * in0]   thread 1 while thread 0 runs the layers above
-export const H_COLVAL1 = 124; // ptr T[maxRows * in0]
+export const H_THREAD1 = 108; // ptr thread 1's record (T1_* below)
 export const H_VCONST = 128; // 8 × v128 scratch: splatted optimizer constants (see update() in assembly)
 export const H_LAYERS = 256; // first layer record
 export const HEADER_BYTES = 256;
@@ -71,6 +67,17 @@ export const L_EPSW = 96; // f64 epsilon multiplier of the kernel
 export const L_LRB = 104; // f64 learning-rate multiplier of the bias
 export const L_EPSB = 112; // f64 epsilon multiplier of the bias
 
+// ---- thread 1's record (THREAD1_BYTES): its own scratch, so the two threads never write one buffer
+export const THREAD1_BYTES = 192;
+export const T1_GROW = 0; // ptr T[maxUp]            scratch gradient row
+export const T1_RSTART = 4; // ptr i32[maxRows + 1]  its own row lists of a uint8 first-layer input
+export const T1_RIDX = 8; // ptr i32[maxRows * in0]   (both threads list the batch: no list crosses cores)
+export const T1_RVAL = 12; // ptr T[maxRows * in0]
+export const T1_COLSTART = 16; // ptr i32[in0 + 1]    column lists of the first layer's input, built by
+export const T1_COLROW = 20; // ptr i32[maxRows * in0] thread 1 while thread 0 runs the layers above
+export const T1_COLVAL = 24; // ptr T[maxRows * in0]
+export const T1_VCONST = 64; // 8 × v128 its optimizer constants
+
 // ---- dataset record
 export const DATA_BYTES = 64;
 export const D_XKIND = 0; // i32 XK_* below
@@ -96,6 +103,8 @@ export const C_ROWS = 28; // i32 row indices
 export const C_COUNT = 32; // i32 rows
 export const C_SIZE = 36; // i32 4 (float32) or 8 (float64)
 export const C_ROUNDS = 40; // i32 batches the helper has run (diagnostics, tests)
+export const C_EVENT = 44; // i32 1: thread 1 is done reading the second layer's kernel (see threads.ts)
+export const C_LOSS = 48; // f64 the batch's loss sum, parked here while thread 0 may sleep (see threads.ts)
 export const HELPER_STARTING = 0;
 export const HELPER_READY = 1;
 export const HELPER_GONE = 2; // left its loop (stopped) or failed: never wait for it

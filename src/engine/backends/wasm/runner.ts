@@ -5,6 +5,11 @@
  * Steady-state training allocates nothing: the workspace is sized for the largest batch seen so far and
  * only grows when a larger one arrives. evaluate/predict run in chunks of at most CHUNK rows so that a
  * 10,000-row prediction does not need a 10,000-row workspace.
+ *
+ * On kernels with a `split` (Node's two-thread module, see threads.ts) a training batch with enough work
+ * may run on two threads, each on half of the first layer's units, when SplitPolicy measures that this
+ * is faster. The numbers are bit-identical to the one-thread step, so whether a batch is shared —
+ * policy, size, load on the machine, a helper thread still starting — never changes a result.
  */
 import { NormlabError } from '../../../errors.js';
 import type {
@@ -19,6 +24,7 @@ import type {
 } from '../../backend.js';
 import type { WasmHeap } from './heap.js';
 import * as M from './layout.js';
+import { SplitPolicy } from './split-policy.js';
 
 /** The instantiated module, shared by every runner of one backend. */
 export interface Kernels {
@@ -27,10 +33,49 @@ export interface Kernels {
   run64(net: number, data: number, rows: number, count: number, mode: number): number;
   prepare32(net: number): void;
   prepare64(net: number): void;
+  /** Two-thread training (normlab-mt.wasm in Node); absent for the single-threaded module. */
+  split?: SplitTrainer;
+}
+
+/** Runs training batches on two threads (implemented by threads.ts). */
+export interface SplitTrainer {
+  /** 'always': every batch of a network that can split; 'auto': as SplitPolicy measures best. */
+  readonly policy: 'auto' | 'always';
+  /**
+   * One MODE_TRAIN batch on two threads; returns its loss sum, or undefined when the helper thread is
+   * not available (starting, or failed) — the caller then runs the batch on one thread.
+   */
+  train(net: number, data: number, rows: number, count: number, size: 4 | 8): number | undefined;
+  /** A network that may split batches was created / disposed (the helper thread lives while one exists). */
+  attach(): void;
+  detach(): void;
 }
 
 /** Rows per kernel call for evaluate/predict. */
 const CHUNK = 256;
+
+/**
+ * 'auto' considers two threads only for batches whose first layer does at least this many multiply-adds
+ * (rows × inputs × units); smaller ones are not worth timing. (The lab model's batch of 8, 0.8 M, still
+ * gained about 15% on two threads when measured; 4 rows of it would not be considered.)
+ */
+export const MIN_SPLIT_WORK = 500_000;
+
+/**
+ * Where thread 1's units begin in a first-layer row (bytes), or 0 when the network cannot split: it
+ * needs a layer above the first (thread 0 runs the layers above while thread 1 transposes), an
+ * element-wise first activation (a softmax needs whole rows), and at least two SIMD vectors of units.
+ * The cut is at a 64-byte cache line when the row is long enough, so the threads never write one line.
+ */
+export function splitOffset(spec: NetworkSpec): number {
+  if (spec.layers.length < 2 || spec.layers[0].activation === 'softmax') return 0;
+  const size = spec.dtype === 'float32' ? 4 : 8;
+  const lanes = 16 / size;
+  const rowBytes = Math.ceil(spec.layers[0].units / lanes) * lanes * size;
+  if (rowBytes < 32) return 0;
+  const line = rowBytes >= 128 ? 64 : 16;
+  return Math.min(Math.max(Math.round(rowBytes / 2 / line) * line, 16), rowBytes - 16);
+}
 
 const ACT: Record<DenseSpec['activation'], number> = {
   linear: M.ACT_LINEAR,
@@ -83,6 +128,13 @@ export class WasmRunner implements NetworkRunner {
   private data = new Map<DataId, DataMem>();
   private nextId = 1;
   private disposed = false;
+  /** Two-thread training, when the kernels have it and the network can split. */
+  private readonly split: SplitTrainer | undefined;
+  private readonly policy: SplitPolicy | undefined;
+  /** Thread 1's record (T1_*) and its buffers (ensureCapacity), when `split`. */
+  private threadOneRec = 0;
+  private threadOne: number[] = [];
+  private readonly firstLayerWork: number;
 
   constructor(kernels: Kernels, spec: NetworkSpec, weights: Float64Array[]) {
     validateSpec(spec);
@@ -111,6 +163,16 @@ export class WasmRunner implements NetworkRunner {
         gw: 0,
         z: 0, y: 0, dz: 0, rstart: 0, ridx: 0, rval: 0,
       });
+    }
+    this.firstLayerWork = spec.layers[0].inputSize * spec.layers[0].units;
+    const split = kernels.split ? splitOffset(spec) : 0;
+    if (split > 0) {
+      this.split = kernels.split!;
+      this.policy = new SplitPolicy(this.split.policy);
+      this.split.attach();
+      this.threadOneRec = heap.alloc(M.THREAD1_BYTES);
+      heap.i32[(this.net + M.H_SPLIT) >> 2] = split;
+      heap.i32[(this.net + M.H_THREAD1) >> 2] = this.threadOneRec;
     }
     this.writeHeader();
     this.ensureCapacity(32);
@@ -190,6 +252,7 @@ export class WasmRunner implements NetworkRunner {
     const heap = this.heap;
     const s = this.size;
     for (const p of this.shared) heap.release(p);
+    for (const p of this.threadOne) heap.release(p);
     heap.release(this.rowsPtr);
     for (const L of this.layers) for (const p of [L.z, L.y, L.dz, L.rstart, L.ridx, L.rval]) heap.release(p);
     const maxIn = Math.max(...this.layers.map((L) => L.spec.inputSize));
@@ -212,6 +275,14 @@ export class WasmRunner implements NetworkRunner {
     const xdense = heap.alloc(cap * in0 * s);
     const dout = heap.alloc(maxUp * 8);
     this.shared = [colstart, colrow, colval, grow, losses, xdense, dout];
+    if (this.split) {
+      // thread 1: scratch gradient row, row lists and column lists of the first layer's input
+      this.threadOne = [
+        heap.alloc(maxUp * s),
+        heap.alloc((cap + 1) * 4), heap.alloc(cap * in0 * 4), heap.alloc(cap * in0 * s),
+        heap.alloc((in0 + 1) * 4), heap.alloc(cap * in0 * 4), heap.alloc(cap * in0 * s),
+      ];
+    }
     this.rowsPtr = heap.alloc(cap * 4);
     this.capacity = cap;
     const i32 = heap.i32;
@@ -224,6 +295,12 @@ export class WasmRunner implements NetworkRunner {
     i32[(h + M.H_LOSSES) >> 2] = losses;
     i32[(h + M.H_XDENSE) >> 2] = xdense;
     i32[(h + M.H_DOUT) >> 2] = dout;
+    if (this.split) {
+      const t1 = this.threadOneRec;
+      [M.T1_GROW, M.T1_RSTART, M.T1_RIDX, M.T1_RVAL, M.T1_COLSTART, M.T1_COLROW, M.T1_COLVAL].forEach((field, i) => {
+        i32[(t1 + field) >> 2] = this.threadOne[i];
+      });
+    }
     for (const L of this.layers) {
       const r = L.rec;
       i32[(r + M.L_Z) >> 2] = L.z;
@@ -411,7 +488,17 @@ export class WasmRunner implements NetworkRunner {
     const d = this.stored(id, true);
     this.ensureCapacity(count);
     this.putRows(d, rows, 0, count);
-    const lossSum = this.run(this.net, d.rec, this.rowsPtr, count, M.MODE_TRAIN);
+    let lossSum: number | undefined;
+    const policy = this.policy;
+    if (policy && (policy.mode === 'always' || count * this.firstLayerWork >= MIN_SPLIT_WORK)) {
+      const started = performance.now();
+      if (policy.wantsTwo()) lossSum = this.split!.train(this.net, d.rec, this.rowsPtr, count, this.size);
+      const ranOnTwo = lossSum !== undefined;
+      lossSum ??= this.run(this.net, d.rec, this.rowsPtr, count, M.MODE_TRAIN);
+      policy.record(ranOnTwo, count, performance.now() - started);
+    } else {
+      lossSum = this.run(this.net, d.rec, this.rowsPtr, count, M.MODE_TRAIN);
+    }
     return { lossSum, correct: this.heap.i32[(this.net + M.H_CORRECT) >> 2], rows: count };
   }
 
@@ -487,12 +574,15 @@ export class WasmRunner implements NetworkRunner {
     for (const id of [...this.data.keys()]) this.releaseData(id);
     const heap = this.heap;
     for (const p of this.shared) heap.release(p);
+    for (const p of this.threadOne) heap.release(p);
     heap.release(this.rowsPtr);
     for (const L of this.layers) {
       for (const p of [L.w, L.b, ...L.ws, ...L.bs, L.colsum, L.gb, L.gw, L.z, L.y, L.dz, L.rstart, L.ridx, L.rval]) heap.release(p);
     }
+    heap.release(this.threadOneRec);
     heap.release(this.net);
     this.disposed = true;
+    this.split?.detach();
   }
 }
 

@@ -313,23 +313,18 @@ function activateUnits<T>(act: i32, Z: usize, Y: usize, count: i32, up: i32, u0:
   return l == 0 && i32At(data + D_XKIND) == XK_U8 ? <T>load<f64>(data + D_A) : <T>1;
 }
 
-/** The row added to every pre-activation of layer l: its bias, or b·colsum(W) + bias (see prepareInput). */
+/** The row added to every pre-activation of layer l: its bias, or b·colsum(W) + bias (see prepareOffsetRow). */
 @inline function offsetRow(net: usize, data: usize, l: i32): usize {
   if (l == 0 && i32At(data + D_XKIND) == XK_U8 && load<f64>(data + D_B) != 0) return ptrAt(net + H_GROW);
   return ptrAt(layerAt(net, l) + L_B);
 }
 
 /**
- * Builds the row lists of layer l's input. For a uint8 first layer whose transform has an offset b, also
- * writes the offset row b·colsum(W) + bias into the scratch row H_GROW (until the backward pass uses it).
+ * Builds the row lists of layer l's input into (rs, ri, rv). For a float first-layer input this goes
+ * through the scratch H_XDENSE.
  */
-export function prepareInput<T>(net: usize, data: usize, rows: usize, count: i32, l: i32): void {
-  const lp = layerAt(net, l);
-  const n = i32At(lp + L_IN);
-  const up = i32At(lp + L_UP);
-  const rs = ptrAt(lp + L_RSTART);
-  const ri = ptrAt(lp + L_RIDX);
-  const rv = ptrAt(lp + L_RVAL);
+export function listInput<T>(net: usize, data: usize, rows: usize, count: i32, l: i32, rs: usize, ri: usize, rv: usize): void {
+  const n = i32At(layerAt(net, l) + L_IN);
   if (l > 0) {
     const below = layerAt(net, l - 1);
     rowsFromDense<T>(ptrAt(below + L_Y), i32At(below + L_UP), n, count, rs, ri, rv);
@@ -337,22 +332,11 @@ export function prepareInput<T>(net: usize, data: usize, rows: usize, count: i32
   }
   const kind = i32At(data + D_XKIND);
   const x = ptrAt(data + D_X);
-  const ta = load<f64>(data + D_A);
-  const tb = load<f64>(data + D_B);
   if (kind == XK_U8) {
     rowsFromBytes<T>(x, n, rows, count, rs, ri, rv);
-    if (tb != 0) {
-      if (i32At(net + H_COLSUM_OK) == 0) prepare<T>(net);
-      const g = ptrAt(net + H_GROW);
-      const c = ptrAt(lp + L_B);
-      const cs = ptrAt(lp + L_COLSUM);
-      const vb = v128.splat<T>(<T>tb);
-      const rowBytes = <usize>up * sizeof<T>();
-      for (let u: usize = 0; u < rowBytes; u += 16) {
-        v128.store(g + u, fma<T>(v128.load(c + u), vb, v128.load(cs + u)));
-      }
-    }
   } else {
+    const ta = load<f64>(data + D_A);
+    const tb = load<f64>(data + D_B);
     const xd = ptrAt(net + H_XDENSE);
     if (kind == XK_F32) gatherFloat<T, f32>(x, n, rows, count, ta, tb, xd);
     else gatherFloat<T, f64>(x, n, rows, count, ta, tb, xd);
@@ -361,15 +345,33 @@ export function prepareInput<T>(net: usize, data: usize, rows: usize, count: i32
 }
 
 /**
- * Z and, for an element-wise activation, Y of layer l for the units in the byte range [u0, u1), from
- * the row lists prepareInput built. (A softmax needs whole rows: see `forward`.)
+ * For a uint8 first layer whose transform has an offset b: the offset row b·colsum(W) + bias, written to
+ * the scratch row H_GROW (where offsetRow finds it, until the backward pass reuses the row).
  */
-export function forwardUnits<T>(net: usize, data: usize, count: i32, l: i32, u0: usize, u1: usize): void {
+export function prepareOffsetRow<T>(net: usize, data: usize): void {
+  const tb = load<f64>(data + D_B);
+  if (i32At(data + D_XKIND) != XK_U8 || tb == 0) return;
+  if (i32At(net + H_COLSUM_OK) == 0) prepare<T>(net);
+  const lp = layerAt(net, 0);
+  const g = ptrAt(net + H_GROW);
+  const c = ptrAt(lp + L_B);
+  const cs = ptrAt(lp + L_COLSUM);
+  const vb = v128.splat<T>(<T>tb);
+  const rowBytes = <usize>i32At(lp + L_UP) * sizeof<T>();
+  for (let u: usize = 0; u < rowBytes; u += 16) {
+    v128.store(g + u, fma<T>(v128.load(c + u), vb, v128.load(cs + u)));
+  }
+}
+
+/**
+ * Z and, for an element-wise activation, Y of layer l for the units in the byte range [u0, u1), from
+ * the row lists (rs, ri, rv) of its input. (A softmax needs whole rows: see `forward`.)
+ */
+export function forwardUnits<T>(net: usize, data: usize, count: i32, l: i32, u0: usize, u1: usize, rs: usize, ri: usize, rv: usize): void {
   const lp = layerAt(net, l);
   const up = i32At(lp + L_UP);
   const Z = ptrAt(lp + L_Z);
-  forwardSparse<T>(count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), ptrAt(lp + L_W), up,
-    inputScale<T>(data, l), offsetRow(net, data, l), Z, u0, u1);
+  forwardSparse<T>(count, rs, ri, rv, ptrAt(lp + L_W), up, inputScale<T>(data, l), offsetRow(net, data, l), Z, u0, u1);
   const act = i32At(lp + L_ACT);
   if (act != ACT_SOFTMAX) activateUnits<T>(act, Z, ptrAt(lp + L_Y), count, up, u0, u1);
 }
@@ -380,7 +382,8 @@ export function forward<T>(net: usize, data: usize, rows: usize, count: i32, fro
   for (let l = from; l < L; l++) {
     const lp = layerAt(net, l);
     const up = i32At(lp + L_UP);
-    prepareInput<T>(net, data, rows, count, l);
+    listInput<T>(net, data, rows, count, l, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL));
+    if (l == 0) prepareOffsetRow<T>(net, data);
     const Z = ptrAt(lp + L_Z);
     forwardSparse<T>(count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), ptrAt(lp + L_W), up,
       inputScale<T>(data, l), offsetRow(net, data, l), Z, 0, <usize>up * sizeof<T>());
@@ -524,10 +527,42 @@ function biasGrad<T>(DZ: usize, count: i32, up: i32, GB: usize, u0: usize, u1: u
 }
 
 /**
- * Gradient w.r.t. the layer's input, then through the activation of the layer below:
- * OUT[r, i] = (Σ_u DZ[r, u] · W[i, u]) · f'(z[r, i]) (or the softmax Jacobian product).
+ * Multiply the span [p0, p0 + bytes) of OUT (a DZ buffer of the layer below) by that layer's element-wise
+ * activation derivative, read at the same offsets of its Z and Y.
  */
-function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: usize): void {
+@inline function timesDerivative<T>(act: i32, OUT: usize, Zb: usize, Yb: usize, p0: usize, bytes: usize): void {
+  const p1 = p0 + bytes;
+  if (act == ACT_RELU) {
+    const zero = vzero();
+    const one = v128.splat<T>(<T>1);
+    for (let p = p0; p < p1; p += 16) {
+      // relu'(z): 1 for z > 0, 0 for z ≤ 0, NaN for NaN (the reference's der), so NaN propagates back
+      const z = v128.load(Zb + p);
+      const der = v128.or(v128.and(v128.gt<T>(z, zero), one), v128.and(v128.ne<T>(z, z), z));
+      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), der));
+    }
+  } else if (act == ACT_SIGMOID) {
+    const one = v128.splat<T>(<T>1);
+    for (let p = p0; p < p1; p += 16) {
+      const y = v128.load(Yb + p);
+      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), v128.mul<T>(y, v128.sub<T>(one, y))));
+    }
+  } else if (act == ACT_TANH) {
+    const one = v128.splat<T>(<T>1);
+    for (let p = p0; p < p1; p += 16) {
+      const y = v128.load(Yb + p);
+      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), v128.sub<T>(one, v128.mul<T>(y, y))));
+    }
+  }
+}
+
+/**
+ * Gradient w.r.t. the layer's input, then through the activation of the layer below:
+ * OUT[r, i] = (Σ_u DZ[r, u] · W[i, u]) · f'(z[r, i]) (or the softmax Jacobian product), for the inputs
+ * in the byte range [b0, b1) of the rows of the layer below (a partial range needs an element-wise
+ * activation below; its padding lanes are cleared like the rest).
+ */
+function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: usize, b0: usize, b1: usize): void {
   const rowBytes = <usize>up * sizeof<T>();
   const upB = i32At(below + L_UP);
   const rowBytesB = <usize>upB * sizeof<T>();
@@ -535,8 +570,12 @@ function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: u
   const Zb = ptrAt(below + L_Z);
   const Yb = ptrAt(below + L_Y);
   const act = i32At(below + L_ACT);
-  memory.fill(OUT, 0, <usize>count * rowBytesB);
+  const whole = b0 == 0 && b1 == rowBytesB;
+  if (whole) memory.fill(OUT, 0, <usize>count * rowBytesB);
+  else for (let r = 0; r < count; r++) memory.fill(OUT + <usize>r * rowBytesB + b0, 0, b1 - b0);
   const relu = act == ACT_RELU;
+  const i0 = <i32>(b0 / sizeof<T>());
+  const i1 = min<i32>(n, <i32>(b1 / sizeof<T>()));
   for (let r = 0; r < count; r++) {
     const dz = DZ + <usize>r * rowBytes;
     const o = OUT + <usize>r * rowBytesB;
@@ -549,7 +588,7 @@ function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: u
       nonFinite = v128.add<T>(nonFinite, v128.sub<T>(d, d));
     }
     const skipInactive = relu && hsum<T>(nonFinite) == 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = i0; i < i1; i++) {
       if (skipInactive && load<T>(zr + <usize>i * sizeof<T>()) <= 0) continue;
       const w = W + <usize>i * rowBytes;
       let acc0 = vzero(), acc1 = vzero();
@@ -562,29 +601,7 @@ function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: u
       store<T>(o + <usize>i * sizeof<T>(), hsum<T>(v128.add<T>(acc0, acc1)));
     }
   }
-  const bytes = <usize>count * rowBytesB;
-  if (act == ACT_RELU) {
-    const zero = vzero();
-    const one = v128.splat<T>(<T>1);
-    for (let p: usize = 0; p < bytes; p += 16) {
-      // relu'(z): 1 for z > 0, 0 for z ≤ 0, NaN for NaN (the reference's der), so NaN propagates back
-      const z = v128.load(Zb + p);
-      const der = v128.or(v128.and(v128.gt<T>(z, zero), one), v128.and(v128.ne<T>(z, z), z));
-      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), der));
-    }
-  } else if (act == ACT_SIGMOID) {
-    const one = v128.splat<T>(<T>1);
-    for (let p: usize = 0; p < bytes; p += 16) {
-      const y = v128.load(Yb + p);
-      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), v128.mul<T>(y, v128.sub<T>(one, y))));
-    }
-  } else if (act == ACT_TANH) {
-    const one = v128.splat<T>(<T>1);
-    for (let p: usize = 0; p < bytes; p += 16) {
-      const y = v128.load(Yb + p);
-      v128.store(OUT + p, v128.mul<T>(v128.load(OUT + p), v128.sub<T>(one, v128.mul<T>(y, y))));
-    }
-  } else if (act == ACT_SOFTMAX) {
+  if (act == ACT_SOFTMAX) {
     const units = i32At(below + L_UNITS);
     for (let r = 0; r < count; r++) {
       const o = OUT + <usize>r * rowBytesB;
@@ -596,6 +613,10 @@ function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: u
         store<T>(o + p, <T>(<f64>load<T>(y + p) * (<f64>load<T>(o + p) - dot)));
       }
     }
+  } else if (whole) {
+    timesDerivative<T>(act, OUT, Zb, Yb, 0, <usize>count * rowBytesB);
+  } else {
+    for (let r = 0; r < count; r++) timesDerivative<T>(act, OUT, Zb, Yb, <usize>r * rowBytesB + b0, b1 - b0);
   }
 }
 
@@ -855,18 +876,24 @@ export function layerGradients<T>(net: usize, data: usize, count: i32, l: i32, t
   }
 }
 
-/**
- * Backward through layer l (whole layer, one thread): the gradient for the layer below (l > 0), the
- * column lists of the layer's input, then layerGradients over all units.
- */
-export function backwardLayer<T>(net: usize, data: usize, count: i32, l: i32, train: bool, cs: usize, cr: usize, cv: usize, G: usize, vc: usize): void {
+/** Layer l's parameter gradients and update (whole layer, one thread): column lists, then layerGradients. */
+export function paramGradients<T>(net: usize, data: usize, count: i32, l: i32, train: bool, cs: usize, cr: usize, cv: usize, G: usize, vc: usize): void {
   const lp = layerAt(net, l);
-  const n = i32At(lp + L_IN);
-  const up = i32At(lp + L_UP);
-  const rowBytes = <usize>up * sizeof<T>();
-  if (l > 0) inputGrad<T>(count, ptrAt(lp + L_DZ), up, ptrAt(lp + L_W), n, layerAt(net, l - 1));
-  transposeLists<T>(count, n, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), cs, cr, cv, rowBytes);
+  const rowBytes = <usize>i32At(lp + L_UP) * sizeof<T>();
+  transposeLists<T>(count, i32At(lp + L_IN), ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), cs, cr, cv, rowBytes);
   layerGradients<T>(net, data, count, l, train, 0, rowBytes, cs, cr, cv, G, vc);
+}
+
+/** The gradient of layer l (> 0) w.r.t. its input, through the activation below: the DZ of layer l − 1. */
+export function backToBelow<T>(net: usize, count: i32, l: i32, b0: usize, b1: usize): void {
+  const lp = layerAt(net, l);
+  inputGrad<T>(count, ptrAt(lp + L_DZ), i32At(lp + L_UP), ptrAt(lp + L_W), i32At(lp + L_IN), layerAt(net, l - 1), b0, b1);
+}
+
+/** Backward through layer l (whole layer, one thread): the DZ of the layer below (l > 0), then paramGradients. */
+export function backwardLayer<T>(net: usize, data: usize, count: i32, l: i32, train: bool, cs: usize, cr: usize, cv: usize, G: usize, vc: usize): void {
+  if (l > 0) backToBelow<T>(net, count, l, 0, <usize>i32At(layerAt(net, l - 1) + L_UP) * sizeof<T>());
+  paramGradients<T>(net, data, count, l, train, cs, cr, cv, G, vc);
 }
 
 /** Backward pass from the last layer's DZ; updates the parameters (train) or keeps the gradients (trace). */
