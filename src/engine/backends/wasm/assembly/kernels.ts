@@ -166,6 +166,9 @@ export function transposeLists<T>(count: i32, n: i32, rs: usize, ri: usize, rv: 
 
 // ------------------------------------------------------------------------------------------ forward
 
+// The tiles below are written out by hand for 6, 4, 2 and 1 vectors on purpose: AssemblyScript has no
+// compile-time loop unrolling, and the accumulators only stay in registers as separate locals (an array
+// of v128 would live in memory). Wider tiles (8) spill registers in V8 and were measured slower.
 /** Accumulate a tile of NV vectors of units over one row's nonzeros: acc = Σ_k val_k · W[idx_k, tile]. */
 @inline function fwdTile6<T>(k0: i32, k1: i32, ri: usize, rv: usize, wb: usize, rowBytes: usize, va: v128, cu: usize, zu: usize): void {
   let a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero(), a4 = vzero(), a5 = vzero();
