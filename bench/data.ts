@@ -16,9 +16,3 @@ export async function loadFashion(dataDir?: string): Promise<BenchData> {
   return { train, test };
 }
 
-/** The first `rows` samples (views, no copy). */
-export function firstRows(ds: Dataset, rows: number): Dataset {
-  if (rows >= ds.count) return ds;
-  const size = ds.height * ds.width;
-  return { ...ds, count: rows, images: ds.images.subarray(0, rows * size), labels: ds.labels.subarray(0, rows) };
-}

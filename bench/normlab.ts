@@ -11,7 +11,8 @@ import { inputTransform } from '../src/data/transforms.js';
 import type { DType } from '../src/engine/backend.js';
 import { train } from '../src/engine/optimizers.js';
 import { buildLabModel } from '../src/lab/training.js';
-import { firstRows, type BenchData } from './data.js';
+import { sliceDataset } from '../src/data/slice.js';
+import type { BenchData } from './data.js';
 import { BATCH_SIZE, PREDICT_BATCH, mean, measure, peakRssMB, type EngineTiming } from './timing.js';
 
 export interface RunPlan {
@@ -27,15 +28,15 @@ export async function timeNormlab(backend: string, dtype: DType, data: BenchData
   const model = buildLabModel({ units: [128], activation: 'relu', dtype, backend, seed: 1 }, [data.train.height, data.train.width], data.train.classNames.length);
   model.compile({ optimizer: train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   try {
-    const warm = datasetTensors(firstRows(data.train, plan.warmupRows), transform);
+    const warm = datasetTensors(sliceDataset(data.train, plan.warmupRows), transform);
     const warmup = await measure(() => model.fit(warm.x, warm.y, { epochs: 1, batchSize: BATCH_SIZE, verbose: 0 }));
-    const timedSet = firstRows(data.train, plan.timedRows);
+    const timedSet = sliceDataset(data.train, plan.timedRows);
     const timed = datasetTensors(timedSet, transform);
     const run = await measure(() => model.fit(timed.x, timed.y, { epochs: plan.epochs, batchSize: BATCH_SIZE, verbose: 0 }));
     const history = run.value;
     const test = datasetTensors(data.test, transform);
     const testAcc = model.evaluateNumbers(test.x, test.y, { batchSize: PREDICT_BATCH }).acc;
-    model.predict(datasetTensors(firstRows(data.test, 512), transform).x, { batchSize: PREDICT_BATCH }); // warm
+    model.predict(datasetTensors(sliceDataset(data.test, 512), transform).x, { batchSize: PREDICT_BATCH }); // warm
     const predict = await measure(() => model.predict(test.x, { batchSize: PREDICT_BATCH }).dataSync());
     const scale = data.train.count / timedSet.count;
     return {

@@ -3,7 +3,7 @@
  * wasm) × 3 epochs, run in parallel on a worker pool that shares the loaded dataset. Reports the total
  * wall time, each run's own time, and how much the threads saved over running them one after another.
  */
-import { trainInParallel, type TrainingJob } from '../src/engine/parallel/index.js';
+import { trainInParallel, type TrainingJob } from '../src/lab/parallel.js';
 import type { BenchData } from './data.js';
 import { measure, peakRssMB } from './timing.js';
 

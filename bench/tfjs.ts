@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { firstRows, type BenchData } from './data.js';
+import { sliceDataset } from '../src/data/slice.js';
+import type { BenchData } from './data.js';
 import type { RunPlan } from './normlab.js';
 import { BATCH_SIZE, PREDICT_BATCH, mean, measure, peakRssMB, type EngineTiming } from './timing.js';
 import type { Dataset } from '../src/data/dataset.js';
@@ -53,8 +54,8 @@ export async function timeTfjs(tf: Tf, data: BenchData, plan: RunPlan): Promise<
     ],
   });
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const warm = tensors(tf, firstRows(data.train, plan.warmupRows));
-  const timedSet = firstRows(data.train, plan.timedRows);
+  const warm = tensors(tf, sliceDataset(data.train, plan.warmupRows));
+  const timedSet = sliceDataset(data.train, plan.timedRows);
   const timed = tensors(tf, timedSet);
   const test = tensors(tf, data.test);
   try {

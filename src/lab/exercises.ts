@@ -12,7 +12,7 @@ import { layers } from '../engine/layers/index.js';
 import { sequential, type Sequential } from '../engine/model/sequential.js';
 import type { Tensor } from '../engine/tensor.js';
 import { trainOnDataset, type TrainingResult } from './training.js';
-import { sliceDataset } from './study/job.js';
+import { sliceDataset } from '../data/slice.js';
 import { inProcessExecutor, type JobExecutor } from './study/study.js';
 import { probeRowsFor } from './study/plan.js';
 import type { RunSpec } from './study/types.js';
@@ -153,7 +153,7 @@ async function exercise1(ctx: Ctx, epochs: number) {
   let model: Sequential | undefined;
   const r = await trainOnDataset(labModelConfig(ctx, { epochs }), ctx.data, { ...progressHooks(ctx, '128 units'), prepareModel: (m) => (model = m) });
   const transform = inputTransform('scale');
-  const { x } = datasetTensors({ ...ctx.data.test, count: 1, images: ctx.data.test.images.subarray(0, 784), labels: ctx.data.test.labels.subarray(0, 1) }, transform);
+  const { x } = datasetTensors(sliceDataset(ctx.data.test, 1), transform);
   const out = model!.predict(x);
   const probabilities = Array.from(out.dataSync() as Float32Array);
   model!.dispose();

@@ -3,7 +3,7 @@
  * loader, so it is SHA-256 verified) and synthetic study results for testing the findings' wording.
  */
 import { loadDataset, type Dataset } from '../../src/data/dataset.js';
-import { sliceDataset } from '../../src/lab/study/job.js';
+import { sliceDataset } from '../../src/data/slice.js';
 
 let full: Promise<{ train: Dataset; test: Dataset }> | undefined;
 

@@ -5,6 +5,7 @@
  * pure IDX parser the Node side uses, and return the same Dataset shape `trainOnDataset` takes.
  */
 import type { Dataset } from '../../src/data/dataset.js';
+import { sliceDataset } from '../../src/data/slice.js';
 import { isGzip, parseIdx, type IdxImages, type IdxLabels } from '../../src/data/idx-format.js';
 import { DATASETS, identifyByHash, officialFiles, type DatasetName, type FileKind, type Split } from '../../src/data/registry.js';
 import { NormlabError } from '../../src/errors.js';
@@ -89,8 +90,7 @@ export async function loadBrowserDataset(base: string, name: DatasetName, split:
 }
 
 /** The first `count` items of a dataset (views, no copy): for quick demos and tests (?trainLimit=). */
-export function sliceDataset(ds: Dataset, count: number): Dataset {
-  if (count >= ds.count) return ds;
-  const size = ds.height * ds.width;
-  return { ...ds, count, images: ds.images.subarray(0, count * size), labels: ds.labels.subarray(0, count), notes: [...ds.notes, `first ${count} of ${ds.count} ${ds.split} images only`] };
+export function firstImagesOnly(ds: Dataset, count: number): Dataset {
+  const sliced = sliceDataset(ds, count);
+  return sliced === ds ? ds : { ...sliced, notes: [...ds.notes, `first ${count} of ${ds.count} ${ds.split} images only`] };
 }

@@ -1,7 +1,7 @@
 /**
  * Parallel execution of independent jobs on worker threads (Node). `createWorkerPool` / `runInParallel`
- * run any exported task function; `trainInParallel` runs TrainingConfigs through the lab's
- * `trainOnDataset`. Browser code must not import this module.
+ * run any exported task function (the lab's `trainInParallel`, src/lab/parallel.ts, runs
+ * TrainingConfigs on it). Browser code must not import this module.
  */
 export {
   createWorkerPool,
@@ -14,4 +14,3 @@ export {
   type RunOptions,
   type WorkerPool,
 } from './pool.js';
-export { trainInParallel, trainingPool, runTrainingJob, sharedTrainingContext, type TrainingJob, type TrainingContext, type TrainingPoolOptions } from './training.js';

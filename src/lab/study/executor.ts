@@ -7,7 +7,8 @@
  * This module is also the pool's task module: its workers import it and call `runStudyTask`.
  */
 import '../../node.js';
-import { createWorkerPool, sharedTrainingContext, type WorkerPool } from '../../engine/parallel/index.js';
+import { createWorkerPool, type WorkerPool } from '../../engine/parallel/index.js';
+import { sharedTrainingContext } from '../parallel.js';
 import { runStudyJob, sliceForSpec, type StudyData } from './job.js';
 import { inProcessExecutor, type JobExecutor } from './study.js';
 import type { RunResult, RunSpec } from './types.js';

@@ -4,6 +4,7 @@
  * flags, plus probes. Data is loaded by the job itself (and cached per process/worker).
  */
 import { loadDataset, type Dataset } from '../../data/dataset.js';
+import { sliceDataset } from '../../data/slice.js';
 import { inputTransform } from '../../data/transforms.js';
 import { Tensor } from '../../engine/tensor.js';
 import { ProbeCallback } from '../../engine/probes.js';
@@ -17,12 +18,6 @@ export interface StudyData {
   test: Dataset;
 }
 
-/** The first `limit` samples of a dataset, as a Dataset (views, no copies). */
-export function sliceDataset(ds: Dataset, limit?: number | null): Dataset {
-  if (!limit || limit >= ds.count) return ds;
-  const size = ds.height * ds.width;
-  return { ...ds, count: limit, images: ds.images.subarray(0, limit * size), labels: ds.labels.subarray(0, limit) };
-}
 
 /** The views of the full splits that a spec trains and tests on (its trainLimit / testLimit). */
 export function sliceForSpec(full: StudyData, spec: Pick<RunSpec, 'data'>): StudyData {

@@ -12,7 +12,7 @@ import { inputTransform } from '../../../src/data/transforms.js';
 import type { ParamScale } from '../../../src/engine/backend.js';
 import { getBackendName, registerBackend } from '../../../src/engine/backends/registry.js';
 import { withParamScales } from '../../../src/engine/optimizers.js';
-import { sliceDataset } from '../../../src/lab/study/job.js';
+import { sliceDataset } from '../../../src/data/slice.js';
 import { buildLabModel, optimizerFor, trainOnDataset, type TrainingConfig, type TrainingResult } from '../../../src/lab/training.js';
 import { TOLERANCE, assertAllClose, assertTensorClose, wasmBackend } from './wasm-helpers.js';
 

@@ -9,7 +9,7 @@ import { threadId } from 'node:worker_threads';
 import { loadDataset } from '../../../src/data/dataset.js';
 import { NormlabError } from '../../../src/errors.js';
 import { createWorkerPool, runInParallel, shareBytes } from '../../../src/engine/parallel/pool.js';
-import { runTrainingJob, trainInParallel, type TrainingJob } from '../../../src/engine/parallel/training.js';
+import { runTrainingJob, trainInParallel, type TrainingJob } from '../../../src/lab/parallel.js';
 import type { TrainingResult } from '../../../src/lab/training.js';
 import { ensureWasmBuilt } from '../backends/wasm-helpers.js';
 

@@ -15,7 +15,7 @@ import { Tensor } from '../../../src/engine/tensor.js';
 import { isNormlabError } from '../../../src/errors.js';
 import { DEFAULT_PROBE_STEPS, probeRowsFor } from '../../../src/lab/study/plan.js';
 import { resolveBackendName, trainOnDataset, TrainingConfigSchema } from '../../../src/lab/training.js';
-import { loadBrowserDataset, sliceDataset } from '../data.js';
+import { firstImagesOnly, loadBrowserDataset } from '../data.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -98,7 +98,7 @@ async function run(start: StartMessage): Promise<void> {
   post({ type: 'status', runId, text: `loading ${config.dataset}…` });
   const name = config.dataset as DatasetName;
   const [fullTrain, test] = await Promise.all([loadBrowserDataset(start.origin, name, 'train'), loadBrowserDataset(start.origin, name, 'test')]);
-  const train = start.trainLimit > 0 ? sliceDataset(fullTrain, start.trainLimit) : fullTrain;
+  const train = start.trainLimit > 0 ? firstImagesOnly(fullTrain, start.trainLimit) : fullTrain;
   const classes = train.classNames.length;
   const transform = inputTransform(config.normalize, train.images);
   const testTensors = datasetTensors(test, transform);

@@ -1,5 +1,5 @@
 /**
- * Independent training runs in parallel: each job is a TrainingConfig (the same plain object
+ * Independent training runs in parallel, on the engine's worker pool (src/engine/parallel): each job is a TrainingConfig (the same plain object
  * `normlab train` and the lab's `trainOnDataset` take), each result the same TrainingResult that an
  * in-process `trainOnDataset` returns — identical numbers for the same seed, because every worker runs
  * the same deterministic kernels on the same rows in the same order.
@@ -8,10 +8,11 @@
  * every worker in place; otherwise each worker loads (and caches) the dataset its configs name through
  * the data layer. Slices (`trainLimit`, `testLimit`) are views, never copies.
  */
-import '../../node.js';
-import { loadDataset, type Dataset } from '../../data/dataset.js';
-import { trainOnDataset, type TrainingConfig, type TrainingResult } from '../../lab/training.js';
-import { createWorkerPool, runInParallel, shareBytes, type PoolOptions, type RunOptions, type TaskRef, type WorkerPool } from './pool.js';
+import '../node.js';
+import { loadDataset, type Dataset } from '../data/dataset.js';
+import { sliceDataset } from '../data/slice.js';
+import { trainOnDataset, type TrainingConfig, type TrainingResult } from './training.js';
+import { createWorkerPool, runInParallel, shareBytes, type PoolOptions, type RunOptions, type TaskRef, type WorkerPool } from '../engine/parallel/index.js';
 
 export interface TrainingJob {
   config: Partial<TrainingConfig>;
@@ -33,12 +34,6 @@ export const TRAINING_TASK: TaskRef = { module: new URL(import.meta.url), name: 
 
 const loaded = new Map<string, Promise<{ train: Dataset; test: Dataset }>>();
 
-function slice(ds: Dataset, limit?: number): Dataset {
-  if (!limit || limit >= ds.count) return ds;
-  const size = ds.height * ds.width;
-  return { ...ds, count: limit, images: ds.images.subarray(0, limit * size), labels: ds.labels.subarray(0, limit) };
-}
-
 async function dataFor(job: TrainingJob, context?: TrainingContext): Promise<{ train: Dataset; test: Dataset }> {
   const name = job.config.dataset ?? 'fashion-mnist';
   let data = context?.data;
@@ -53,7 +48,7 @@ async function dataFor(job: TrainingJob, context?: TrainingContext): Promise<{ t
     }
     data = await pending;
   }
-  return { train: slice(data.train, job.trainLimit), test: slice(data.test, job.testLimit) };
+  return { train: sliceDataset(data.train, job.trainLimit), test: sliceDataset(data.test, job.testLimit) };
 }
 
 /** One job, in whichever thread calls it. */
