@@ -4,9 +4,9 @@
  * flags, plus probes. Data is loaded by the job itself (and cached per process/worker).
  */
 import { loadDataset, type Dataset } from '../../data/dataset.js';
-import { sliceDataset } from '../../data/slice.js';
+import { pickRows, sliceDataset } from '../../data/slice.js';
+import { datasetTensors } from '../../data/tensors.js';
 import { inputTransform } from '../../data/transforms.js';
-import { Tensor } from '../../engine/tensor.js';
 import { ProbeCallback } from '../../engine/probes.js';
 import { optimizerFor, resolveBackendName, trainOnDataset } from '../training.js';
 import { withParamScales } from '../../engine/optimizers.js';
@@ -22,18 +22,6 @@ export interface StudyData {
 /** The views of the full splits that a spec trains and tests on (its trainLimit / testLimit). */
 export function sliceForSpec(full: StudyData, spec: Pick<RunSpec, 'data'>): StudyData {
   return { train: sliceDataset(full.train, spec.data.trainLimit), test: sliceDataset(full.test, spec.data.testLimit) };
-}
-
-/** Selected rows of a dataset, copied (for probe batches). */
-export function pickRows(ds: Dataset, rows: number[]): { images: Uint8Array; labels: Uint8Array } {
-  const size = ds.height * ds.width;
-  const images = new Uint8Array(rows.length * size);
-  const labels = new Uint8Array(rows.length);
-  rows.forEach((r, i) => {
-    images.set(ds.images.subarray(r * size, (r + 1) * size), i * size);
-    labels[i] = ds.labels[r];
-  });
-  return { images, labels };
 }
 
 const cache = new Map<string, Promise<StudyData>>();
@@ -79,14 +67,9 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
   const data = given ?? (await loadStudyData(spec.data));
   const backend = resolveBackendName(spec.backend);
   const transform = inputTransform(spec.transform, data.train.images);
-  const probeSet = pickRows(data.train, spec.probe.rows);
-  const probeX = new Tensor(probeSet.images, [spec.probe.rows.length, data.train.height, data.train.width], 'float32', transform);
-  const probeY = new Tensor(probeSet.labels, [spec.probe.rows.length], 'uint8');
-  const testSubset = pickRows(data.test, spec.probe.testRows);
-  const testSubX = new Tensor(testSubset.images, [spec.probe.testRows.length, data.test.height, data.test.width], 'float32', transform);
-  const testSubY = new Tensor(testSubset.labels, [spec.probe.testRows.length], 'uint8');
-  const testX = new Tensor(data.test.images, [data.test.count, data.test.height, data.test.width], 'float32', transform);
-  const testY = new Tensor(data.test.labels, [data.test.count], 'uint8');
+  const { x: probeX, y: probeY } = datasetTensors(pickRows(data.train, spec.probe.rows), transform);
+  const { x: testSubX, y: testSubY } = datasetTensors(pickRows(data.test, spec.probe.testRows), transform);
+  const { x: testX, y: testY } = datasetTensors(data.test, transform);
 
   const probes = new ProbeCallback({
     x: probeX,

@@ -5,13 +5,12 @@
  * as messages and take effect between batches.
  */
 import { registerBrowserBackends } from '../../../src/browser.js';
-import type { Dataset } from '../../../src/data/dataset.js';
 import type { DatasetName } from '../../../src/data/registry.js';
 import { datasetTensors } from '../../../src/data/tensors.js';
 import { inputTransform } from '../../../src/data/transforms.js';
+import { pickRows } from '../../../src/data/slice.js';
 import type { Sequential } from '../../../src/engine/model/sequential.js';
 import { ProbeCallback } from '../../../src/engine/probes.js';
-import { Tensor } from '../../../src/engine/tensor.js';
 import { isNormlabError } from '../../../src/errors.js';
 import { DEFAULT_PROBE_STEPS, probeRowsFor } from '../../../src/lab/study/plan.js';
 import { resolveBackendName, trainOnDataset, TrainingConfigSchema } from '../../../src/lab/training.js';
@@ -80,13 +79,6 @@ function sampleIndices(labels: Uint8Array, classes: number, perClass: number): n
   return picked.flat();
 }
 
-function gather(ds: Dataset, indices: number[]): { images: Uint8Array; labels: Uint8Array } {
-  const size = ds.height * ds.width;
-  const images = new Uint8Array(indices.length * size);
-  indices.forEach((row, i) => images.set(ds.images.subarray(row * size, (row + 1) * size), i * size));
-  return { images, labels: Uint8Array.from(indices, (row) => ds.labels[row]) };
-}
-
 async function run(start: StartMessage): Promise<void> {
   post({ type: 'status', runId, text: 'loading the engine…' });
   const { backends, wasmError } = await registerBrowserBackends({ wasm: start.wasmUrl });
@@ -104,13 +96,11 @@ async function run(start: StartMessage): Promise<void> {
   const testTensors = datasetTensors(test, transform);
 
   const probeRows = probeRowsFor(train.count, PROBE_ROWS, 'train');
-  const probe = gather(train, probeRows);
-  const probeX = new Tensor(probe.images, [probeRows.length, train.height, train.width], 'float32', transform);
-  const probeY = new Tensor(probe.labels, [probeRows.length], 'uint8');
+  const { x: probeX, y: probeY } = datasetTensors(pickRows(train, probeRows), transform);
 
   const indices = sampleIndices(test.labels, classes, start.samplesPerClass);
-  const samples = gather(test, indices);
-  const sampleX = new Tensor(samples.images, [indices.length, test.height, test.width], 'float32', transform);
+  const samples = pickRows(test, indices);
+  const { x: sampleX } = datasetTensors(samples, transform);
   const batches = Math.ceil(train.count / config.batchSize);
 
   let lastProgress = 0;
