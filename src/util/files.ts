@@ -79,7 +79,12 @@ export function makeDirsSync(dir: string): void {
     } catch {
       isDir = undefined;
     }
-    if (isDir === false) throw new NormlabError('write', `cannot create the folder ${dir}: ${folder} is a file, not a folder (ENOTDIR)`, 'choose a path whose parents are folders');
+    if (isDir === false)
+      throw new NormlabError(
+        'write',
+        `cannot create the folder ${dir}: ${folder} is a file, not a folder (ENOTDIR)`,
+        'choose a path whose parents are folders',
+      );
     if (isDir) continue;
     try {
       mkdirSync(folder);
@@ -99,7 +104,12 @@ export async function makeDirs(dir: string): Promise<void> {
     } catch {
       isDir = undefined;
     }
-    if (isDir === false) throw new NormlabError('write', `cannot create the folder ${dir}: ${folder} is a file, not a folder (ENOTDIR)`, 'choose a path whose parents are folders');
+    if (isDir === false)
+      throw new NormlabError(
+        'write',
+        `cannot create the folder ${dir}: ${folder} is a file, not a folder (ENOTDIR)`,
+        'choose a path whose parents are folders',
+      );
     if (isDir) continue;
     try {
       await mkdir(folder);

@@ -30,7 +30,8 @@ export function acquireFolderLock(dir: string, name: string): FolderLock {
     try {
       fd = openSync(path, 'wx', 0o644);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new NormlabError('write', `cannot create the lock file ${path}: ${(error as Error).message}`, 'choose a folder you can write to');
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new NormlabError('write', `cannot create the lock file ${path}: ${(error as Error).message}`, 'choose a folder you can write to');
       let owner: { pid?: number; host?: string } = {};
       try {
         owner = JSON.parse(readFileSync(path, 'utf8')) as typeof owner;

@@ -23,7 +23,11 @@ describe('normlab why: outputs', { timeout: 180_000 }, () => {
     const previous = '{"previous":"report"}\n';
     spawnSync('mkdir', ['-p', out]);
     writeFileSync(join(out, 'why.json'), previous);
-    const r = spawnSync('prlimit', ['--fsize=20000', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...ONE_RUN, '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('prlimit', ['--fsize=20000', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...ONE_RUN, '--out', out], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(r.status, 2, r.stderr);
     assert.equal(readFileSync(join(out, 'why.json'), 'utf8'), previous, 'the previous report is intact');
     assert.match(r.stdout, /In short:/, 'the summary still reaches the terminal');

@@ -18,7 +18,10 @@ async function tempDir(): Promise<string> {
 }
 
 function smallModel(seed: number) {
-  return sequential({ seed, layers: [layers.flatten({ inputShape: [4, 4] }), layers.dense({ units: 8, activation: 'relu' }), layers.dense({ units: 3, activation: 'softmax' })] });
+  return sequential({
+    seed,
+    layers: [layers.flatten({ inputShape: [4, 4] }), layers.dense({ units: 8, activation: 'relu' }), layers.dense({ units: 3, activation: 'softmax' })],
+  });
 }
 
 describe('model.save', () => {

@@ -18,7 +18,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `code` (ESM, may import from src/) in a child whose file size limit is `limitBytes` (ulimit -f). */
 function withFileSizeLimit(limitBytes: number, code: string) {
-  return spawnSync('prlimit', [`--fsize=${limitBytes}`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync('prlimit', [`--fsize=${limitBytes}`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('writeFileAtomicSync / writeFileAtomic', () => {
@@ -40,9 +44,16 @@ describe('writeFileAtomicSync / writeFileAtomic', () => {
        catch (e) { console.log(e.name + ': ' + e.message); process.exit(2); }`,
     );
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stdout, /NormlabError: could not write .*limited\.json: the file is larger than this process may write .*previous limited\.json is unchanged/);
+    assert.match(
+      r.stdout,
+      /NormlabError: could not write .*limited\.json: the file is larger than this process may write .*previous limited\.json is unchanged/,
+    );
     assert.equal(readFileSync(target, 'utf8'), '{"previous":true}');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('limited')), ['limited.json'], 'temporary file removed');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('limited')),
+      ['limited.json'],
+      'temporary file removed',
+    );
   });
 
   test('concurrent writers of one file never collide (unique temporary names)', async () => {
@@ -51,7 +62,10 @@ describe('writeFileAtomicSync / writeFileAtomic', () => {
     await Promise.all(payloads.map((p) => writeFileAtomic(target, p)));
     const bytes = readFileSync(target);
     assert.equal(bytes.length, 100_000);
-    assert.ok(bytes.every((b) => b === bytes[0]), 'one writer wins whole, no mix');
+    assert.ok(
+      bytes.every((b) => b === bytes[0]),
+      'one writer wins whole, no mix',
+    );
   });
 });
 
@@ -60,7 +74,13 @@ describe('makeDirsSync', () => {
     // Before, mkdirSync('/proc/…', {recursive: true}) never returned; run it in a child with a timeout.
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', `import { makeDirsSync } from './src/util/files.ts'; try { makeDirsSync('/proc/normlab-test/out'); } catch (e) { console.log(e.message); }`],
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { makeDirsSync } from './src/util/files.ts'; try { makeDirsSync('/proc/normlab-test/out'); } catch (e) { console.log(e.message); }`,
+      ],
       { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
     );
     assert.equal(r.signal, null, 'finished without being killed by the timeout');
@@ -69,6 +89,9 @@ describe('makeDirsSync', () => {
 
   test('a file in the way is named', () => {
     writeFileSync(join(dir, 'file'), 'x');
-    assert.throws(() => makeDirsSync(join(dir, 'file', 'sub')), (e: unknown) => e instanceof NormlabError && /file is a file, not a folder/.test(e.message));
+    assert.throws(
+      () => makeDirsSync(join(dir, 'file', 'sub')),
+      (e: unknown) => e instanceof NormlabError && /file is a file, not a folder/.test(e.message),
+    );
   });
 });
