@@ -22,7 +22,10 @@ export const SiteConfigSchema = z.object({
   /** Mirrors the browser may read across origins (CORS), tried in order after this site. */
   corsMirrors: z.partialRecord(datasetName, z.array(z.url())).optional(),
   /** A why.json published with the site (relative URL), opened by the report view as "the last study". */
-  study: z.string().regex(/^[A-Za-z0-9._/-]+\.json$/).optional(),
+  study: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]+\.json$/)
+    .optional(),
 });
 
 export type SiteConfig = z.infer<typeof SiteConfigSchema>;

@@ -44,7 +44,9 @@ export interface SiteBuildResult {
 
 /** The `_headers` file (Netlify / Cloudflare Pages syntax): every path gets the isolation headers. */
 export function headersFile(): string {
-  return `# Cross-origin isolation for the two-thread wasm module (SharedArrayBuffer); written by normlab site build\n/*\n${Object.entries(CROSS_ORIGIN_ISOLATION)
+  return `# Cross-origin isolation for the two-thread wasm module (SharedArrayBuffer); written by normlab site build\n/*\n${Object.entries(
+    CROSS_ORIGIN_ISOLATION,
+  )
     .map(([k, v]) => `  ${k}: ${v}`)
     .join('\n')}\n`;
 }
@@ -70,10 +72,15 @@ function folderSize(dir: string): { files: number; bytes: number } {
 /** A folder we may replace: missing, empty, or a site this command built before (it has site.json). */
 function checkOutDir(outDir: string): void {
   if (!existsSync(outDir)) return;
-  if (!statSync(outDir).isDirectory()) throw new NormlabError('flag', `${outDir} is a file, not a folder.`, 'pass a new or empty folder for the site, e.g. normlab site build site');
+  if (!statSync(outDir).isDirectory())
+    throw new NormlabError('flag', `${outDir} is a file, not a folder.`, 'pass a new or empty folder for the site, e.g. normlab site build site');
   const entries = readdirSync(outDir);
   if (entries.length && !entries.includes('site.json')) {
-    throw new NormlabError('flag', `${outDir} is not empty and is not a site built by normlab (no site.json): it would be replaced.`, 'pass a new or empty folder, e.g. normlab site build site');
+    throw new NormlabError(
+      'flag',
+      `${outDir} is not empty and is not a site built by normlab (no site.json): it would be replaced.`,
+      'pass a new or empty folder, e.g. normlab site build site',
+    );
   }
 }
 
@@ -81,7 +88,11 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
   const outDir = resolve(options.outDir);
   const appDir = resolve(options.appDir);
   if (!appIsBuilt(appDir)) {
-    throw new NormlabError('not-built', `the web app is not built: ${appDir} has no index.html.`, 'run `npm run build:web` (or `npm run build:site`, which does both) first');
+    throw new NormlabError(
+      'not-built',
+      `the web app is not built: ${appDir} has no index.html.`,
+      'run `npm run build:web` (or `npm run build:site`, which does both) first',
+    );
   }
   checkOutDir(outDir);
   let study: unknown;
@@ -89,9 +100,14 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
     try {
       study = JSON.parse(readFileSync(options.studyFile, 'utf8'));
     } catch (error) {
-      throw new NormlabError('flag', `--study ${options.studyFile} could not be read as JSON: ${(error as Error).message}`, 'pass the why.json written by normlab why');
+      throw new NormlabError(
+        'flag',
+        `--study ${options.studyFile} could not be read as JSON: ${(error as Error).message}`,
+        'pass the why.json written by normlab why',
+      );
     }
-    if ((study as { tool?: unknown })?.tool !== 'normlab why') throw new NormlabError('flag', `--study ${options.studyFile} is not a why.json written by normlab why.`, 'pass the why.json written by normlab why');
+    if ((study as { tool?: unknown })?.tool !== 'normlab why')
+      throw new NormlabError('flag', `--study ${options.studyFile} is not a why.json written by normlab why.`, 'pass the why.json written by normlab why');
   }
 
   const temp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}-${Date.now()}`);
@@ -106,7 +122,10 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
       const located = SPLITS.map((split) => ({ split, ...locateSplit(name, split, { dataDir: options.dataDir }) }));
       const missing = located.filter((l) => !l.located);
       if (missing.length) {
-        skipped.push({ name, reason: `${DATASETS[name].title} ${missing.map((m) => m.split).join(' and ')} split${missing.length > 1 ? 's' : ''} not found on this machine` });
+        skipped.push({
+          name,
+          reason: `${DATASETS[name].title} ${missing.map((m) => m.split).join(' and ')} split${missing.length > 1 ? 's' : ''} not found on this machine`,
+        });
         continue;
       }
       const files: string[] = [];
@@ -122,7 +141,11 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
       datasets.push({ name, files });
     }
     if (Array.isArray(options.withData) && skipped.length) {
-      throw new NormlabError('dataset-missing', `${skipped.map((s) => s.reason).join('; ')}.`, 'pass --data-dir DIR with the official files, or run `normlab train --dataset NAME` once to download them');
+      throw new NormlabError(
+        'dataset-missing',
+        `${skipped.map((s) => s.reason).join('; ')}.`,
+        'pass --data-dir DIR with the official files, or run `normlab train --dataset NAME` once to download them',
+      );
     }
     if (study) writeFileSync(join(temp, 'why.json'), readFileSync(options.studyFile!));
     const config: SiteConfig = SiteConfigSchema.parse({

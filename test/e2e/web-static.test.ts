@@ -28,15 +28,20 @@ interface Watch {
   failed: string[];
 }
 
-type LabSnap = { running: boolean; runs: { transform: string; state: string; epochsDone: number; batchPoints: number; epochSeconds: number[]; testAcc?: number }[] };
-const labSnapshot = (page: Page) => page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot()) as Promise<LabSnap>;
+type LabSnap = {
+  running: boolean;
+  runs: { transform: string; state: string; epochsDone: number; batchPoints: number; epochSeconds: number[]; testAcc?: number }[];
+};
+const labSnapshot = (page: Page) =>
+  page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot()) as Promise<LabSnap>;
 
 async function waitLab(page: Page, what: string, ok: (s: LabSnap) => boolean, timeoutMs = 180_000): Promise<LabSnap> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await labSnapshot(page);
     if (ok(s)) return s;
-    if (s.runs.some((r) => r.state === 'error')) throw new Error(`a run failed while waiting for ${what}: ${await page.locator('.run-status').allTextContents()}`);
+    if (s.runs.some((r) => r.state === 'error'))
+      throw new Error(`a run failed while waiting for ${what}: ${await page.locator('.run-status').allTextContents()}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
     await page.waitForTimeout(150);
   }
@@ -131,16 +136,27 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     assert.ok(await inViewport(page, '#overall-progress'), 'after Start the overall progress bar is on screen at 1366×768');
     await page.waitForFunction(() => /left|done/.test(document.querySelector('#overall-text')?.textContent ?? ''), null, { timeout: 60_000 });
     const done = await waitLab(page, 'the runs to finish', (s) => !s.running);
-    assert.ok(done.runs.every((r) => r.state === 'done' && r.epochsDone === 2), JSON.stringify(done.runs));
+    assert.ok(
+      done.runs.every((r) => r.state === 'done' && r.epochsDone === 2),
+      JSON.stringify(done.runs),
+    );
     assert.match((await page.locator('.lab-status').textContent())!, /^Done\./);
     // Sample captions name the prediction and, when wrong, the truth, in full (3 runs side by side).
     const captions = await page.locator('[data-run=none] .samples figcaption').allTextContents();
-    assert.ok(captions.every((c) => /^✓ [A-Z][\w/ -]+$|^✗ [A-Z][\w/ -]+ \(is [A-Z][\w/ -]+\)$/.test(c)), captions.join(' | '));
-    assert.ok(captions.some((c) => c.includes('T-shirt/top') || c.includes('Ankle boot') || c.includes('Pullover')), 'full class names, not "C…"');
+    assert.ok(
+      captions.every((c) => /^✓ [A-Z][\w/ -]+$|^✗ [A-Z][\w/ -]+ \(is [A-Z][\w/ -]+\)$/.test(c)),
+      captions.join(' | '),
+    );
+    assert.ok(
+      captions.some((c) => c.includes('T-shirt/top') || c.includes('Ankle boot') || c.includes('Pullover')),
+      'full class names, not "C…"',
+    );
     // The confusion matrix says on screen which axis is which.
     assert.match((await page.locator('[data-run=scale] .axis-note').textContent())!, /Rows: the true class\. Columns: the class predicted/);
     assert.match((await page.locator('[data-run=scale] th.corner').textContent())!, /true ↓ predicted →/);
-    const clipped = await page.locator('[data-run=scale] table.confusion tbody th').evaluateAll((ths) => ths.filter((th) => th.scrollWidth > th.clientWidth + 1).map((th) => th.textContent));
+    const clipped = await page
+      .locator('[data-run=scale] table.confusion tbody th')
+      .evaluateAll((ths) => ths.filter((th) => th.scrollWidth > th.clientWidth + 1).map((th) => th.textContent));
     assert.deepEqual(clipped, [], 'no clipped class names in the confusion matrix');
     await page.screenshot({ path: join(ARTIFACTS, 'static-lab-laptop.png'), fullPage: true });
     await page.close();
@@ -172,7 +188,10 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     await page.getByRole('button', { name: 'Resume' }).click();
     const pausedMs = Date.now() - pausedAt;
     const first = await waitLab(page, 'the first epoch', (s) => s.runs[0].epochsDone >= 1);
-    assert.ok(first.runs[0].epochSeconds[0] < pausedMs / 1000 - 1, `epoch 1 took ${first.runs[0].epochSeconds[0]} s of training although it was paused ${pausedMs / 1000} s of it`);
+    assert.ok(
+      first.runs[0].epochSeconds[0] < pausedMs / 1000 - 1,
+      `epoch 1 took ${first.runs[0].epochSeconds[0]} s of training although it was paused ${pausedMs / 1000} s of it`,
+    );
     // Stop early in epoch 2, using the keyboard: the point lands before 2.0 and is not called final.
     await waitLab(page, 'epoch 2', (s) => s.runs[0].batchPoints > 0 && s.runs[0].epochsDone === 1);
     await page.getByRole('button', { name: 'Pause' }).focus();
@@ -188,7 +207,9 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     assert.match(status, /^stopped after 1\.\d+ of 2 epochs/);
     assert.doesNotMatch(status, /final/);
     const lastTestPoint = await page.evaluate(() => {
-      const lab = (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab as unknown as { accChart: { data: { datasets: { label: string; data: { x: number }[] }[] } } };
+      const lab = (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab as unknown as {
+        accChart: { data: { datasets: { label: string; data: { x: number }[] }[] } };
+      };
       const test = lab.accChart.data.datasets.find((d) => d.label === 'scale test')!;
       return test.data[test.data.length - 1].x;
     });
@@ -220,7 +241,11 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     assert.equal(await reopened.inputValue('#lab-seed'), '42');
     assert.equal(await reopened.inputValue('#lab-units'), '64,32');
     assert.equal(await reopened.inputValue('#lab-optimizer'), 'sgd');
-    assert.deepEqual(await reopened.locator('input[name=normalize]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), ['none', 'scale', 'symmetric']);
+    assert.deepEqual(await reopened.locator('input[name=normalize]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), [
+      'none',
+      'scale',
+      'symmetric',
+    ]);
     await reopened.close();
 
     const bad = await open(context, `${withData.url}?normalize=foo,none&epochs=0x10&seed=${'9'.repeat(6000)}`);
@@ -269,8 +294,17 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     const page = await open(context, `${withData.url}?view=why`);
     await page.selectOption('#why-size', 'quick');
     await page.getByRole('button', { name: 'Run the study' }).click();
-    await page.waitForFunction(() => (window as unknown as { normlab: { why: { snapshot(): { runs: number; running: boolean } } } }).normlab.why.snapshot().runs > 0, null, { timeout: 600_000 });
-    const snap = (await page.evaluate(() => (window as unknown as { normlab: { why: { snapshot(): unknown } } }).normlab.why.snapshot())) as { runs: number; findings: number; answer: string[]; seconds: number };
+    await page.waitForFunction(
+      () => (window as unknown as { normlab: { why: { snapshot(): { runs: number; running: boolean } } } }).normlab.why.snapshot().runs > 0,
+      null,
+      { timeout: 600_000 },
+    );
+    const snap = (await page.evaluate(() => (window as unknown as { normlab: { why: { snapshot(): unknown } } }).normlab.why.snapshot())) as {
+      runs: number;
+      findings: number;
+      answer: string[];
+      seconds: number;
+    };
     console.log(`# Why? quick study in the browser: ${snap.runs} runs in ${snap.seconds.toFixed(1)} s (machine shared)`);
     assert.ok(snap.findings >= 3, `findings: ${snap.findings}`);
     assert.ok(snap.answer.length >= 1);
@@ -337,7 +371,10 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     const context = await browser.newContext({ viewport: LAPTOP });
     // A dataset with no source at all: MNIST on a site without it.
     setNoDataSite({});
-    assert.match(await attempt(context, 'dataset=mnist'), /MNIST digits is not on this site and has no mirror a browser may read from\. Try: pick or drop its four official \.gz files/);
+    assert.match(
+      await attempt(context, 'dataset=mnist'),
+      /MNIST digits is not on this site and has no mirror a browser may read from\. Try: pick or drop its four official \.gz files/,
+    );
     // A mirror that does not allow cross-origin reads (another origin, no CORS headers).
     setNoDataSite({ corsMirrors: { 'fashion-mnist': [foreign.url] } });
     assert.match(await attempt(context, ''), /did not let this page read .*cross-origin reads \(CORS\)/);
@@ -345,9 +382,15 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     mkdirSync(join(noDataDir, 'datasets', 'fashion-mnist'), { recursive: true });
     for (const f of FILES) copyFileSync(join(f.startsWith('t10k') ? MNIST_TEST : FASHION, f), join(noDataDir, 'datasets', 'fashion-mnist', f));
     setNoDataSite({ datasets: { 'fashion-mnist': FILES }, corsMirrors: { 'fashion-mnist': [] } });
-    assert.match(await attempt(context, ''), /this site gave the MNIST digits test (images|labels) file where Fashion-MNIST test (images|labels) .* belongs — MNIST digits and Fashion-MNIST use the same file names/);
+    assert.match(
+      await attempt(context, ''),
+      /this site gave the MNIST digits test (images|labels) file where Fashion-MNIST test (images|labels) .* belongs — MNIST digits and Fashion-MNIST use the same file names/,
+    );
     // A corrupt file on the site.
-    writeFileSync(join(noDataDir, 'datasets', 'fashion-mnist', 't10k-images-idx3-ubyte.gz'), readFileSync(join(FASHION, 't10k-images-idx3-ubyte.gz')).subarray(0, 100_000));
+    writeFileSync(
+      join(noDataDir, 'datasets', 'fashion-mnist', 't10k-images-idx3-ubyte.gz'),
+      readFileSync(join(FASHION, 't10k-images-idx3-ubyte.gz')).subarray(0, 100_000),
+    );
     copyFileSync(join(FASHION, 't10k-labels-idx1-ubyte.gz'), join(noDataDir, 'datasets', 'fashion-mnist', 't10k-labels-idx1-ubyte.gz'));
     assert.match(await attempt(context, ''), /damaged gzip file/);
     await context.close();
@@ -362,7 +405,10 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     await page.close();
     await offline.close();
     // The only console errors are the browser's own report of the CORS refusal.
-    assert.ok(failures.errors.every((e) => /CORS|Failed to load resource/.test(e)), failures.errors.join('\n'));
+    assert.ok(
+      failures.errors.every((e) => /CORS|Failed to load resource/.test(e)),
+      failures.errors.join('\n'),
+    );
   });
 
   test('phone (390×844): Start is reachable without scrolling, and no view is wider than the screen', async () => {

@@ -39,7 +39,11 @@ function fakeApp(): string {
 }
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NORMLAB_WEB_DIR: fakeApp() } });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NORMLAB_WEB_DIR: fakeApp() },
+  });
 }
 
 describe('normlab site build', () => {
@@ -52,14 +56,17 @@ describe('normlab site build', () => {
     assert.deepEqual(config.datasets, {});
     assert.equal(config.study, undefined);
     assert.equal(readFileSync(join(out, '_headers'), 'utf8'), headersFile());
-    assert.match(headersFile(), /^\/\*\n  Cross-Origin-Opener-Policy: same-origin\n  Cross-Origin-Embedder-Policy: require-corp\n/m);
+    assert.match(headersFile(), /^\/\*\n {2}Cross-Origin-Opener-Policy: same-origin\n {2}Cross-Origin-Embedder-Policy: require-corp\n/m);
     assert.equal(result.files, 4);
   });
 
   test('--with-data copies the verified files; a folder holding the wrong dataset is refused', { skip: NO_FASHION }, () => {
     const out = join(tempDir('out'), 'site');
     const result = buildSite({ outDir: out, appDir: fakeApp(), withData: ['fashion-mnist'], dataDir: FASHION });
-    assert.deepEqual(result.datasets.map((d) => d.name), ['fashion-mnist']);
+    assert.deepEqual(
+      result.datasets.map((d) => d.name),
+      ['fashion-mnist'],
+    );
     for (const f of readdirSync(FASHION)) assert.deepEqual(readFileSync(join(out, 'datasets', 'fashion-mnist', f)), readFileSync(join(FASHION, f)));
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'site.json'), 'utf8')).datasets['fashion-mnist'].sort(), readdirSync(FASHION).sort());
     // MNIST test files under Fashion-MNIST's names: the data layer's identity check stops the build.
@@ -115,7 +122,9 @@ describe('normlab serve for the same build', () => {
       assert.equal(page.headers.get('cross-origin-embedder-policy'), 'require-corp');
       // A 20 KB query string: more than Node reads; the browser gets a page, not an empty 431.
       const raw = await new Promise<string>((resolve, reject) => {
-        const socket = connect(server.port, '127.0.0.1', () => socket.write(`GET /?seed=${'9'.repeat(20_000)} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`));
+        const socket = connect(server.port, '127.0.0.1', () =>
+          socket.write(`GET /?seed=${'9'.repeat(20_000)} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`),
+        );
         let text = '';
         socket.on('data', (d) => (text += String(d)));
         socket.on('end', () => resolve(text));

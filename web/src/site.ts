@@ -12,7 +12,8 @@ export async function loadSiteConfig(): Promise<{ site: SiteConfig; problem?: st
     const response = await fetch(new URL('site.json', document.baseURI), { cache: 'no-cache' });
     if (!response.ok) return { site: EMPTY_SITE, problem: `site.json: HTTP ${response.status}` };
     const parsed = SiteConfigSchema.safeParse(await response.json());
-    if (!parsed.success) return { site: EMPTY_SITE, problem: `site.json is not valid: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}` };
+    if (!parsed.success)
+      return { site: EMPTY_SITE, problem: `site.json is not valid: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}` };
     return { site: parsed.data };
   } catch (error) {
     return { site: EMPTY_SITE, problem: `site.json could not be read: ${(error as Error).message}` };

@@ -15,9 +15,17 @@ interface SiteFlags {
 
 function datasetsFlag(value: boolean | string | undefined): boolean | DatasetName[] {
   if (value === undefined || typeof value === 'boolean') return value ?? false;
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !(DATASET_NAMES as readonly string[]).includes(n));
-  if (bad.length || !names.length) throw new NormlabError('flag', `--with-data ${value}: unknown dataset ${bad.join(', ') || '(none given)'}.`, `name some of ${DATASET_NAMES.join(', ')}, or give --with-data alone for every one found`);
+  if (bad.length || !names.length)
+    throw new NormlabError(
+      'flag',
+      `--with-data ${value}: unknown dataset ${bad.join(', ') || '(none given)'}.`,
+      `name some of ${DATASET_NAMES.join(', ')}, or give --with-data alone for every one found`,
+    );
   return names as DatasetName[];
 }
 
@@ -32,10 +40,20 @@ export function registerSite(program: Command): void {
     .option('--study <file>', 'a why.json from `normlab why` for the report view to open')
     .action((dir: string, flags: SiteFlags) => {
       if (flags.dataDir !== undefined) checkDataDir(flags.dataDir);
-      const result = buildSite({ outDir: dir, appDir: defaultAppDir(), withData: datasetsFlag(flags.withData), dataDir: flags.dataDir, studyFile: flags.study });
+      const result = buildSite({
+        outDir: dir,
+        appDir: defaultAppDir(),
+        withData: datasetsFlag(flags.withData),
+        dataDir: flags.dataDir,
+        studyFile: flags.study,
+      });
       for (const s of result.skipped) note(`note: ${s.reason}: not included (the site offers the CORS mirrors and picked files for it)`);
-      const data = result.datasets.length ? result.datasets.map((d) => `${d.name} (${d.files.length} files)`).join(', ') : 'no datasets (learners download them from a mirror or pick their own files)';
-      process.stdout.write(`normlab site: ${result.outDir}  ${result.files} files, ${(result.bytes / 1e6).toFixed(1)} MB; data: ${data}${result.study ? '; study: why.json' : ''}\n`);
+      const data = result.datasets.length
+        ? result.datasets.map((d) => `${d.name} (${d.files.length} files)`).join(', ')
+        : 'no datasets (learners download them from a mirror or pick their own files)';
+      process.stdout.write(
+        `normlab site: ${result.outDir}  ${result.files} files, ${(result.bytes / 1e6).toFixed(1)} MB; data: ${data}${result.study ? '; study: why.json' : ''}\n`,
+      );
       note('Upload the folder to any static host (GitHub Pages, S3, Netlify…) or try it here: python3 -m http.server -d ' + dir);
     });
 }

@@ -183,7 +183,11 @@ export class DatasetStore {
     const site = this.siteFile(id);
     const urls = [...(site ? [site] : []), ...this.mirrors(id.name).map((m) => new URL(officialFiles(id.split)[id.kind], m).href)];
     if (!urls.length) {
-      throw new DatasetProblem('missing', `${DATASETS[id.name].title} is not on this site and has no mirror a browser may read from.`, 'pick or drop its four official .gz files below (they are then kept in this browser)');
+      throw new DatasetProblem(
+        'missing',
+        `${DATASETS[id.name].title} is not on this site and has no mirror a browser may read from.`,
+        'pick or drop its four official .gz files below (they are then kept in this browser)',
+      );
     }
     let problem: DatasetProblem | undefined;
     for (const url of urls) {
@@ -211,11 +215,19 @@ export class DatasetStore {
       if (navigator.onLine === false) throw this.offline(id);
       const cross = new URL(url).origin !== location.origin;
       throw cross
-        ? new DatasetProblem('cors', `${where} did not let this page read ${describeFile(id)}: browsers only let a page read another site's files when that site allows cross-origin reads (CORS), and this one does not (or cannot be reached).`, 'download the four files yourself and pick them below, or publish the site with `normlab site build --with-data`')
+        ? new DatasetProblem(
+            'cors',
+            `${where} did not let this page read ${describeFile(id)}: browsers only let a page read another site's files when that site allows cross-origin reads (CORS), and this one does not (or cannot be reached).`,
+            'download the four files yourself and pick them below, or publish the site with `normlab site build --with-data`',
+          )
         : new DatasetProblem('offline', `this site could not be reached for ${describeFile(id)}.`, 'check the connection and press Start again');
     }
     if (!response.ok) {
-      throw new DatasetProblem('http', `${where} answered HTTP ${response.status} for ${describeFile(id)}.`, 'the site may be incomplete: pick the four .gz files below, or rebuild it with `normlab site build --with-data`');
+      throw new DatasetProblem(
+        'http',
+        `${where} answered HTTP ${response.status} for ${describeFile(id)}.`,
+        'the site may be incomplete: pick the four .gz files below, or rebuild it with `normlab site build --with-data`',
+      );
     }
     const size = Number(response.headers.get('Content-Length')) || undefined;
     onBytes(0, size);
@@ -224,7 +236,11 @@ export class DatasetStore {
   }
 
   private offline(id: FileId): DatasetProblem {
-    return new DatasetProblem('offline', `this browser is offline and ${describeFile(id)} is not in its cache yet.`, 'connect once to download it, or pick the four .gz files below');
+    return new DatasetProblem(
+      'offline',
+      `this browser is offline and ${describeFile(id)} is not in its cache yet.`,
+      'connect once to download it, or pick the four .gz files below',
+    );
   }
 
   /**
@@ -239,7 +255,11 @@ export class DatasetStore {
         const raw = await decompressed(new Uint8Array(await file.arrayBuffer()), file.name);
         const found = await identify(raw);
         if (found.name === undefined) {
-          verdicts.push({ file: file.name, ok: false, text: `${file.name} is not an official file of any dataset the lab knows (SHA-256 ${found.sha256.slice(0, 12)}…): corrupt, truncated, or another file.` });
+          verdicts.push({
+            file: file.name,
+            ok: false,
+            text: `${file.name} is not an official file of any dataset the lab knows (SHA-256 ${found.sha256.slice(0, 12)}…): corrupt, truncated, or another file.`,
+          });
           continue;
         }
         const id: FileId = { name: found.name, split: found.split, kind: found.kind };
@@ -254,7 +274,11 @@ export class DatasetStore {
             : `${file.name}: ${describeFile(id)}, SHA-256 verified.`,
         });
       } catch (error) {
-        verdicts.push({ file: file.name, ok: false, text: error instanceof DatasetProblem ? error.message : `${file.name} could not be read: ${(error as Error).message}` });
+        verdicts.push({
+          file: file.name,
+          ok: false,
+          text: error instanceof DatasetProblem ? error.message : `${file.name} could not be read: ${(error as Error).message}`,
+        });
       }
     }
     return verdicts;

@@ -48,7 +48,11 @@ export function cryptoAvailable(): boolean {
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   if (!cryptoAvailable()) {
-    throw new DatasetProblem('insecure', 'this page cannot check dataset files: the browser offers SHA-256 (WebCrypto) only to https:// pages and localhost.', 'open the lab over https, or on this machine as http://localhost');
+    throw new DatasetProblem(
+      'insecure',
+      'this page cannot check dataset files: the browser offers SHA-256 (WebCrypto) only to https:// pages and localhost.',
+      'open the lab over https, or on this machine as http://localhost',
+    );
   }
   const digest = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -6,9 +6,7 @@
 import type { Dataset } from '../../../src/data/dataset.js';
 import type { RunResult, RunSpec } from '../../../src/lab/study/types.js';
 
-export type ToStudyWorker =
-  | { type: 'init'; data: { train: Dataset; test: Dataset }; wasmUrl?: string }
-  | { type: 'run'; index: number; spec: RunSpec };
+export type ToStudyWorker = { type: 'init'; data: { train: Dataset; test: Dataset }; wasmUrl?: string } | { type: 'run'; index: number; spec: RunSpec };
 
 export type FromStudyWorker =
   | { type: 'ready'; backends: string[]; wasmError?: string }

@@ -20,7 +20,10 @@ import type { FromStudyWorker, ToStudyWorker } from './protocol.js';
 
 /** Study sizes offered here. `browser` (the default) aims at well under a minute on a laptop's cores. */
 export const STUDY_SIZES: Record<string, { label: string; options: StudyOptions }> = {
-  browser: { label: 'browser-sized: 12 000 training images, 1 epoch (under a minute)', options: { epochs: 1, trainLimit: 12000, testLimit: 2000, probeRows: 256, probeTestRows: 1000 } },
+  browser: {
+    label: 'browser-sized: 12 000 training images, 1 epoch (under a minute)',
+    options: { epochs: 1, trainLimit: 12000, testLimit: 2000, probeRows: 256, probeTestRows: 1000 },
+  },
   quick: { label: 'quick: 1 000 images (normlab why --quick; seconds, numbers indicative only)', options: { quick: true } },
   full: { label: 'full: 60 000 images, 2 epochs (normlab why’s default; many minutes)', options: {} },
 };
@@ -65,7 +68,13 @@ export class WhyView {
       'section',
       { id: 'view-why', className: 'view', hidden: true, 'aria-labelledby': 'why-title' },
       h('h2', { id: 'why-title' }, 'Why does dividing by 255 change the results so much?'),
-      h('p', { className: 'lede' }, 'This runs the study of ', h('code', {}, 'normlab why'), ' here, in Web Workers: the same network trained with each input transform, optimizer and precision, probed as it learns, then the same comparisons and written findings as the command line’s report.'),
+      h(
+        'p',
+        { className: 'lede' },
+        'This runs the study of ',
+        h('code', {}, 'normlab why'),
+        ' here, in Web Workers: the same network trained with each input transform, optimizer and precision, probed as it learns, then the same comparisons and written findings as the command line’s report.',
+      ),
       h(
         'div',
         { className: 'controls why-controls' },
@@ -98,7 +107,9 @@ export class WhyView {
       this.progress.hidden = false;
       this.progress.removeAttribute('value');
       setText(this.status, 'Loading the dataset…');
-      const full = await this.store.load(name, (p) => setText(this.status, p.total ? `${p.text} ${(p.loaded / 1e6).toFixed(1)} of ${(p.total / 1e6).toFixed(1)} MB` : p.text));
+      const full = await this.store.load(name, (p) =>
+        setText(this.status, p.total ? `${p.text} ${(p.loaded / 1e6).toFixed(1)} of ${(p.total / 1e6).toFixed(1)} MB` : p.text),
+      );
       if (!this.running) return;
       const specs = planStudy(options, { train: full.train.count, test: full.test.count });
       const runs = await this.execute(specs, full, started);
@@ -123,11 +134,17 @@ export class WhyView {
       this.runSeconds = (performance.now() - started) / 1000;
       this.report.show(this.result, `the study just run in this browser (${specs.length} runs in ${formatSeconds(this.runSeconds)})`);
       this.progress.value = 1;
-      setText(this.status, `Done: ${specs.length} runs in ${formatSeconds(this.runSeconds)} on ${this.workers.length || 1} worker${this.workers.length === 1 ? '' : 's'}. The answer and the findings are below.`);
+      setText(
+        this.status,
+        `Done: ${specs.length} runs in ${formatSeconds(this.runSeconds)} on ${this.workers.length || 1} worker${this.workers.length === 1 ? '' : 's'}. The answer and the findings are below.`,
+      );
       this.downloadButton.disabled = false;
       this.report.root.scrollIntoView({ block: 'start' });
     } catch (error) {
-      setText(this.error, error instanceof DatasetProblem ? `${error.message} Try: ${error.hint} (in the lab's Data panel).` : `The study failed: ${(error as Error).message}`);
+      setText(
+        this.error,
+        error instanceof DatasetProblem ? `${error.message} Try: ${error.hint} (in the lab's Data panel).` : `The study failed: ${(error as Error).message}`,
+      );
       setText(this.status, 'Not finished.');
     } finally {
       this.finish();
@@ -164,7 +181,10 @@ export class WhyView {
           done++;
           const elapsed = (performance.now() - started) / 1000;
           this.progress.value = done / specs.length;
-          setText(this.status, `${done} of ${specs.length} runs done (last: ${m.result.spec.label}) · ${done < specs.length ? `about ${formatSeconds((elapsed / done) * (specs.length - done))} left` : 'analysing…'}`);
+          setText(
+            this.status,
+            `${done} of ${specs.length} runs done (last: ${m.result.spec.label}) · ${done < specs.length ? `about ${formatSeconds((elapsed / done) * (specs.length - done))} left` : 'analysing…'}`,
+          );
           if (done === specs.length) resolve(results);
           else dispatch(worker);
         };
@@ -211,6 +231,12 @@ export class WhyView {
 
   /** What the e2e test reads. */
   snapshot(): { running: boolean; runs: number; findings: number; answer: string[]; seconds: number } {
-    return { running: this.running, runs: this.result?.study.runs.length ?? 0, findings: this.result?.findings.list.length ?? 0, answer: this.result?.findings.closing ?? [], seconds: this.runSeconds };
+    return {
+      running: this.running,
+      runs: this.result?.study.runs.length ?? 0,
+      findings: this.result?.findings.list.length ?? 0,
+      answer: this.result?.findings.closing ?? [],
+      seconds: this.runSeconds,
+    };
   }
 }
