@@ -5,11 +5,12 @@
  */
 import { NormlabError } from '../../errors.js';
 import { closestName } from '../../util/suggest.js';
-import type { DType, DenseSpec, LossSpec, NetworkRunner, NetworkSpec, OptimizerSpec, Trace } from '../backend.js';
+import type { Affine, DType, DenseSpec, LossSpec, NetworkRunner, NetworkSpec, OptimizerSpec, StageSpec, Trace } from '../backend.js';
 import { getBackend, getBackendName } from '../backends/registry.js';
 import { initialize } from '../initializers.js';
 import { Dense } from '../layers/dense.js';
 import type { Layer, LayerConfig, Shape } from '../layers/layer.js';
+import { BatchNormalization, Dropout, Normalization, Rescaling } from '../layers/normalization.js';
 import { resolveLoss } from '../losses.js';
 import { resolveOptimizer } from '../optimizers.js';
 import { Random } from '../random.js';
@@ -73,7 +74,10 @@ export class Sequential {
   history?: History;
 
   private outputShapes: Shape[] = [];
+  /** The backend's weights (dense kernels and biases, batch norm's four tensors), in weightLayout order. */
   private weights: Float64Array[] = [];
+  /** Normalization statistics the current runner was built with (see syncStatistics). */
+  private statisticsKey = '';
   private runner?: NetworkRunner;
   private compiled?: { optimizer: OptimizerSpec; loss: LossSpec; metrics: string[] };
   private readonly initRandom: Random;
@@ -128,6 +132,13 @@ export class Sequential {
       this.weights.push(initialize(layer.kernelInitializer, fanIn, layer.units, fanIn * layer.units, this.initRandom));
       if (layer.useBias) this.weights.push(initialize(layer.biasInitializer, fanIn, layer.units, layer.units, this.initRandom));
     }
+    if (layer instanceof BatchNormalization) {
+      // Keras' initializers: gamma ones, beta zeros, moving mean zeros, moving variance ones.
+      const n = (input[input.length - 1] ?? 0) as number;
+      if (layer.scale) this.weights.push(new Float64Array(n).fill(1));
+      if (layer.center) this.weights.push(new Float64Array(n));
+      this.weights.push(new Float64Array(n), new Float64Array(n).fill(1));
+    }
     this.dropRunner();
   }
 
@@ -177,6 +188,21 @@ export class Sequential {
 
   /** The flat dense stack the backend runs; errors if the shapes cannot be trained. */
   networkSpec(): NetworkSpec {
+    return this.plan().spec;
+  }
+
+  /** Input shape of layer i (with the batch dimension). */
+  private inputShapeOf(i: number): Shape {
+    return i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1];
+  }
+
+  /**
+   * What the backend runs: the dense layers, each with the stages (rescaling, normalization, batch norm,
+   * dropout) between it and the dense layer below; plus the scalar affine map of the model's *leading*
+   * rescaling layers, which is folded into the input transform so a uint8 input stays uint8 and
+   * `rescaling({scale: 1/255})` runs exactly the fused x/255 path.
+   */
+  private plan(): { spec: NetworkSpec; inputAffine: Affine } {
     const denseLayers = this.layers
       .map((layer, i) => ({ layer, i }))
       .filter(({ layer }) => layer instanceof Dense);
@@ -185,17 +211,59 @@ export class Sequential {
       denseLayers.map(({ layer, i }) => ({ name: layer.name, outputShape: this.outputShapes[i] })),
       this.inputShape,
     );
-    const specs: DenseSpec[] = denseLayers.map(({ layer, i }) => {
-      const dense = layer as Dense;
-      const input = i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1];
-      return { inputSize: input[input.length - 1] as number, units: dense.units, activation: dense.activation, useBias: dense.useBias };
+    const inputAffine: Affine = { a: 1, b: 0 };
+    let leading = true;
+    let pending: StageSpec[] = [];
+    const specs: DenseSpec[] = [];
+    this.layers.forEach((layer, i) => {
+      const input = this.inputShapeOf(i);
+      const sample = input.slice(1) as number[];
+      const size = sample.reduce((p, d) => p * d, 1);
+      if (layer instanceof Dense) {
+        specs.push({ inputSize: input[input.length - 1] as number, units: layer.units, activation: layer.activation, useBias: layer.useBias, ...(pending.length ? { stages: pending } : {}) });
+        pending = [];
+        leading = false;
+      } else if (layer instanceof Rescaling) {
+        if (leading) {
+          inputAffine.a *= layer.scale;
+          inputAffine.b = inputAffine.b * layer.scale + layer.offset;
+        } else {
+          pending.push({ kind: 'affine', scale: new Array<number>(size).fill(layer.scale), offset: new Array<number>(size).fill(layer.offset) });
+        }
+      } else if (layer instanceof Normalization) {
+        pending.push({ kind: 'affine', ...layer.affineFor(sample) });
+        leading = false;
+      } else if (layer instanceof BatchNormalization) {
+        if (sample.length !== 1) {
+          throw new NormlabError('shape', `layer '${layer.name}' (BatchNormalization) receives input of shape [null,${sample.join(',')}]; normlab normalizes the features of a flat input`, 'put layers.flatten(...) before the batch normalization layer');
+        }
+        pending.push({ kind: 'batchNorm', momentum: layer.momentum, epsilon: layer.epsilon, center: layer.center, scale: layer.scale });
+        leading = false;
+      } else if (layer instanceof Dropout) {
+        pending.push({ kind: 'dropout', rate: layer.rate, seed: layer.seed ?? dropoutSeed(this.seed, i) });
+        leading = false;
+      }
     });
+    if (pending.length) {
+      const last = this.layers[this.layers.length - 1];
+      throw new NormlabError('config', `layer '${last.name}' (${last.className}) comes after the last dense layer; normlab's engine runs these layers only in front of a dense layer`, 'end the model with the output layers.dense({units: …, activation: "softmax"})');
+    }
     const compiled = this.compiled ?? { optimizer: resolveOptimizer('sgd'), loss: { name: 'meanSquaredError' as const, fromLogits: false } };
-    return { dtype: this.dtype, layers: specs, loss: compiled.loss, optimizer: structuredClone(compiled.optimizer) };
+    return { spec: { dtype: this.dtype, layers: specs, loss: compiled.loss, optimizer: structuredClone(compiled.optimizer) }, inputAffine };
+  }
+
+  /** A runner built before a normalization layer was adapted (again) is rebuilt, keeping the weights. */
+  private syncStatistics(): void {
+    const key = this.layers.map((l) => (l instanceof Normalization ? `${l.name}:${l.version}` : '')).join('|');
+    if (key !== this.statisticsKey) {
+      this.dropRunner();
+      this.statisticsKey = key;
+    }
   }
 
   /** The runner, created on first use from the current weights. */
   getRunner(): NetworkRunner {
+    this.syncStatistics();
     if (!this.runner) this.runner = getBackend(this.backendName).createNetwork(this.networkSpec(), this.weights);
     return this.runner;
   }
@@ -212,22 +280,65 @@ export class Sequential {
     return this.runner ? this.runner.getWeights() : this.weights.map((w) => Float64Array.from(w));
   }
 
-  /** Weight tensors in tfjs order (kernel [in, units], bias [units], per dense layer). */
+  /**
+   * Weight tensors in Keras/tfjs order, layer by layer: dense kernel [in, units] and bias [units];
+   * batch norm gamma, beta, movingMean, movingVariance; normalization mean and variance.
+   */
   getWeights(): Tensor[] {
-    const arrays = this.getWeightArrays();
+    const backend = this.getWeightArrays();
     const shapes = this.weightShapes();
+    let b = 0;
+    const arrays: Float64Array[] = [];
+    this.layers.forEach((layer, i) => {
+      if (layer instanceof Normalization) {
+        const n = layer.featureCount(this.inputShapeOf(i).slice(1) as number[]);
+        if (layer.isAdapted) {
+          const { mean, variance } = layer.statistics();
+          arrays.push(Float64Array.from(mean.length === n ? mean : new Float64Array(n).fill(mean[0])), Float64Array.from(variance.length === n ? variance : new Float64Array(n).fill(variance[0])));
+        } else {
+          arrays.push(new Float64Array(n), new Float64Array(n).fill(1));
+        }
+      } else {
+        for (let k = 0; k < this.backendTensorCount(layer); k++) arrays.push(backend[b++]);
+      }
+    });
     return arrays.map((a, i) => new Tensor(this.dtype === 'float64' ? a : Float32Array.from(a), shapes[i], this.dtype));
   }
 
+  private backendTensorCount(layer: Layer): number {
+    if (layer instanceof Dense) return layer.useBias ? 2 : 1;
+    if (layer instanceof BatchNormalization) return (layer.scale ? 1 : 0) + (layer.center ? 1 : 0) + 2;
+    return 0;
+  }
+
+  /** Shapes of getWeights(), in the same order. */
   weightShapes(): number[][] {
     const shapes: number[][] = [];
     this.layers.forEach((layer, i) => {
-      if (!(layer instanceof Dense)) return;
-      const input = i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1];
-      shapes.push([input[input.length - 1] as number, layer.units]);
-      if (layer.useBias) shapes.push([layer.units]);
+      const input = this.inputShapeOf(i);
+      const n = input[input.length - 1] as number;
+      if (layer instanceof Dense) {
+        shapes.push([n, layer.units]);
+        if (layer.useBias) shapes.push([layer.units]);
+      } else if (layer instanceof BatchNormalization) {
+        for (let k = 0; k < this.backendTensorCount(layer); k++) shapes.push([n]);
+      } else if (layer instanceof Normalization) {
+        const f = layer.featureCount(input.slice(1) as number[]);
+        shapes.push([f], [f]);
+      }
     });
     return shapes;
+  }
+
+  /** Which of getWeights() an optimizer updates (false: batch norm's moving statistics, normalization's). */
+  weightTrainable(): boolean[] {
+    const out: boolean[] = [];
+    for (const layer of this.layers) {
+      if (layer instanceof Dense) out.push(...new Array<boolean>(this.backendTensorCount(layer)).fill(true));
+      else if (layer instanceof BatchNormalization) out.push(...new Array<boolean>(this.backendTensorCount(layer) - 2).fill(true), false, false);
+      else if (layer instanceof Normalization) out.push(false, false);
+    }
+    return out;
   }
 
   setWeights(weights: (Tensor | Float64Array)[]): void {
@@ -243,8 +354,19 @@ export class Sequential {
       }
       return values;
     });
-    if (this.runner) this.runner.setWeights(arrays);
-    else this.weights = arrays;
+    const backend: Float64Array[] = [];
+    let k = 0;
+    for (const layer of this.layers) {
+      if (layer instanceof Normalization) {
+        layer.setStatistics(arrays[k], arrays[k + 1]);
+        k += 2;
+      } else {
+        for (let j = 0; j < this.backendTensorCount(layer); j++) backend.push(arrays[k++]);
+      }
+    }
+    this.syncStatistics();
+    if (this.runner) this.runner.setWeights(backend);
+    else this.weights = backend;
   }
 
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
@@ -260,12 +382,15 @@ export class Sequential {
   prepareData(x: Tensor, y?: Tensor, classNames?: string[]) {
     const xs = requireTensor(x, 'x');
     checkInputShape(xs, this.inputShape);
-    const spec = this.networkSpec();
+    const runner = this.getRunner();
+    const { spec, inputAffine } = this.plan();
     const inputSize = spec.layers[0].inputSize;
     const outputUnits = spec.layers[spec.layers.length - 1].units;
     const targets = y ? checkTargets(requireTensor(y, 'y'), xs.shape[0], spec.loss, outputUnits, classNames) : undefined;
-    const runner = this.getRunner();
-    const id = runner.loadData(toInputSource(xs, inputSize), targets);
+    const source = toInputSource(xs, inputSize);
+    // the model's leading rescaling layers, composed after the tensor's own lazy transform
+    source.transform = { a: source.transform.a * inputAffine.a, b: source.transform.b * inputAffine.a + inputAffine.b };
+    const id = runner.loadData(source, targets);
     return { runner, id, samples: xs.shape[0], outputUnits };
   }
 
@@ -335,7 +460,8 @@ export class Sequential {
       name: layer.name,
       className: layer.className,
       outputShape: this.outputShapes[i],
-      params: layer.countParams(i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1]),
+      params: layer.countParams(this.inputShapeOf(i)),
+      nonTrainable: layer.countNonTrainable(this.inputShapeOf(i)),
     }));
     for (const line of formatSummary(rows, lineLength, positions)) printFn(line);
   }
@@ -368,6 +494,11 @@ export function checkBatchSize(batchSize: unknown): number {
     throw new NormlabError('config', `batchSize must be a positive whole number, got ${JSON.stringify(batchSize)}`, 'e.g. batchSize: 32');
   }
   return batchSize;
+}
+
+/** Default seed of the dropout layer at position `index` of a model with seed `modelSeed`. */
+function dropoutSeed(modelSeed: number, index: number): number {
+  return (Math.imul(modelSeed ^ 0x5bd1e995, 31) + Math.imul(index + 1, 0x27d4eb2f)) >>> 0;
 }
 
 /** tfjs' `tf.sequential({layers})`. */
