@@ -166,4 +166,3 @@ export function layoutWeights(spec: Pick<NetworkSpec, 'layers'>, seed: number): 
     }
   });
 }
-

@@ -17,32 +17,47 @@ import { TestRandom } from './helpers.js';
 
 const BACKENDS = ['reference', 'wasm'] as const;
 
-const oneLine = (code: string, ...patterns: RegExp[]) => (e: unknown) => {
-  if (!(e instanceof NormlabError)) throw e;
-  assert.equal(e.code, code, `error code of: ${e.message}`);
-  assert.ok(!e.message.includes('\n'), `one line: ${e.message}`);
-  for (const p of patterns) assert.match(e.describe(), p);
-  return true;
-};
+const oneLine =
+  (code: string, ...patterns: RegExp[]) =>
+  (e: unknown) => {
+    if (!(e instanceof NormlabError)) throw e;
+    assert.equal(e.code, code, `error code of: ${e.message}`);
+    assert.ok(!e.message.includes('\n'), `one line: ${e.message}`);
+    for (const p of patterns) assert.match(e.describe(), p);
+    return true;
+  };
 
 function images(n: number, size = 20, seed = 1): Tensor {
   const rnd = new TestRandom(seed);
-  return tensor(Uint8Array.from({ length: n * size }, () => (rnd.next() < 0.4 ? 0 : rnd.int(256))), [n, size]);
+  return tensor(
+    Uint8Array.from({ length: n * size }, () => (rnd.next() < 0.4 ? 0 : rnd.int(256))),
+    [n, size],
+  );
 }
 function labels(n: number, classes = 4, seed = 2): Tensor {
   const rnd = new TestRandom(seed);
-  return tensor(Int32Array.from({ length: n }, () => rnd.int(classes)), [n], 'int32');
+  return tensor(
+    Int32Array.from({ length: n }, () => rnd.int(classes)),
+    [n],
+    'int32',
+  );
 }
 const values = (t: Tensor) => Array.from(t.dataSync() as ArrayLike<number>);
 
 for (const backend of BACKENDS) {
   describe(`normalization layers on ${backend}`, () => {
     it('batch norm: batch statistics in training, moving statistics (updated with momentum) in predict', async () => {
-      const m = sequential({ seed: 3, dtype: 'float64', backend, layers: [layers.batchNormalization({ inputShape: [20], momentum: 0.9 }), layers.dense({ units: 4, activation: 'softmax' })] });
+      const m = sequential({
+        seed: 3,
+        dtype: 'float64',
+        backend,
+        layers: [layers.batchNormalization({ inputShape: [20], momentum: 0.9 }), layers.dense({ units: 4, activation: 'softmax' })],
+      });
       m.compile({ optimizer: train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' });
       const x = images(32);
       await m.fit(x, labels(32), { epochs: 1, batchSize: 32, shuffle: false, verbose: 0 });
-      const [gamma, beta, movingMean, movingVar, kernel, bias] = m.getWeights().map(values);
+      // tfjs/Keras order: trainable tensors first (gamma, beta, kernel, bias), then moving mean/variance
+      const [gamma, beta, kernel, bias, movingMean, movingVar] = m.getWeights().map(values);
       const raw = values(x);
       for (let i = 0; i < 20; i++) {
         const col = Array.from({ length: 32 }, (_, r) => raw[r * 20 + i]);
@@ -71,10 +86,19 @@ for (const backend of BACKENDS) {
     it('batch norm after a dense layer and as the first layer on raw pixels both learn', async () => {
       for (const first of [true, false]) {
         const m = sequential({
-          seed: 4, backend,
+          seed: 4,
+          backend,
           layers: first
-            ? [layers.batchNormalization({ inputShape: [20] }), layers.dense({ units: 16, activation: 'relu' }), layers.dense({ units: 4, activation: 'softmax' })]
-            : [layers.dense({ inputShape: [20], units: 16, activation: 'relu' }), layers.batchNormalization(), layers.dense({ units: 4, activation: 'softmax' })],
+            ? [
+                layers.batchNormalization({ inputShape: [20] }),
+                layers.dense({ units: 16, activation: 'relu' }),
+                layers.dense({ units: 4, activation: 'softmax' }),
+              ]
+            : [
+                layers.dense({ inputShape: [20], units: 16, activation: 'relu' }),
+                layers.batchNormalization(),
+                layers.dense({ units: 4, activation: 'softmax' }),
+              ],
         });
         m.compile({ optimizer: train.adam(0.01), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
         const h = await m.fit(images(64), labels(64), { epochs: 8, batchSize: 16, verbose: 0 });
@@ -86,7 +110,9 @@ for (const backend of BACKENDS) {
     it('dropout: seeded and reproducible in training, a no-op in predict, rate 0 changes nothing', async () => {
       const build = (rate: number | null, seed = 5) =>
         sequential({
-          seed: 7, backend, dtype: 'float64',
+          seed: 7,
+          backend,
+          dtype: 'float64',
           layers: [
             layers.dense({ inputShape: [20], units: 12, activation: 'relu' }),
             ...(rate === null ? [] : [layers.dropout({ rate, seed })]),
@@ -116,7 +142,8 @@ for (const backend of BACKENDS) {
     it('rescaling(1/255) on raw bytes reproduces the x.div(255) run exactly (it is folded into the fused input transform)', async () => {
       const run = async (inModel: boolean) => {
         const m = sequential({
-          seed: 8, backend,
+          seed: 8,
+          backend,
           layers: [
             ...(inModel ? [layers.rescaling({ scale: 1 / 255, inputShape: [20] })] : []),
             layers.dense({ units: 12, activation: 'relu', ...(inModel ? {} : { inputShape: [20] }) }),
@@ -140,7 +167,7 @@ for (const backend of BACKENDS) {
       norm.adapt(x);
       const m = sequential({ seed: 9, backend, dtype: 'float64', layers: [norm, layers.dense({ units: 4, activation: 'softmax' })] });
       m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
-      const [mean, variance] = m.getWeights().map(values);
+      const [, , mean, variance] = m.getWeights().map(values); // kernel, bias (trainable) first
       const raw = values(x);
       const col0 = Array.from({ length: 40 }, (_, r) => raw[r * 20]);
       const mu = col0.reduce((s, v) => s + v, 0) / 40;
@@ -159,7 +186,16 @@ for (const backend of BACKENDS) {
     });
 
     it('clipnorm: no trainable tensor moves further than lr · clipnorm in one SGD step', async () => {
-      const m = sequential({ seed: 10, backend, dtype: 'float64', layers: [layers.dense({ inputShape: [20], units: 8, activation: 'relu' }), layers.batchNormalization(), layers.dense({ units: 4, activation: 'softmax' })] });
+      const m = sequential({
+        seed: 10,
+        backend,
+        dtype: 'float64',
+        layers: [
+          layers.dense({ inputShape: [20], units: 8, activation: 'relu' }),
+          layers.batchNormalization(),
+          layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+      });
       m.compile({ optimizer: withClipping(train.sgd(1), { clipnorm: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
       const before = m.getWeights().map(values);
       const trainable = m.weightTrainable();
@@ -181,7 +217,14 @@ describe('summary and config of the new layers', () => {
   it('summary counts non-trainable parameters; getConfig round-trips', () => {
     const m = sequential({
       seed: 1,
-      layers: [layers.rescaling({ scale: 1 / 255, inputShape: [28, 28] }), layers.flatten(), layers.batchNormalization(), layers.dense({ units: 16, activation: 'relu' }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 10, activation: 'softmax' })],
+      layers: [
+        layers.rescaling({ scale: 1 / 255, inputShape: [28, 28] }),
+        layers.flatten(),
+        layers.batchNormalization(),
+        layers.dense({ units: 16, activation: 'relu' }),
+        layers.dropout({ rate: 0.2 }),
+        layers.dense({ units: 10, activation: 'softmax' }),
+      ],
     });
     const lines: string[] = [];
     m.summary(undefined, undefined, (l) => lines.push(l));

@@ -21,7 +21,12 @@ const ABS_TOL = 1e-9;
 
 function check(name: string, layers: DenseSpec[], x: InputSource, y: TargetSource) {
   it(name, () => {
-    const spec: NetworkSpec = { dtype: 'float64', layers, loss: { name: 'sparseCategoricalCrossentropy', fromLogits: false }, optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false } };
+    const spec: NetworkSpec = {
+      dtype: 'float64',
+      layers,
+      loss: { name: 'sparseCategoricalCrossentropy', fromLogits: false },
+      optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false },
+    };
     const weights = layoutWeights(spec, 7);
     const net = referenceBackend.createNetwork(spec, weights);
     const id = net.loadData(x, y);
@@ -55,37 +60,96 @@ function check(name: string, layers: DenseSpec[], x: InputSource, y: TargetSourc
 
 const rng = new TestRandom(3);
 const ROWS = 7;
-const floatX = (n: number): InputSource => ({ values: Float64Array.from({ length: ROWS * n }, () => rng.next() * 4 - 1), rows: ROWS, inputSize: n, transform: { a: 1, b: 0 } });
-const bytesX = (n: number): InputSource => ({ values: Uint8Array.from({ length: ROWS * n }, () => (rng.next() < 0.4 ? 0 : Math.floor(rng.next() * 256))), rows: ROWS, inputSize: n, transform: { a: 1, b: 0 } });
+const floatX = (n: number): InputSource => ({
+  values: Float64Array.from({ length: ROWS * n }, () => rng.next() * 4 - 1),
+  rows: ROWS,
+  inputSize: n,
+  transform: { a: 1, b: 0 },
+});
+const bytesX = (n: number): InputSource => ({
+  values: Uint8Array.from({ length: ROWS * n }, () => (rng.next() < 0.4 ? 0 : Math.floor(rng.next() * 256))),
+  rows: ROWS,
+  inputSize: n,
+  transform: { a: 1, b: 0 },
+});
 const labels: TargetSource = { kind: 'sparse', labels: Uint8Array.from({ length: ROWS }, (_, i) => i % 3), rows: ROWS };
 
 describe('stage gradients (float64 central differences, reference backend)', () => {
-  check('batch norm as the first layer, on raw uint8 pixels', [
-    { inputSize: 6, units: 4, activation: 'tanh', useBias: true, stages: [{ kind: 'batchNorm', momentum: 0.9, epsilon: 1e-3, center: true, scale: true }] },
-    { inputSize: 4, units: 3, activation: 'softmax', useBias: true },
-  ], bytesX(6), labels);
-  check('batch norm after a dense layer, without center/scale variants', [
-    { inputSize: 5, units: 6, activation: 'tanh', useBias: true },
-    { inputSize: 6, units: 4, activation: 'sigmoid', useBias: false, stages: [{ kind: 'batchNorm', momentum: 0.99, epsilon: 1e-3, center: false, scale: true }] },
-    { inputSize: 4, units: 3, activation: 'softmax', useBias: true, stages: [{ kind: 'batchNorm', momentum: 0.5, epsilon: 1e-2, center: true, scale: false }] },
-  ], floatX(5), labels);
-  check('dropout (rate 0.4) with the traced step\'s mask', [
-    { inputSize: 5, units: 6, activation: 'tanh', useBias: true, stages: [{ kind: 'dropout', rate: 0.4, seed: 11 }] },
-    { inputSize: 6, units: 3, activation: 'softmax', useBias: true, stages: [{ kind: 'dropout', rate: 0.4, seed: 12 }] },
-  ], floatX(5), labels);
-  check('per-feature affine (normalization) and rescaling after a dense layer', [
-    { inputSize: 4, units: 5, activation: 'tanh', useBias: true, stages: [{ kind: 'affine', scale: [0.5, 2, 1, 3], offset: [0.1, -0.2, 0, 1] }] },
-    { inputSize: 5, units: 3, activation: 'softmax', useBias: true, stages: [{ kind: 'affine', scale: [2, 2, 2, 2, 2], offset: [-1, -1, -1, -1, -1] }] },
-  ], floatX(4), labels);
-  check('everything stacked: affine → batch norm → dropout → dense → batch norm → dropout → dense', [
-    { inputSize: 5, units: 6, activation: 'tanh', useBias: true, stages: [
-      { kind: 'affine', scale: [1, 2, 3, 4, 5], offset: [0, 0, 1, 1, -1] },
-      { kind: 'batchNorm', momentum: 0.9, epsilon: 1e-3, center: true, scale: true },
-      { kind: 'dropout', rate: 0.25, seed: 5 },
-    ] },
-    { inputSize: 6, units: 3, activation: 'softmax', useBias: true, stages: [
-      { kind: 'batchNorm', momentum: 0.9, epsilon: 1e-3, center: true, scale: true },
-      { kind: 'dropout', rate: 0.5, seed: 6 },
-    ] },
-  ], floatX(5), labels);
+  check(
+    'batch norm as the first layer, on raw uint8 pixels',
+    [
+      { inputSize: 6, units: 4, activation: 'tanh', useBias: true, stages: [{ kind: 'batchNorm', momentum: 0.9, epsilon: 1e-3, center: true, scale: true }] },
+      { inputSize: 4, units: 3, activation: 'softmax', useBias: true },
+    ],
+    bytesX(6),
+    labels,
+  );
+  check(
+    'batch norm after a dense layer, without center/scale variants',
+    [
+      { inputSize: 5, units: 6, activation: 'tanh', useBias: true },
+      {
+        inputSize: 6,
+        units: 4,
+        activation: 'sigmoid',
+        useBias: false,
+        stages: [{ kind: 'batchNorm', momentum: 0.99, epsilon: 1e-3, center: false, scale: true }],
+      },
+      {
+        inputSize: 4,
+        units: 3,
+        activation: 'softmax',
+        useBias: true,
+        stages: [{ kind: 'batchNorm', momentum: 0.5, epsilon: 1e-2, center: true, scale: false }],
+      },
+    ],
+    floatX(5),
+    labels,
+  );
+  check(
+    "dropout (rate 0.4) with the traced step's mask",
+    [
+      { inputSize: 5, units: 6, activation: 'tanh', useBias: true, stages: [{ kind: 'dropout', rate: 0.4, seed: 11 }] },
+      { inputSize: 6, units: 3, activation: 'softmax', useBias: true, stages: [{ kind: 'dropout', rate: 0.4, seed: 12 }] },
+    ],
+    floatX(5),
+    labels,
+  );
+  check(
+    'per-feature affine (normalization) and rescaling after a dense layer',
+    [
+      { inputSize: 4, units: 5, activation: 'tanh', useBias: true, stages: [{ kind: 'affine', scale: [0.5, 2, 1, 3], offset: [0.1, -0.2, 0, 1] }] },
+      { inputSize: 5, units: 3, activation: 'softmax', useBias: true, stages: [{ kind: 'affine', scale: [2, 2, 2, 2, 2], offset: [-1, -1, -1, -1, -1] }] },
+    ],
+    floatX(4),
+    labels,
+  );
+  check(
+    'everything stacked: affine → batch norm → dropout → dense → batch norm → dropout → dense',
+    [
+      {
+        inputSize: 5,
+        units: 6,
+        activation: 'tanh',
+        useBias: true,
+        stages: [
+          { kind: 'affine', scale: [1, 2, 3, 4, 5], offset: [0, 0, 1, 1, -1] },
+          { kind: 'batchNorm', momentum: 0.9, epsilon: 1e-3, center: true, scale: true },
+          { kind: 'dropout', rate: 0.25, seed: 5 },
+        ],
+      },
+      {
+        inputSize: 6,
+        units: 3,
+        activation: 'softmax',
+        useBias: true,
+        stages: [
+          { kind: 'batchNorm', momentum: 0.9, epsilon: 1e-3, center: true, scale: true },
+          { kind: 'dropout', rate: 0.5, seed: 6 },
+        ],
+      },
+    ],
+    floatX(5),
+    labels,
+  );
 });

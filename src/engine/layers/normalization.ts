@@ -33,10 +33,18 @@ export class Rescaling extends Layer {
   constructor(args: RescalingArgs) {
     super(args ?? {}, 'Rescaling');
     if (!args || !finite(args.scale)) {
-      throw new NormlabError('config', `layers.rescaling needs a finite number scale, got ${JSON.stringify(args?.scale)}`, 'e.g. layers.rescaling({scale: 1 / 255, inputShape: [28, 28]})');
+      throw new NormlabError(
+        'config',
+        `layers.rescaling needs a finite number scale, got ${JSON.stringify(args?.scale)}`,
+        'e.g. layers.rescaling({scale: 1 / 255, inputShape: [28, 28]})',
+      );
     }
     if (args.offset !== undefined && !finite(args.offset)) {
-      throw new NormlabError('config', `layers.rescaling offset must be a finite number, got ${JSON.stringify(args.offset)}`, 'e.g. layers.rescaling({scale: 2 / 255, offset: -1})');
+      throw new NormlabError(
+        'config',
+        `layers.rescaling offset must be a finite number, got ${JSON.stringify(args.offset)}`,
+        'e.g. layers.rescaling({scale: 2 / 255, offset: -1})',
+      );
     }
     this.scale = args.scale;
     this.offset = args.offset ?? 0;
@@ -81,17 +89,29 @@ export class Normalization extends Layer {
     super(args, 'Normalization');
     const axis = args.axis === undefined ? -1 : args.axis;
     if (axis !== null && !Number.isInteger(axis)) {
-      throw new NormlabError('config', `layers.normalization axis must be a whole number or null, got ${JSON.stringify(args.axis)}`, 'e.g. axis: -1 (one mean/variance per last-axis feature) or axis: null (one for all values)');
+      throw new NormlabError(
+        'config',
+        `layers.normalization axis must be a whole number or null, got ${JSON.stringify(args.axis)}`,
+        'e.g. axis: -1 (one mean/variance per last-axis feature) or axis: null (one for all values)',
+      );
     }
     this.axis = axis;
     if ((args.mean === undefined) !== (args.variance === undefined)) {
-      throw new NormlabError('config', 'layers.normalization needs both mean and variance, or neither (then call adapt(x))', 'pass {mean, variance} together, or call layer.adapt(trainImages)');
+      throw new NormlabError(
+        'config',
+        'layers.normalization needs both mean and variance, or neither (then call adapt(x))',
+        'pass {mean, variance} together, or call layer.adapt(trainImages)',
+      );
     }
     if (args.mean !== undefined && args.variance !== undefined) {
       const mean = [args.mean].flat();
       const variance = [args.variance].flat();
       if (mean.length !== variance.length || mean.length === 0 || !mean.every(finite) || !variance.every((v) => finite(v) && v >= 0)) {
-        throw new NormlabError('config', `layers.normalization mean and variance must be finite numbers of the same length (variance ≥ 0), got ${mean.length} and ${variance.length} values`, 'e.g. {mean: 72.9, variance: 8100}');
+        throw new NormlabError(
+          'config',
+          `layers.normalization mean and variance must be finite numbers of the same length (variance ≥ 0), got ${mean.length} and ${variance.length} values`,
+          'e.g. {mean: 72.9, variance: 8100}',
+        );
       }
       this.stats = { mean: Float64Array.from(mean), variance: Float64Array.from(variance) };
     }
@@ -106,7 +126,11 @@ export class Normalization extends Layer {
     if (this.axis === null) return 1;
     const ax = this.axis < 0 ? sampleShape.length + this.axis : this.axis - 1;
     if (ax < 0 || ax >= sampleShape.length) {
-      throw new NormlabError('config', `layers.normalization axis ${this.axis} does not exist in input of shape [null,${sampleShape.join(',')}]`, 'use axis: -1 (the last axis) or null');
+      throw new NormlabError(
+        'config',
+        `layers.normalization axis ${this.axis} does not exist in input of shape [null,${sampleShape.join(',')}]`,
+        'use axis: -1 (the last axis) or null',
+      );
     }
     return sampleShape[ax];
   }
@@ -131,11 +155,19 @@ export class Normalization extends Layer {
       throw new NormlabError('input', `normalization.adapt() needs a Tensor, got ${x === null ? 'null' : typeof x}`, 'e.g. norm.adapt(trainImages)');
     }
     if (x.shape.length < 1 || x.shape[0] === 0 || x.size === 0) {
-      throw new NormlabError('input', `normalization.adapt() got no data (shape [${x.shape.join(',')}]): there is nothing to compute a mean and variance from`, 'pass the training images, e.g. norm.adapt(trainImages)');
+      throw new NormlabError(
+        'input',
+        `normalization.adapt() got no data (shape [${x.shape.join(',')}]): there is nothing to compute a mean and variance from`,
+        'pass the training images, e.g. norm.adapt(trainImages)',
+      );
     }
     const sampleShape = x.shape.slice(1);
     if (this.inputShape && (sampleShape.length !== this.inputShape.length || sampleShape.some((d, i) => d !== this.inputShape![i]))) {
-      throw new NormlabError('shape', `normalization.adapt() got samples of shape [${sampleShape.join(',')}] but the layer's inputShape is [${this.inputShape.join(',')}]`, 'adapt on the same kind of data the model will see');
+      throw new NormlabError(
+        'shape',
+        `normalization.adapt() got samples of shape [${sampleShape.join(',')}] but the layer's inputShape is [${this.inputShape.join(',')}]`,
+        'adapt on the same kind of data the model will see',
+      );
     }
     const features = this.featureCount(sampleShape);
     const featureOf = this.featureOf(sampleShape);
@@ -170,7 +202,11 @@ export class Normalization extends Layer {
   /** The statistics, or a one-line error saying adapt() is missing. */
   statistics(): { mean: Float64Array; variance: Float64Array } {
     if (!this.stats) {
-      throw new NormlabError('config', `normalization layer '${this.name}' has no mean and variance yet: it was used before adapt()`, `call the layer's adapt(trainImages) before fit/evaluate/predict, or pass {mean, variance} when creating it`);
+      throw new NormlabError(
+        'config',
+        `normalization layer '${this.name}' has no mean and variance yet: it was used before adapt()`,
+        `call the layer's adapt(trainImages) before fit/evaluate/predict, or pass {mean, variance} when creating it`,
+      );
     }
     return this.stats;
   }
@@ -181,7 +217,11 @@ export class Normalization extends Layer {
     const features = this.featureCount(sampleShape);
     const broadcast = mean.length === 1 && features !== 1;
     if (!broadcast && mean.length !== features) {
-      throw new NormlabError('shape', `normalization layer '${this.name}' has ${mean.length} means but its input has ${features} features along axis ${this.axis}`, 'adapt the layer on data of the model\'s input shape');
+      throw new NormlabError(
+        'shape',
+        `normalization layer '${this.name}' has ${mean.length} means but its input has ${features} features along axis ${this.axis}`,
+        "adapt the layer on data of the model's input shape",
+      );
     }
     const featureOf = this.featureOf(sampleShape);
     const scale: number[] = [];
@@ -244,15 +284,27 @@ export class BatchNormalization extends Layer {
     super(args, 'BatchNormalization');
     const momentum = args.momentum ?? 0.99;
     if (!finite(momentum) || momentum < 0 || momentum > 1) {
-      throw new NormlabError('config', `layers.batchNormalization momentum must be in [0, 1], got ${JSON.stringify(args.momentum)}`, 'e.g. momentum: 0.99 (Keras\' default)');
+      throw new NormlabError(
+        'config',
+        `layers.batchNormalization momentum must be in [0, 1], got ${JSON.stringify(args.momentum)}`,
+        "e.g. momentum: 0.99 (Keras' default)",
+      );
     }
     const epsilon = args.epsilon ?? 1e-3;
     if (!finite(epsilon) || epsilon <= 0) {
-      throw new NormlabError('config', `layers.batchNormalization epsilon must be a positive number, got ${JSON.stringify(args.epsilon)}`, 'e.g. epsilon: 0.001 (Keras\' default)');
+      throw new NormlabError(
+        'config',
+        `layers.batchNormalization epsilon must be a positive number, got ${JSON.stringify(args.epsilon)}`,
+        "e.g. epsilon: 0.001 (Keras' default)",
+      );
     }
     const axis = args.axis ?? -1;
     if (axis !== -1) {
-      throw new NormlabError('config', `layers.batchNormalization axis ${JSON.stringify(args.axis)} is not supported: normlab normalizes the last axis of a flat input`, 'leave axis at -1 and put the layer after layers.flatten or a dense layer');
+      throw new NormlabError(
+        'config',
+        `layers.batchNormalization axis ${JSON.stringify(args.axis)} is not supported: normlab normalizes the last axis of a flat input`,
+        'leave axis at -1 and put the layer after layers.flatten or a dense layer',
+      );
     }
     this.axis = axis;
     this.momentum = momentum;
@@ -306,7 +358,11 @@ export class Dropout extends Layer {
   constructor(args: DropoutArgs) {
     super(args ?? {}, 'Dropout');
     if (!args || !finite(args.rate) || args.rate < 0 || args.rate >= 1) {
-      throw new NormlabError('config', `layers.dropout rate must be in [0, 1), got ${JSON.stringify(args?.rate)}`, 'e.g. layers.dropout({rate: 0.2}) drops 20% of the values in training');
+      throw new NormlabError(
+        'config',
+        `layers.dropout rate must be in [0, 1), got ${JSON.stringify(args?.rate)}`,
+        'e.g. layers.dropout({rate: 0.2}) drops 20% of the values in training',
+      );
     }
     if (args.seed !== undefined && !(Number.isInteger(args.seed) && args.seed >= 0 && args.seed < 2 ** 32)) {
       throw new NormlabError('config', `layers.dropout seed must be a whole number in [0, 2^32), got ${JSON.stringify(args.seed)}`, 'e.g. seed: 42');

@@ -281,28 +281,25 @@ export class Sequential {
   }
 
   /**
-   * Weight tensors in Keras/tfjs order, layer by layer: dense kernel [in, units] and bias [units];
-   * batch norm gamma, beta, movingMean, movingVariance; normalization mean and variance.
+   * Weight tensors in Keras/tfjs order: first every trainable tensor, layer by layer (dense kernel
+   * [in, units] and bias [units]; batch norm gamma and beta), then every non-trainable one, layer by layer
+   * (batch norm movingMean, movingVariance; normalization mean, variance) — tfjs' `model.weights`.
    */
   getWeights(): Tensor[] {
     const backend = this.getWeightArrays();
-    const shapes = this.weightShapes();
     let b = 0;
-    const arrays: Float64Array[] = [];
+    const natural: Float64Array[] = [];
     this.layers.forEach((layer, i) => {
       if (layer instanceof Normalization) {
         const n = layer.featureCount(this.inputShapeOf(i).slice(1) as number[]);
-        if (layer.isAdapted) {
-          const { mean, variance } = layer.statistics();
-          arrays.push(Float64Array.from(mean.length === n ? mean : new Float64Array(n).fill(mean[0])), Float64Array.from(variance.length === n ? variance : new Float64Array(n).fill(variance[0])));
-        } else {
-          arrays.push(new Float64Array(n), new Float64Array(n).fill(1));
-        }
+        const { mean, variance } = layer.isAdapted ? layer.statistics() : { mean: Float64Array.of(0), variance: Float64Array.of(1) };
+        natural.push(mean.length === n ? Float64Array.from(mean) : new Float64Array(n).fill(mean[0]), variance.length === n ? Float64Array.from(variance) : new Float64Array(n).fill(variance[0]));
       } else {
-        for (let k = 0; k < this.backendTensorCount(layer); k++) arrays.push(backend[b++]);
+        for (let k = 0; k < this.backendTensorCount(layer); k++) natural.push(backend[b++]);
       }
     });
-    return arrays.map((a, i) => new Tensor(this.dtype === 'float64' ? a : Float32Array.from(a), shapes[i], this.dtype));
+    const entries = this.naturalWeights();
+    return this.kerasOrder().map((j) => new Tensor(this.dtype === 'float64' ? natural[j] : Float32Array.from(natural[j]), entries[j].shape, this.dtype));
   }
 
   private backendTensorCount(layer: Layer): number {
@@ -311,34 +308,43 @@ export class Sequential {
     return 0;
   }
 
-  /** Shapes of getWeights(), in the same order. */
-  weightShapes(): number[][] {
-    const shapes: number[][] = [];
+  /** Every weight tensor layer by layer (each layer's trainable ones, then its non-trainable ones). */
+  private naturalWeights(): { shape: number[]; trainable: boolean }[] {
+    const out: { shape: number[]; trainable: boolean }[] = [];
     this.layers.forEach((layer, i) => {
       const input = this.inputShapeOf(i);
       const n = input[input.length - 1] as number;
       if (layer instanceof Dense) {
-        shapes.push([n, layer.units]);
-        if (layer.useBias) shapes.push([layer.units]);
+        out.push({ shape: [n, layer.units], trainable: true });
+        if (layer.useBias) out.push({ shape: [layer.units], trainable: true });
       } else if (layer instanceof BatchNormalization) {
-        for (let k = 0; k < this.backendTensorCount(layer); k++) shapes.push([n]);
+        for (let k = 0; k < this.backendTensorCount(layer) - 2; k++) out.push({ shape: [n], trainable: true });
+        out.push({ shape: [n], trainable: false }, { shape: [n], trainable: false });
       } else if (layer instanceof Normalization) {
         const f = layer.featureCount(input.slice(1) as number[]);
-        shapes.push([f], [f]);
+        out.push({ shape: [f], trainable: false }, { shape: [f], trainable: false });
       }
     });
-    return shapes;
+    return out;
   }
 
-  /** Which of getWeights() an optimizer updates (false: batch norm's moving statistics, normalization's). */
+  /** Indices into naturalWeights() in getWeights() order: trainable first, then non-trainable. */
+  private kerasOrder(): number[] {
+    const entries = this.naturalWeights();
+    const idx = entries.map((_, j) => j);
+    return [...idx.filter((j) => entries[j].trainable), ...idx.filter((j) => !entries[j].trainable)];
+  }
+
+  /** Shapes of getWeights(), in the same order. */
+  weightShapes(): number[][] {
+    const entries = this.naturalWeights();
+    return this.kerasOrder().map((j) => entries[j].shape);
+  }
+
+  /** Which of getWeights() an optimizer updates: the trainable ones come first, as in tfjs and Keras. */
   weightTrainable(): boolean[] {
-    const out: boolean[] = [];
-    for (const layer of this.layers) {
-      if (layer instanceof Dense) out.push(...new Array<boolean>(this.backendTensorCount(layer)).fill(true));
-      else if (layer instanceof BatchNormalization) out.push(...new Array<boolean>(this.backendTensorCount(layer) - 2).fill(true), false, false);
-      else if (layer instanceof Normalization) out.push(false, false);
-    }
-    return out;
+    const entries = this.naturalWeights();
+    return this.kerasOrder().map((j) => entries[j].trainable);
   }
 
   setWeights(weights: (Tensor | Float64Array)[]): void {
@@ -354,14 +360,16 @@ export class Sequential {
       }
       return values;
     });
+    const natural: Float64Array[] = [];
+    this.kerasOrder().forEach((j, i) => (natural[j] = arrays[i]));
     const backend: Float64Array[] = [];
     let k = 0;
     for (const layer of this.layers) {
       if (layer instanceof Normalization) {
-        layer.setStatistics(arrays[k], arrays[k + 1]);
+        layer.setStatistics(natural[k], natural[k + 1]);
         k += 2;
       } else {
-        for (let j = 0; j < this.backendTensorCount(layer); j++) backend.push(arrays[k++]);
+        for (let j = 0; j < this.backendTensorCount(layer); j++) backend.push(natural[k++]);
       }
     }
     this.syncStatistics();

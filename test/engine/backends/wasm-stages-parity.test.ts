@@ -28,9 +28,28 @@ interface Case {
 const CASES: Case[] = [
   { name: 'batch norm after the first dense layer (adam)', stages1: [bn()], optimizer: OPTIMIZERS.adam },
   { name: 'batch norm as the first layer on raw uint8 pixels (adam)', stages0: [bn(0.5)], optimizer: OPTIMIZERS.adam, scale: 1 },
-  { name: 'batch norm (no center) + dropout 0.3 after a tanh layer (sgd momentum)', stages1: [{ kind: 'batchNorm', momentum: 0.8, epsilon: 1e-3, center: false, scale: true }, { kind: 'dropout', rate: 0.3, seed: 9 }], optimizer: OPTIMIZERS.momentum, activation: 'tanh' },
-  { name: 'dropout 0.5 on the input and after the first layer (rmsprop)', stages0: [{ kind: 'dropout', rate: 0.5, seed: 1 }], stages1: [{ kind: 'dropout', rate: 0.2, seed: 2 }], optimizer: OPTIMIZERS.rmsprop },
-  { name: 'per-feature normalization of the input, rescaling after a dense layer', stages0: [{ kind: 'affine', scale: Array.from({ length: IN }, (_, i) => 1 / (50 + i)), offset: Array.from({ length: IN }, (_, i) => -0.5 + i / 100) }], stages1: [{ kind: 'affine', scale: new Array(24).fill(0.5), offset: new Array(24).fill(0.1) }], optimizer: OPTIMIZERS.adam, activation: 'sigmoid' },
+  {
+    name: 'batch norm (no center) + dropout 0.3 after a tanh layer (sgd momentum)',
+    stages1: [
+      { kind: 'batchNorm', momentum: 0.8, epsilon: 1e-3, center: false, scale: true },
+      { kind: 'dropout', rate: 0.3, seed: 9 },
+    ],
+    optimizer: OPTIMIZERS.momentum,
+    activation: 'tanh',
+  },
+  {
+    name: 'dropout 0.5 on the input and after the first layer (rmsprop)',
+    stages0: [{ kind: 'dropout', rate: 0.5, seed: 1 }],
+    stages1: [{ kind: 'dropout', rate: 0.2, seed: 2 }],
+    optimizer: OPTIMIZERS.rmsprop,
+  },
+  {
+    name: 'per-feature normalization of the input, rescaling after a dense layer',
+    stages0: [{ kind: 'affine', scale: Array.from({ length: IN }, (_, i) => 1 / (50 + i)), offset: Array.from({ length: IN }, (_, i) => -0.5 + i / 100) }],
+    stages1: [{ kind: 'affine', scale: new Array(24).fill(0.5), offset: new Array(24).fill(0.1) }],
+    optimizer: OPTIMIZERS.adam,
+    activation: 'sigmoid',
+  },
   { name: 'clipnorm 0.05 (adam), batch norm after dense', stages1: [bn()], optimizer: { ...OPTIMIZERS.adam, clipnorm: 0.05 } },
   { name: 'clipvalue 0.001 (sgd), plain model', optimizer: { ...OPTIMIZERS.sgd, clipvalue: 0.001 } },
 ];
