@@ -8,6 +8,7 @@ import { NormlabError } from '../../errors.js';
 import { makeDirs, writeFileAtomic } from '../../util/files.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
+import { BatchNormalization, Dropout, Normalization, Rescaling } from '../layers/normalization.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
 import { Sequential, type ModelConfig } from './sequential.js';
 
@@ -52,6 +53,10 @@ export async function saveModel(model: Sequential, path: string): Promise<{ mode
 function layerFromConfig(config: LayerConfig): Layer {
   if (config.className === 'Flatten') return new Flatten(config);
   if (config.className === 'Dense') return new Dense(config);
+  if (config.className === 'Rescaling') return new Rescaling(config);
+  if (config.className === 'Normalization') return new Normalization(config);
+  if (config.className === 'BatchNormalization') return new BatchNormalization(config);
+  if (config.className === 'Dropout') return new Dropout(config);
   throw new NormlabError('model-file', `unknown layer type '${(config as { className: string }).className}' in model.json`);
 }
 
