@@ -3,6 +3,7 @@
  * other by changing the import: `import * as tf from 'normlab'`.
  */
 export { sequential, Sequential, setSeed, modelWarnings, type SequentialArgs, type CompileArgs, type ModelConfig } from './model/sequential.js';
+export { loadLayersModel, loadModel } from './model/load.js';
 export { layers, Dense, Flatten, Layer, Rescaling, Normalization, BatchNormalization, Dropout } from './layers/index.js';
 export { Callback, CallbackList, type CallbackHooks, type Logs } from './model/callbacks.js';
 export { History, type NonFiniteEvent } from './model/history.js';
