@@ -2,8 +2,9 @@
 // Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
 // Why a script: Node 20's `--test` does not expand globs itself, and npm scripts must work in plain sh.
 // Usage: npm test [-- substring ...]   (only files whose path contains one of the substrings;
-//        without them, the suite is preceded by a type check of sources, tests and bench)
-import { readdirSync, statSync } from 'node:fs';
+//        without them, the suite is preceded by a type check of sources, tests and bench, and by
+//        `npm run lint`: ESLint with the layer-order rule, and Prettier's check)
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -31,6 +32,15 @@ if (filters.length === 0) {
   if (tsc.status !== 0) {
     console.error('type check failed (tsc -p tsconfig.test.json)');
     process.exit(tsc.status ?? 1);
+  }
+  if (!existsSync('node_modules/eslint') || !existsSync('node_modules/prettier')) {
+    console.error('lint needs eslint and prettier (devDependencies): run `npm install` first');
+    process.exit(1);
+  }
+  const lint = spawnSync('npm', ['run', '-s', 'lint'], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed (npm run lint; `npm run format` fixes the formatting)');
+    process.exit(lint.status ?? 1);
   }
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {

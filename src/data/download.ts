@@ -6,11 +6,10 @@
  * complete temp file — so an interrupted or wrong download never leaves a file that looks valid.
  * `fetch` is injectable: tests serve real bytes from a fake, and never touch the network.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { NormlabError } from '../errors.js';
+import { writeFileAtomic } from '../util/files.js';
 import { decodeIdx } from './idx.js';
 import { checkDataDir, datasetCacheDir, locateSplit, missingFilesError, type Located, type SearchOptions } from './locate.js';
 import { DATASETS, identifyByHash, type DatasetName, type FileKind, type RegisteredDataset, type Split } from './registry.js';
@@ -144,19 +143,16 @@ function describeFetchError(e: unknown): string {
   return detail ? `${e.message} (${detail})` : e.message;
 }
 
-/** Write to a temp file in the same directory, then rename: readers see the whole file or none. */
+/** Write atomically (src/util/files.ts): readers see the whole file or none; a failure says the download succeeded. */
 async function writeAtomically(dir: string, name: string, bytes: Uint8Array): Promise<string> {
   const target = join(dir, name);
-  const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(temp, bytes);
-    await rename(temp, target);
+    await writeFileAtomic(target, bytes);
   } catch (e) {
-    await rm(temp, { force: true }).catch(() => {}); // best effort: the folder itself may be what failed
+    const cause = (e as Error).message.replace(/^could not write \S+: /, '');
     throw new NormlabError(
       'dataset-cache',
-      `cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the download itself succeeded.`,
+      `cannot write ${target} (${cause}); the download itself succeeded.`,
       'make the cache folder writable, or download the files yourself and pass --data-dir DIR',
     );
   }

@@ -2,9 +2,10 @@
  * The graded assignments. Each one has its learner-facing files in assignments/<id>/ (README.md,
  * starter.ts, and the reference solution the tests use) and its constants here.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NormlabError } from '../errors.js';
+import { makeDirsSync, writeFileAtomicSync } from '../util/files.js';
 import { closestName } from '../util/suggest.js';
 import { packageRoot } from './runtime.js';
 
@@ -58,18 +59,24 @@ export function assignmentDir(id: string): string {
 export function initAssignment(id: string, target: string, options: { force?: boolean } = {}): { written: string[]; kept: string[] } {
   const a = getAssignment(id);
   const dir = resolve(target);
-  mkdirSync(dir, { recursive: true });
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new NormlabError('flag', `${dir} is a file, not a folder`, `choose a folder for the assignment, e.g. normlab assignment init ${id} ${id}-work`);
+  }
+  makeDirsSync(dir);
   const written: string[] = [];
   const kept: string[] = [];
   for (const f of a.starterFiles) {
     const src = join(assignmentDir(id), f.from);
     if (!existsSync(src)) throw new NormlabError('setup', `the assignment file ${src} is missing from this normlab installation`);
     const dest = join(dir, f.to);
+    if (existsSync(dest) && statSync(dest).isDirectory()) {
+      throw new NormlabError('flag', `cannot write ${dest}: a folder with that name is in the way`, `remove or rename the folder ${dest}`);
+    }
     if (existsSync(dest) && !options.force) {
       kept.push(dest);
       continue;
     }
-    writeFileSync(dest, readFileSync(src));
+    writeFileAtomicSync(dest, readFileSync(src), { makeParents: false });
     written.push(dest);
   }
   return { written, kept };

@@ -254,7 +254,7 @@ export function sandboxCommand(spec: SandboxSpec): string[] {
 /** Pids whose process group is `pgid`. */
 export function processGroupMembers(pgid: number): number[] {
   const out: number[] = [];
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {

@@ -15,6 +15,7 @@ export interface ExerciseReport {
   takeaway: string[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- exercise results are heterogeneous JSON read field by field
 type M = Record<string, any>;
 
 function errorLines(e: CaughtError | null): string[] {

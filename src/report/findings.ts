@@ -163,7 +163,7 @@ function mechanism(study: StudyResult): Finding | null {
         ? `, and the remaining ${num(gradRatio / 255)}× from the backpropagated error δ₁ — at the output, the mean ‖softmax − one-hot‖ is ${num(errRaw)} on raw inputs vs ${num(errNorm)} scaled (${times(errRaw, errNorm)}): confidently wrong predictions send back a larger error.`
         : '.'),
   );
-  let verdict: Verdict = preRatio > 50 ? 'as expected' : 'mixed';
+  const verdict: Verdict = preRatio > 50 ? 'as expected' : 'mixed';
   const rawSgd = get(study, 'relu·none·sgd·f32');
   const normSgd = get(study, 'relu·scale·sgd·f32');
   if (rawSgd?.init && normSgd?.init) {

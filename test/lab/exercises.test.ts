@@ -38,7 +38,7 @@ describe('exercises', () => {
     assert.ok(m.summary.some((l) => l.includes('[null,28,10]')));
     const text = renderExercise(exerciseReport(r));
     assert.match(text, /normlab: error: layer '.*' outputs shape \[null,28,128\]/);
-    assert.match(text, /  Try: add layers\.flatten/);
+    assert.match(text, / {2}Try: add layers\.flatten/);
     assert.match(text, /28 sets of 10 scores per image instead of one/);
   });
 

@@ -3,8 +3,10 @@
  * Runs the normalization study (src/lab/study), writes why.html and why.json into --out, and prints the
  * terminal summary (or, with --json, the whole result as one JSON line on stdout).
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { NormlabError } from '../../errors.js';
+import { makeDirsSync, writeFileAtomicSync } from '../../util/files.js';
+import { acquireFolderLock } from '../../util/lock.js';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -57,7 +59,7 @@ function jsonText(value: unknown): string {
 function prepareOutDir(dir: string): void {
   try {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new NormlabError('flag', `--out ${dir} is a file, not a directory`, 'pass a directory for why.html and why.json, e.g. --out results');
-    mkdirSync(dir, { recursive: true });
+    makeDirsSync(dir);
     accessSync(dir, constants.W_OK);
   } catch (error) {
     if (error instanceof NormlabError) throw error;
@@ -87,6 +89,8 @@ export function registerWhy(program: Command, backends: readonly string[]): void
       const started = performance.now();
       // Check --out before minutes of training, not after.
       prepareOutDir(resolve(flags.out));
+      // One run per --out at a time: two would interleave their why.json and why.html.
+      const lock = acquireFolderLock(resolve(flags.out), 'why');
       const backend = resolveBackendName(flags.backend);
       if (backend !== flags.backend) note(`note: the '${flags.backend}' backend is not available here; using '${backend}' (slower)`);
       const executor = await studyExecutor(flags.workers);
@@ -125,14 +129,20 @@ export function registerWhy(program: Command, backends: readonly string[]): void
       const outDir = resolve(flags.out);
       const payload = whyJson(study, findings);
       const jsonPath = join(outDir, 'why.json');
-      writeFileSync(jsonPath, `${jsonText(payload)}\n`);
-      let htmlPath: string | null = null;
-      if (flags.html) {
-        htmlPath = join(outDir, 'why.html');
-        writeFileSync(htmlPath, studyHtml(study, findings, { chartJs: chartJsUmdSource(), jsonName: 'why.json' }));
+      const htmlPath = flags.html ? join(outDir, 'why.html') : null;
+      // Each file is written atomically; a failed write keeps the previous report and is reported after
+      // the summary, so minutes of measurements still reach the terminal.
+      let writeFailure: unknown;
+      try {
+        writeFileAtomicSync(jsonPath, `${jsonText(payload)}\n`);
+        if (htmlPath) writeFileAtomicSync(htmlPath, studyHtml(study, findings, { chartJs: chartJsUmdSource(), jsonName: 'why.json' }));
+      } catch (error) {
+        writeFailure = error;
       }
       const out = flags.json ? process.stderr : process.stdout;
       out.write(`${studySummary(study, findings, { color: Boolean(out.isTTY), width: Math.min(120, (out as NodeJS.WriteStream).columns || 100) })}\n\n`);
+      lock.release();
+      if (writeFailure) throw writeFailure;
       out.write(`Wrote ${htmlPath ? `${htmlPath} and ` : ''}${jsonPath} (${seconds((performance.now() - started) / 1000)} in all).\n`);
       if (flags.json) printJson(payload);
     });

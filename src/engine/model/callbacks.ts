@@ -20,6 +20,8 @@ export interface CallbackModel {
 }
 
 export class Callback {
+  // `any` on purpose: tfjs types callback.model loosely too, and learner code reads any property of it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   model: any = null;
   params: Record<string, unknown> = {};
 
@@ -32,6 +34,7 @@ export class Callback {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the list exists to derive HookName
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 type HookName = (typeof HOOKS)[number];
 

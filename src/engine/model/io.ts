@@ -2,9 +2,10 @@
  * Save/load a model as two files, like tfjs' `file://` handler: `model.json` (config, compile settings
  * and a manifest of the weights) and `weights.bin` (the weights as little-endian float32 or float64).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NormlabError } from '../../errors.js';
+import { makeDirs, writeFileAtomic } from '../../util/files.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
@@ -25,7 +26,7 @@ function directoryOf(path: string): string {
 
 export async function saveModel(model: Sequential, path: string): Promise<{ modelJson: string; weightsBin: string }> {
   const dir = directoryOf(path);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const weights = model.getWeights();
   const bytesPer = model.dtype === 'float64' ? 8 : 4;
   const total = weights.reduce((s, w) => s + w.size, 0);
@@ -41,11 +42,10 @@ export async function saveModel(model: Sequential, path: string): Promise<{ mode
   const file: ModelFile = { format: FORMAT, version: 1, config: model.getConfig(), weights: manifest };
   const modelJson = join(dir, 'model.json');
   const weightsBin = join(dir, 'weights.bin');
-  // Write to temporary names and rename, so an interrupted save never leaves a half-written model.
-  await writeFile(`${weightsBin}.tmp`, new Uint8Array(buffer));
-  await writeFile(`${modelJson}.tmp`, JSON.stringify(file, null, 2));
-  await rename(`${weightsBin}.tmp`, weightsBin);
-  await rename(`${modelJson}.tmp`, modelJson);
+  // Each file goes to a unique temporary name and is renamed into place (src/util/files.ts), so an
+  // interrupted save never leaves a half-written model and two concurrent saves never share a temp file.
+  await writeFileAtomic(weightsBin, new Uint8Array(buffer), { makeParents: false });
+  await writeFileAtomic(modelJson, JSON.stringify(file, null, 2), { makeParents: false });
   return { modelJson, weightsBin };
 }
 
