@@ -49,7 +49,17 @@ const HOOK_ARITY: Record<string, number> = { onTrainBegin: 1, onTrainEnd: 1, onE
 
 export async function analyzeSource(sf: SourceFile): Promise<SourceFacts> {
   const ts = (await import('typescript')).default;
-  const facts: SourceFacts = { comparisons: [], stopAssignments: [], messages: [], pythonHooks: [], arrowThis: [], unawaitedFits: [], comparedNotAssigned: [], returnLines: [], makesProxy: false };
+  const facts: SourceFacts = {
+    comparisons: [],
+    stopAssignments: [],
+    messages: [],
+    pythonHooks: [],
+    arrowThis: [],
+    unawaitedFits: [],
+    comparedNotAssigned: [],
+    returnLines: [],
+    makesProxy: false,
+  };
   const lineOf = (n: TsNode) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
   const literal = (n: TsNode): number | undefined => {
     if (ts.isNumericLiteral(n)) return Number(n.text);
@@ -67,13 +77,24 @@ export async function analyzeSource(sf: SourceFile): Promise<SourceFacts> {
     constants.set(name, had === undefined || (had && had.value === value) ? { value, line: had?.line ?? lineOf(node) } : null);
   };
   const collect = (node: TsNode) => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isVariableDeclarationList(node.parent) && node.parent.flags & ts.NodeFlags.Const) {
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.initializer &&
+      ts.isVariableDeclarationList(node.parent) &&
+      node.parent.flags & ts.NodeFlags.Const
+    ) {
       define(node.name.text, literal(node.initializer), node);
     } else if (ts.isPropertyDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
       define(`.${node.name.text}`, literal(node.initializer), node);
     } else if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) {
       define(`.${node.name.text}`, literal(node.initializer), node);
-    } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left) && node.left.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    } else if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(node.left) &&
+      node.left.expression.kind === ts.SyntaxKind.ThisKeyword
+    ) {
       define(`.${node.left.name.text}`, literal(node.right), node);
     }
     ts.forEachChild(node, collect);
@@ -140,7 +161,11 @@ export async function analyzeSource(sf: SourceFile): Promise<SourceFacts> {
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'Proxy') facts.makesProxy = true;
     const hook = hookName(node);
     if (hook && (ts.isMethodDeclaration(node) || ts.isPropertyAssignment(node) || ts.isPropertyDeclaration(node))) {
-      const fn = ts.isMethodDeclaration(node) ? node : node.initializer && (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer)) ? node.initializer : undefined;
+      const fn = ts.isMethodDeclaration(node)
+        ? node
+        : node.initializer && (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer))
+          ? node.initializer
+          : undefined;
       if (fn) {
         // (a TypeScript `this: T` parameter is a type annotation, not an argument)
         const params = fn.parameters.map((p) => p.name.getText(sf)).filter((name) => name !== 'this');
@@ -152,7 +177,11 @@ export async function analyzeSource(sf: SourceFile): Promise<SourceFacts> {
       let p: TsNode = node.parent;
       while (p && (ts.isParenthesizedExpression(p) || ts.isAsExpression(p))) p = p.parent;
       const handled =
-        ts.isAwaitExpression(p) || ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === node) || (ts.isPropertyAccessExpression(p) && /^(then|catch|finally)$/.test(p.name.text)) || ts.isYieldExpression(p);
+        ts.isAwaitExpression(p) ||
+        ts.isReturnStatement(p) ||
+        (ts.isArrowFunction(p) && p.body === node) ||
+        (ts.isPropertyAccessExpression(p) && /^(then|catch|finally)$/.test(p.name.text)) ||
+        ts.isYieldExpression(p);
       // `const h = model.fit(…)` followed by `await h` is handled too
       const declared = ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : undefined;
       // …if the next mention of that name awaits or returns it (not `history.history` first)
@@ -163,8 +192,15 @@ export async function analyzeSource(sf: SourceFile): Promise<SourceFacts> {
     if (ts.isExpressionStatement(node) && ts.isBinaryExpression(node.expression)) {
       const k = node.expression.operatorToken.kind;
       const left = node.expression.left;
-      if ((k === ts.SyntaxKind.EqualsEqualsToken || k === ts.SyntaxKind.EqualsEqualsEqualsToken) && (ts.isPropertyAccessExpression(left) || ts.isIdentifier(left))) {
-        facts.comparedNotAssigned.push({ line: lineOf(node), text: node.expression.getText(sf).replace(/\s+/g, ' ').slice(0, 80), name: ts.isPropertyAccessExpression(left) ? left.name.text : left.text });
+      if (
+        (k === ts.SyntaxKind.EqualsEqualsToken || k === ts.SyntaxKind.EqualsEqualsEqualsToken) &&
+        (ts.isPropertyAccessExpression(left) || ts.isIdentifier(left))
+      ) {
+        facts.comparedNotAssigned.push({
+          line: lineOf(node),
+          text: node.expression.getText(sf).replace(/\s+/g, ' ').slice(0, 80),
+          name: ts.isPropertyAccessExpression(left) ? left.name.text : left.text,
+        });
       }
     }
     if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)) && /reached|cancel/i.test(node.text)) {

@@ -173,12 +173,7 @@ export function installGuards(sink: ViolationSink, m: GuardModules): void {
  * network URL is code from a string and a violation; an absolute path or file URL is a read outside the
  * submission; a relative path simply does not exist in the sandbox.
  */
-export function checkImportSpecifier(
-  spec: unknown,
-  engineUrl: string,
-  isBuiltin: (s: string) => boolean,
-  sink: ViolationSink,
-): string {
+export function checkImportSpecifier(spec: unknown, engineUrl: string, isBuiltin: (s: string) => boolean, sink: ViolationSink): string {
   const s = typeof spec === 'string' ? spec : spec instanceof URL ? spec.href : undefined;
   if (s === undefined) throw new TypeError(`import() needs a module name, got ${typeof spec}`);
   if (s === 'normlab' || s === '@tensorflow/tfjs' || s === '@tensorflow/tfjs-node' || s === '@tensorflow/tfjs-layers') return engineUrl;
@@ -210,7 +205,7 @@ let importCheck: ((spec: unknown) => string) | undefined;
 
 /** Set once by the harness (a second call, e.g. from a submission, is refused). */
 export function setImportCheck(check: (spec: unknown) => string): void {
-  if (importCheck) throw denial('replacing the grader\'s import check', 'Harness');
+  if (importCheck) throw denial("replacing the grader's import check", 'Harness');
   importCheck = check;
 }
 

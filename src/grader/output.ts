@@ -4,21 +4,13 @@
  * every file written atomically (a temp file in the same folder, then rename: a reader, or a crash, sees
  * the whole old file or the whole new one, never half).
  */
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { NormlabError } from '../errors.js';
+import { makeDirsSync, writeFileAtomicSync } from '../util/files.js';
 
-/** Writes `data` to `path` through a temp file in the same folder and a rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  try {
-    writeFileSync(temp, data, { mode: 0o644, flag: 'wx' });
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
-}
+/** Every report and grades.csv goes through the project's one atomic-write helper (temp file + rename). */
+export const writeReport = (path: string, data: string): void => writeFileAtomicSync(path, data, { makeParents: false });
 
 /**
  * A report file name for a submission's name (its path relative to the graded folder), unique among all
@@ -69,21 +61,27 @@ export function prepareOut(out: string, kind: OutKind): string {
     }
   };
   const makeDir = (dir: string) => {
+    // one level at a time (src/util/files.ts): Node 20's recursive mkdir spins forever under /proc
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirsSync(dir);
     } catch (e) {
-      fail(`cannot create the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'choose a path whose parent folders exist or can be created');
+      fail(
+        `cannot create the folder ${dir} (${(e as Error).message.replace(/^cannot create the folder \S+: /, '')})`,
+        'choose a path whose parent folders exist or can be created',
+      );
     }
   };
   if (kind === 'file') {
-    if (existsSync(path) && statSync(path).isDirectory()) fail('is a folder, but one submission writes one report file', `give a file name, e.g. --out ${join(out, 'report.txt')}`);
+    if (existsSync(path) && statSync(path).isDirectory())
+      fail('is a folder, but one submission writes one report file', `give a file name, e.g. --out ${join(out, 'report.txt')}`);
     const parent = dirname(path);
     if (existsSync(parent) && !statSync(parent).isDirectory()) fail(`${parent} is a file, not a folder`, 'choose another path for the report');
     makeDir(parent);
     writable(parent);
     return path;
   }
-  if (existsSync(path) && !statSync(path).isDirectory()) fail('is a file, but a folder of submissions writes one report per submission and grades.csv into a folder', 'give a folder, e.g. --out grades/');
+  if (existsSync(path) && !statSync(path).isDirectory())
+    fail('is a file, but a folder of submissions writes one report per submission and grades.csv into a folder', 'give a folder, e.g. --out grades/');
   makeDir(path);
   writable(path);
   return path;

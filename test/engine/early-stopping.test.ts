@@ -88,7 +88,10 @@ describe('tf.callbacks.earlyStopping', () => {
   });
 
   it('rejects options that are not numbers with a one-line reason', () => {
-    assert.throws(() => callbacks.earlyStopping({ patience: 'two' as never }), (e: unknown) => e instanceof NormlabError && /patience must be a finite number/.test(e.message));
+    assert.throws(
+      () => callbacks.earlyStopping({ patience: 'two' as never }),
+      (e: unknown) => e instanceof NormlabError && /patience must be a finite number/.test(e.message),
+    );
     assert.throws(() => callbacks.earlyStopping({ baseline: Number.NaN }), NormlabError);
   });
 
@@ -101,7 +104,10 @@ describe('tf.callbacks.earlyStopping', () => {
       for (let j = 0; j < 4; j++) xs[i * 4 + j] = Math.fround(rnd.uniform(-1, 1));
       ys[i] = xs[i * 4] > xs[i * 4 + 1] ? (xs[i * 4 + 2] > 0 ? 0 : 1) : 2;
     }
-    const model = sequential({ seed: 7, layers: [layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), layers.dense({ units: 3, activation: 'softmax' })] });
+    const model = sequential({
+      seed: 7,
+      layers: [layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), layers.dense({ units: 3, activation: 'softmax' })],
+    });
     model.compile({ optimizer: train.adam(0.02), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     return { model, x: tensor(xs, [n, 4]), y: tensor(ys, [n], 'int32') };
   }
@@ -136,6 +142,9 @@ describe('tf.callbacks.earlyStopping', () => {
     const stopper = callbacks.earlyStopping({ monitor: 'acc', baseline: 1.5, patience: 2, restoreBestWeights: true });
     await model.fit(x, y, { epochs: 10, verbose: 0, callbacks: [recorder, stopper] });
     assert.equal(perEpoch.length, 2);
-    assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), perEpoch[0]);
+    assert.deepEqual(
+      model.getWeights().map((w) => Array.from(w.dataSync())),
+      perEpoch[0],
+    );
   });
 });

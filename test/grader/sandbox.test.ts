@@ -11,11 +11,17 @@ import { chooseNodeFlags, nodeFlags, sandboxCommand, type Isolation } from '../.
 describe('grader sandbox: Node flags by capability', () => {
   it('prefers --permission when Node accepts it (Node ≥ 22.13 / 23.5)', () => {
     const accepted = new Set(['--permission', '--permission --disable-warning=ExperimentalWarning']);
-    assert.deepEqual(chooseNodeFlags((args) => accepted.has(args.join(' '))), { permission: '--permission', disableWarning: true });
+    assert.deepEqual(
+      chooseNodeFlags((args) => accepted.has(args.join(' '))),
+      { permission: '--permission', disableWarning: true },
+    );
   });
 
   it('falls back to --experimental-permission (Node 20–22), and drops --disable-warning where it is unknown (Node < 20.11)', () => {
-    assert.deepEqual(chooseNodeFlags((args) => args.join(' ') === '--experimental-permission'), { permission: '--experimental-permission', disableWarning: false });
+    assert.deepEqual(
+      chooseNodeFlags((args) => args.join(' ') === '--experimental-permission'),
+      { permission: '--experimental-permission', disableWarning: false },
+    );
   });
 
   it('refuses a Node without a permission model', () => {
@@ -24,7 +30,12 @@ describe('grader sandbox: Node flags by capability', () => {
 
   it('on this Node, the chosen flags start Node and are the ones in the sandbox command', () => {
     const flags = nodeFlags(process.execPath);
-    const r = spawnSync(process.execPath, [flags.permission, ...(flags.disableWarning ? ['--disable-warning=ExperimentalWarning'] : []), '-e', 'process.exit(process.permission ? 0 : 3)']);
+    const r = spawnSync(process.execPath, [
+      flags.permission,
+      ...(flags.disableWarning ? ['--disable-warning=ExperimentalWarning'] : []),
+      '-e',
+      'process.exit(process.permission ? 0 : 3)',
+    ]);
     assert.equal(r.status, 0, String(r.stderr));
     const iso: Isolation = { namespaces: false, dropUser: false, rlimits: false, notes: [] };
     const cmd = sandboxCommand({
@@ -40,6 +51,9 @@ describe('grader sandbox: Node flags by capability', () => {
     });
     assert.ok(cmd.includes(flags.permission));
     assert.ok(!cmd.includes(flags.permission === '--permission' ? '--experimental-permission' : '--permission'));
-    assert.deepEqual(cmd.filter((a) => a.startsWith('--allow-fs-write')), ['--allow-fs-write=/w/1']);
+    assert.deepEqual(
+      cmd.filter((a) => a.startsWith('--allow-fs-write')),
+      ['--allow-fs-write=/w/1'],
+    );
   });
 });

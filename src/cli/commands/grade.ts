@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ASSIGNMENTS } from '../../grader/assignment.js';
 import { Grader, submissionsAt, VIOLATION_POLICIES, type ViolationPolicy } from '../../grader/grade.js';
-import { prepareOut, reportName, writeFileAtomic } from '../../grader/output.js';
+import { prepareOut, reportName, writeReport } from '../../grader/output.js';
 import { formatText, toCsv, toGradescope } from '../../grader/report.js';
 import type { SubmissionResult } from '../../grader/types.js';
 import { integer, oneOf } from '../options.js';
@@ -85,7 +85,7 @@ function render(r: SubmissionResult, format: Format): string {
 function writeSingle(r: SubmissionResult, flags: GradeFlags, out: string | undefined): void {
   const text = render(r, flags.format);
   if (out) {
-    writeFileAtomic(out, text);
+    writeReport(out, text);
     note(`${r.submission}: ${r.score}/${r.maxScore} (${r.status}); report written to ${out}`);
   } else {
     process.stdout.write(text);
@@ -97,8 +97,8 @@ const EXT: Record<Format, string> = { text: '.txt', json: '.json', gradescope: '
 function writeFolder(results: SubmissionResult[], flags: GradeFlags, outDir: string): void {
   // Unique and reversible (percent-encoding), and listed in grades.csv's `report` column.
   const names = results.map((r) => `${reportName(r.submission)}${EXT[flags.format]}`);
-  results.forEach((r, i) => writeFileAtomic(join(outDir, names[i]), render(r, flags.format)));
-  writeFileAtomic(join(outDir, 'grades.csv'), toCsv(results, names));
+  results.forEach((r, i) => writeReport(join(outDir, names[i]), render(r, flags.format)));
+  writeReport(join(outDir, 'grades.csv'), toCsv(results, names));
   if (flags.format === 'text') {
     const width = Math.max(10, ...results.map((r) => r.submission.length));
     process.stdout.write(`${'submission'.padEnd(width)}  score  status\n`);

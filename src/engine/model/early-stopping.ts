@@ -55,14 +55,21 @@ export class EarlyStopping extends Callback {
 
   constructor(args: EarlyStoppingArgs = {}) {
     super();
-    if (args === null || typeof args !== 'object') throw new NormlabError('config', `earlyStopping expects an options object, got ${typeof args}`, "e.g. tf.callbacks.earlyStopping({monitor: 'val_loss', patience: 2})");
+    if (args === null || typeof args !== 'object')
+      throw new NormlabError(
+        'config',
+        `earlyStopping expects an options object, got ${typeof args}`,
+        "e.g. tf.callbacks.earlyStopping({monitor: 'val_loss', patience: 2})",
+      );
     const number = (name: keyof EarlyStoppingArgs, v: unknown) => {
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new NormlabError('config', `earlyStopping's ${name} must be a finite number, got ${JSON.stringify(v)}`);
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+        throw new NormlabError('config', `earlyStopping's ${name} must be a finite number, got ${JSON.stringify(v)}`);
     };
     number('minDelta', args.minDelta);
     number('patience', args.patience);
     number('baseline', args.baseline);
-    if (args.monitor !== undefined && typeof args.monitor !== 'string') throw new NormlabError('config', `earlyStopping's monitor must be the name of a log, e.g. 'val_loss' or 'acc'`);
+    if (args.monitor !== undefined && typeof args.monitor !== 'string')
+      throw new NormlabError('config', `earlyStopping's monitor must be the name of a log, e.g. 'val_loss' or 'acc'`);
     this.monitor = args.monitor || 'val_loss';
     this.minDelta = Math.abs(args.minDelta || 0);
     this.patience = args.patience || 0;
