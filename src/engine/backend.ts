@@ -37,7 +37,19 @@ export interface LossSpec {
    * tf.keras in Python does), so a saturated softmax still yields a finite loss and a gradient.
    */
   fromLogits: boolean;
+  /**
+   * Cross-entropy with a softmax output only (ignored otherwise). When true the loss is computed the way
+   * TensorFlow.js layers computes it: from the softmax *probabilities*, clipped to [ε, 1 − ε] with
+   * ε = CLIP_EPSILON (1e-7, tfjs' float32 epsilon), renormalised, clipped again, then −log of the true
+   * class. A sample whose true-class probability is below ε then contributes a constant loss
+   * (−log ε ≈ 16.1) and *no gradient* — which is what makes raw pixels collapse in tfjs. Default false:
+   * the fused softmax–cross-entropy from the logits, as tf.keras in Python does.
+   */
+  clipProbabilities?: boolean;
 }
+
+/** tfjs' epsilon() for float32 backends (tfjs-core EPSILON_FLOAT32), used by the clipped loss form. */
+export const CLIP_EPSILON = 1e-7;
 
 /**
  * Per-parameter-tensor multipliers, in weight order. They exist for the reparametrisation experiment

@@ -14,3 +14,4 @@ export { losses, resolveLoss, LOSS_NAMES } from './losses.js';
 export { getBackend, setBackend, getBackendName, registerBackend, backendNames } from './backends/registry.js';
 export { referenceBackend } from './backends/reference/index.js';
 export type * from './backend.js';
+export { CLIP_EPSILON } from './backend.js';

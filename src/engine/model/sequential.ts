@@ -18,6 +18,7 @@ import type { CallbackHooks } from './callbacks.js';
 import { checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
 import { runFit, type FitArgs } from './fit.js';
 import { History } from './history.js';
+import { checkTrainingMemory } from './memory.js';
 import { formatSummary } from './summary.js';
 
 export interface SequentialArgs {
@@ -121,10 +122,14 @@ export class Sequential {
     }
     const input: Shape = this.layers.length === 0 ? [null, ...layer.inputShape!] : this.outputShapes[this.outputShapes.length - 1];
     const output = layer.computeOutputShape(input);
+    const fanIn = (input[input.length - 1] ?? 0) as number;
+    if (layer instanceof Dense) {
+      // Before allocating anything: a model too large to train is refused here, with its size and the limit.
+      checkTrainingMemory({ dtype: this.dtype, layers: [...this.denseSizes(), { inputSize: fanIn, units: layer.units, useBias: layer.useBias }] });
+    }
     this.layers.push(layer);
     this.outputShapes.push(output);
     if (layer instanceof Dense) {
-      const fanIn = (input[input.length - 1] ?? 0) as number;
       this.weights.push(initialize(layer.kernelInitializer, fanIn, layer.units, fanIn * layer.units, this.initRandom));
       if (layer.useBias) this.weights.push(initialize(layer.biasInitializer, fanIn, layer.units, layer.units, this.initRandom));
     }
@@ -192,6 +197,15 @@ export class Sequential {
     });
     const compiled = this.compiled ?? { optimizer: resolveOptimizer('sgd'), loss: { name: 'meanSquaredError' as const, fromLogits: false } };
     return { dtype: this.dtype, layers: specs, loss: compiled.loss, optimizer: structuredClone(compiled.optimizer) };
+  }
+
+  /** Input size, units and bias of each dense layer added so far. */
+  private denseSizes(): { inputSize: number; units: number; useBias: boolean }[] {
+    return this.layers.flatMap((layer, i) => {
+      if (!(layer instanceof Dense)) return [];
+      const input = i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1];
+      return [{ inputSize: input[input.length - 1] as number, units: layer.units, useBias: layer.useBias }];
+    });
   }
 
   /** The runner, created on first use from the current weights. */

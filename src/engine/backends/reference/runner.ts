@@ -16,6 +16,7 @@ import type {
   TargetSource,
   Trace,
 } from '../../backend.js';
+import { CLIP_EPSILON } from '../../backend.js';
 import { elementwise, logSumExpRow, softmaxRow } from '../../math/activations.js';
 import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers.js';
 
@@ -179,10 +180,14 @@ export class ReferenceRunner implements NetworkRunner {
       y.kind === 'sparse' ? (y.labels[rows[r]] === j ? 1 : 0) : y.values[rows[r] * y.width + j];
 
     const isCrossEntropy = this.spec.loss.name !== 'meanSquaredError';
-    const fused = isCrossEntropy && !this.spec.loss.fromLogits && last.activation === 'softmax';
+    const fromSoftmax = isCrossEntropy && !this.spec.loss.fromLogits && last.activation === 'softmax';
+    const clipped = fromSoftmax && this.spec.loss.clipProbabilities === true;
+    const fused = fromSoftmax && !clipped;
     for (let r = 0; r < count; r++) {
       const o = r * width;
-      if (isCrossEntropy) {
+      if (clipped) {
+        losses[r] = clippedCrossEntropy(out, o, width, (j) => target(r, j), dOut, count);
+      } else if (isCrossEntropy) {
         // logits: z when fused; the layer output when the user says the output already is logits.
         const logits = fused ? z : out;
         const lse = logSumExpRow(logits, o, width);
@@ -325,6 +330,40 @@ export class ReferenceRunner implements NetworkRunner {
   dispose(): void {
     this.data.clear();
   }
+}
+
+/**
+ * TensorFlow.js layers' cross-entropy from probabilities, written out with its gradient:
+ * p = clip(y, ε, 1−ε); q = p / Σp; c = clip(q, ε, 1−ε); loss = −Σ t·log c. Each clip passes the gradient
+ * only where its input lies inside [ε, 1−ε] (tf.clipByValue's gradient), so a sample whose true-class
+ * probability is below ε gets a loss of −log ε and a zero gradient. Writes d(mean loss)/dy into dOut.
+ */
+export function clippedCrossEntropy(y: ArrayLike<number>, o: number, width: number, target: (j: number) => number, dOut: Float64Array, count: number): number {
+  const lo = CLIP_EPSILON;
+  const hi = 1 - CLIP_EPSILON;
+  let s = 0;
+  for (let j = 0; j < width; j++) s += Math.min(hi, Math.max(lo, y[o + j]));
+  let loss = 0;
+  // dL/dp_j = Σ_k −t_k·[q_k inside]/c_k · (δ_kj/s − p_k/s²)
+  let shared = 0; // Σ_k −t_k·[q_k inside]/c_k · (−p_k/s²)
+  const direct = new Float64Array(width); // −t_j·[q_j inside]/c_j / s
+  for (let k = 0; k < width; k++) {
+    const t = target(k);
+    if (t === 0) continue;
+    const p = Math.min(hi, Math.max(lo, y[o + k]));
+    const q = p / s;
+    const c = Math.min(hi, Math.max(lo, q));
+    loss -= t * Math.log(c);
+    if (q >= lo && q <= hi) {
+      direct[k] = -t / c / s;
+      shared += (t / c) * (p / (s * s));
+    }
+  }
+  for (let j = 0; j < width; j++) {
+    const inside = y[o + j] >= lo && y[o + j] <= hi;
+    dOut[o + j] = inside ? (direct[j] + shared) / count : 0;
+  }
+  return loss;
 }
 
 function sum(values: Float64Array): number {

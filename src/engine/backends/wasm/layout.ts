@@ -129,6 +129,10 @@ export const LOSS_CE_FUSED = 0;
 /** Cross-entropy that treats the network output as logits. */
 export const LOSS_CE_OUTPUT = 1;
 export const LOSS_MSE = 2;
+/** Cross-entropy from the softmax output, clipped to [ε, 1−ε] as TensorFlow.js layers computes it. */
+export const LOSS_CE_CLIPPED = 3;
+/** tfjs' float32 epsilon (CLIP_EPSILON in backend.ts) for LOSS_CE_CLIPPED. */
+export const CLIP_EPS = 1e-7;
 
 export const OPT_SGD = 0;
 export const OPT_ADAM = 1;

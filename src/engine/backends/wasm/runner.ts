@@ -192,7 +192,9 @@ export class WasmRunner implements NetworkRunner {
       spec.loss.name === 'meanSquaredError'
         ? M.LOSS_MSE
         : !spec.loss.fromLogits && last.activation === 'softmax'
-          ? M.LOSS_CE_FUSED
+          ? spec.loss.clipProbabilities
+            ? M.LOSS_CE_CLIPPED
+            : M.LOSS_CE_FUSED
           : M.LOSS_CE_OUTPUT;
     const opt = spec.optimizer;
     f64[(h + M.H_LR) >> 3] = opt.learningRate;

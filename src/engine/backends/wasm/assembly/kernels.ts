@@ -34,7 +34,7 @@ import {
   D_XKIND, D_X, D_IN, D_YKIND, D_Y, D_YWIDTH, D_A, D_B,
   XK_U8, XK_F32, YK_SPARSE, YK_F32,
   ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX,
-  LOSS_CE_FUSED, LOSS_MSE, OPT_SGD, OPT_ADAM,
+  LOSS_CE_FUSED, LOSS_CE_CLIPPED, CLIP_EPS, LOSS_MSE, OPT_SGD, OPT_ADAM,
   MODE_PREDICT, MODE_TRAIN, MODE_TRACE,
 } from '../layout';
 
@@ -462,6 +462,32 @@ export function lossAndGrad<T>(net: usize, data: usize, rows: usize, count: i32)
         store<f64>(dOut + (<usize>j << 3), (2 * diff) / <f64>width / n);
       }
       loss /= <f64>width;
+    } else if (mode == LOSS_CE_CLIPPED) {
+      // tfjs layers: p = clip(y, ε, 1−ε); q = p/Σp; c = clip(q, ε, 1−ε); loss = −Σ t·log c; each clip
+      // passes the gradient only inside [ε, 1−ε] (same formulas as the reference's clippedCrossEntropy).
+      const lo: f64 = CLIP_EPS;
+      const hi: f64 = 1 - CLIP_EPS;
+      let s: f64 = 0;
+      for (let j = 0; j < width; j++) s += min<f64>(hi, max<f64>(lo, <f64>load<T>(y + <usize>j * sizeof<T>())));
+      let shared: f64 = 0;
+      for (let j = 0; j < width; j++) store<f64>(dOut + (<usize>j << 3), 0);
+      for (let k = 0; k < width; k++) {
+        const t = targetAt<T>(data, row, k);
+        if (t == 0) continue;
+        const p = min<f64>(hi, max<f64>(lo, <f64>load<T>(y + <usize>k * sizeof<T>())));
+        const q = p / s;
+        const c = min<f64>(hi, max<f64>(lo, q));
+        loss -= t * Math.log(c);
+        if (q >= lo && q <= hi) {
+          store<f64>(dOut + (<usize>k << 3), -t / c / s);
+          shared += (t / c) * (p / (s * s));
+        }
+      }
+      for (let j = 0; j < width; j++) {
+        const yj = <f64>load<T>(y + <usize>j * sizeof<T>());
+        const d = yj >= lo && yj <= hi ? (load<f64>(dOut + (<usize>j << 3)) + shared) / n : 0.0;
+        store<f64>(dOut + (<usize>j << 3), d);
+      }
     } else {
       const logits = mode == LOSS_CE_FUSED ? z : y;
       let m: f64 = -Infinity;
