@@ -155,6 +155,10 @@ export function installGuards(sink: ViolationSink, m: GuardModules): void {
   for (const key of ['runInThisContext', 'runInNewContext', 'runInContext', 'compileFunction', 'createScript', 'Script', 'SourceTextModule', 'measureMemory']) {
     if (key in m.vm) refuse(sink, m.vm, key, () => `vm.${key}`, 'CodeFromString');
   }
+  // The inspector would let a submission drive the debugger protocol; no grading use for it at all.
+  for (const key of ['Session', 'open', 'url', 'waitForDebugger']) {
+    if (key in m.inspector) refuse(sink, m.inspector, key, () => `inspector.${key}`, 'Inspector');
+  }
   if ('start' in m.repl) refuse(sink, m.repl, 'start', () => 'repl.start', 'CodeFromString');
   if (m.wasi && 'WASI' in m.wasi) refuse(sink, m.wasi, 'WASI', () => 'WASI', 'WASI');
   for (const key of ['register', 'createRequire']) {

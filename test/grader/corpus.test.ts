@@ -107,6 +107,8 @@ const EXPECTED: Record<string, Expected> = {
   'caught-solution.js': { status: 'sandbox-violation', score: 0, failing: ALL, says: [/tried to read a file .*assignments\/callbacks\/solution\.ts\) at caught-solution\.js line 6/] },
   'signals-parent.js': { status: 'sandbox-violation', score: 0, failing: ALL, says: [/tried to send a signal to another process \(process\.kill\(1\)\)/] },
   'create-require.js': { status: 'sandbox-violation', score: 0, says: [/tried to load a module with require \(module\.createRequire\(\)\) at create-require\.js line 5/] },
+  'inspector-session.js': { status: 'sandbox-violation', score: 0, says: [/tried to open the inspector \(inspector\.Session\) at inspector-session\.js line 6 .*caught the refusal/] },
+  'worker-eval.js': { status: 'sandbox-violation', score: 0, says: [/tried to start a worker thread .*at worker-eval\.js line 6 .*caught the refusal/] },
   'process-binding.js': { status: 'sandbox-violation', score: 0, says: [/tried to use Node's internal bindings \(process\.binding\('fs'\)\) at process-binding\.js line 3/] },
   // 3. code built from a string: data: URLs (dynamic and static) and node:vm
   'data-url-import.js': { status: 'sandbox-violation', score: 0, failing: ALL, says: [/tried to run code built from a string \(import\(\) of a data: URL\) at data-url-import\.js line 7/] },
