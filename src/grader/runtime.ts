@@ -82,7 +82,8 @@ export async function buildRuntime(dir: string, exportNames: string[]): Promise<
     for (const spec of importsOf(js, ts)) {
       if (isBuiltin(spec)) continue;
       if (!spec.startsWith('.')) {
-        throw new NormlabError('setup', `the grader's sandbox runtime cannot include the package '${spec}' (imported by ${relative(packageRoot, file)})`, 'the engine must not import npm packages');
+        copyPackage(spec, file, dir);
+        continue;
       }
       let target = resolve(dirname(file), spec);
       if (sourceMode && target.endsWith('.js') && existsSync(target.replace(/\.js$/, '.ts'))) target = target.replace(/\.js$/, '.ts');
@@ -119,6 +120,38 @@ export async function buildRuntime(dir: string, exportNames: string[]): Promise<
     mode: sourceMode ? 'source' : 'dist',
     packageRoot,
   };
+}
+
+/**
+ * A runtime dependency of the engine (e.g. zod, which parses model.json) goes into <runtime>/node_modules,
+ * where Node's resolution from <runtime>/src finds it: only its JavaScript and package.json files, and
+ * only packages package.json lists as dependencies (never a dev tool). Submissions cannot import it: their
+ * bare imports other than the engine resolve from their own folder, which has no node_modules.
+ */
+function copyPackage(spec: string, importer: string, runtimeDir: string): void {
+  const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+  const target = join(runtimeDir, 'node_modules', name);
+  if (existsSync(target)) return;
+  const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const from = join(packageRoot, 'node_modules', name);
+  if (!manifest.dependencies?.[name] || !existsSync(join(from, 'package.json'))) {
+    throw new NormlabError(
+      'setup',
+      `the grader's sandbox runtime cannot include the package '${spec}' (imported by ${relative(packageRoot, importer)})`,
+      'the engine may import only packages listed under "dependencies" in package.json, installed with npm install',
+    );
+  }
+  const copy = (src: string, dest: string, top: boolean) => {
+    mkdirSync(dest, { recursive: true, mode: 0o755 });
+    for (const entry of readdirSync(src, { withFileTypes: true })) {
+      const s = join(src, entry.name);
+      const d = join(dest, entry.name);
+      // (TypeScript sources and declarations are not needed to run; links are not followed)
+      if (entry.isDirectory() && !(top && entry.name === 'src') && entry.name !== 'node_modules') copy(s, d, false);
+      else if (entry.isFile() && /\.(js|mjs|cjs|json)$/.test(entry.name)) copyFileSync(s, d);
+    }
+  };
+  copy(from, target, true);
 }
 
 function importsOf(js: string, ts: TS): string[] {
