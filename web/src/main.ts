@@ -11,7 +11,7 @@ import { ReportView } from './report/view.js';
 import { formatSettings, parseSettings, VIEWS, type AppSettings, type View } from './settings.js';
 import { SigmoidView } from './sigmoid/view.js';
 import { loadSiteConfig } from './site.js';
-import { wasmUrl } from './wasm-url.js';
+import { wasmMtUrl, wasmUrl } from './wasm-url.js';
 import { WhyView } from './why/view.js';
 
 const VIEW_TITLES: Record<View, string> = { lab: 'Normalization lab', why: 'Why?', sigmoid: 'Sigmoid explorer', report: 'Report' };
@@ -32,6 +32,7 @@ const lab = new LabView(
   state.lab,
   {
     wasmUrl,
+    wasmMtUrl,
     onSettingsChange(next) {
       state.lab = next;
       writeUrl();
