@@ -448,6 +448,8 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
         await page.getByRole('button', { name: 'Start' }).click();
         const done = await waitLab(page, 'the run', (s) => s.runs.length === 1 && !s.running);
         const run = done.runs[0] as LabSnap['runs'][number] & { threads?: number; splitBatches?: number };
+        if (base === withData.url)
+          assert.match((await page.locator('[data-run=scale] .run-note').textContent())!, /one thread: this site is not cross-origin isolated/);
         results.push({
           isolated: await page.evaluate(() => crossOriginIsolated),
           threads: run.threads,
@@ -467,6 +469,28 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
       assert.equal(one.threads, 1);
       assert.equal(two.acc, one.acc, 'the same numbers on one and two threads');
       assert.equal(two.loss, one.loss);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('on a host without header support, --service-worker makes the page cross-origin isolated (one reload) and runs get two threads', async () => {
+    const dir = join(work, 'service-worker');
+    buildSiteCli(dir, ['--with-data', 'fashion-mnist', '--data-dir', FASHION, '--service-worker']);
+    const host = await startStaticServer(dir);
+    try {
+      const context = await browser.newContext({ viewport: LAPTOP });
+      const page = await context.newPage();
+      watch(page, clean);
+      await page.goto(`${host.url}?normalize=scale&epochs=1&trainLimit=4000`);
+      await page.waitForFunction(() => crossOriginIsolated && document.querySelector('#view-lab') !== null, null, { timeout: 30_000 });
+      await page.getByRole('button', { name: 'Start' }).click();
+      const done = await waitLab(page, 'the isolated run', (s) => s.runs.length === 1 && !s.running);
+      const run = done.runs[0] as LabSnap['runs'][number] & { threads?: number; splitBatches?: number };
+      assert.equal(run.threads, 2);
+      assert.ok((run.splitBatches ?? 0) > 0, 'the helper thread ran batches');
+      await page.close();
+      await context.close();
     } finally {
       await host.close();
     }

@@ -10,6 +10,7 @@ import { LabView } from './lab/view.js';
 import { ReportView } from './report/view.js';
 import { formatSettings, parseSettings, VIEWS, type AppSettings, type View } from './settings.js';
 import { SigmoidView } from './sigmoid/view.js';
+import { isolateWithServiceWorker } from './isolation.js';
 import { loadSiteConfig } from './site.js';
 import { wasmMtUrl, wasmUrl } from './wasm-url.js';
 import { WhyView } from './why/view.js';
@@ -26,6 +27,7 @@ function writeUrl(push = false): void {
 
 const { site, problem: siteProblem } = await loadSiteConfig();
 if (siteProblem) console.warn(`normlab: ${siteProblem}; datasets come from the mirrors or picked files`);
+if (await isolateWithServiceWorker(site.serviceWorker === true)) await new Promise(() => {}); // reloading
 const store = new DatasetStore(site);
 
 const lab = new LabView(

@@ -88,7 +88,12 @@ async function run(start: StartMessage): Promise<void> {
   const wasmError = wasm.backends.includes('wasm') ? undefined : wasm.note;
   const config = TrainingConfigSchema.parse(start.config);
   const backend = resolveBackendName(config.backend);
-  const backendNote = backend !== config.backend ? `${config.backend} backend unavailable (${wasmError ?? 'not registered'}); using ${backend}` : undefined;
+  const backendNote =
+    backend !== config.backend
+      ? `${config.backend} backend unavailable (${wasmError ?? 'not registered'}); using ${backend}`
+      : backend === 'wasm' && start.threads === 'auto' && wasm.threads === 1
+        ? wasm.note
+        : undefined;
   if (!backends.includes(backend)) throw new Error(`backend ${backend} is not available in this browser`);
 
   const { train: fullTrain, test } = start.data;
