@@ -391,15 +391,18 @@ export class LabView {
     const diag = chartCanvas('diagnostics per run, by epoch');
     const axisX = { type: 'linear' as const, min: 0, title: { display: true, text: 'epoch' } };
     const legend = { position: 'bottom' as const, labels: { boxWidth: 12, usePointStyle: true } };
+    // Long runs add ten points a second per run: draw at most ~400 per line (LTTB keeps the shape), so a
+    // redraw stays short and key presses are handled promptly while training.
+    const decimation = { enabled: true, algorithm: 'lttb' as const, samples: 400, threshold: 800 };
     this.lossChart = new Chart(loss.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: { parsing: false, normalized: true, scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: 'loss (log scale)' } } }, plugins: { legend, title: { display: true, text: 'Loss' } }, elements: { point: { radius: 0 } } },
+      options: { parsing: false, normalized: true, scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: 'loss (log scale)' } } }, plugins: { legend, title: { display: true, text: 'Loss' }, decimation }, elements: { point: { radius: 0 } } },
     });
     this.accChart = new Chart(acc.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: { parsing: false, normalized: true, scales: { x: axisX, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } }, plugins: { legend, title: { display: true, text: 'Accuracy' } }, elements: { point: { radius: 0 } } },
+      options: { parsing: false, normalized: true, scales: { x: axisX, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } }, plugins: { legend, title: { display: true, text: 'Accuracy' }, decimation }, elements: { point: { radius: 0 } } },
     });
     this.diagChart = new Chart(diag.canvas, {
       type: 'line',
