@@ -143,8 +143,8 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
     const maxHandler = Math.max(...measured.latencies.map((l) => l.handler));
     const maxFrame = Math.max(...measured.latencies.map((l) => l.frame));
     const maxEvent = Math.max(0, ...measured.eventTiming.map((e) => e.duration));
-    // The latency itself is a timing: measured here and written to web-timing.json, judged by the bench
-    // (bench/web-epoch.ts, target ≤ 50 ms), not asserted on a machine shared with other work.
+    // The latencies are measured and reported (web-timing.json, the log line below), not asserted: a
+    // millisecond limit flakes on a busy 2-core CI machine. The counts above are the test.
 
     const afterEpoch = await waitFor(page, 'one finished epoch in both runs', (s) => s.runs.every((r) => r.epochsDone >= 1), 180_000);
     const [raw, scaled] = ['none', 'scale'].map((t) => afterEpoch.runs.find((r) => r.transform === t)!);

@@ -3,7 +3,8 @@
  * by side — live loss, accuracy and diagnostics charts, and one panel per run. Each run trains in its own
  * Worker; at most `navigator.hardwareConcurrency` train at once, the rest wait for a free core.
  */
-import { TRANSFORM_NAMES } from '../../../src/data/transforms.js';
+import { TRANSFORM_NAMES, type TransformName } from '../../../src/data/transforms.js';
+import { NORMALIZE_CHOICES } from '../../../src/lab/normalizers.js';
 import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
 import { HIDDEN_ACTIVATIONS } from '../../../src/lab/training.js';
 import { Chart, chartCanvas, redraws, refreshCharts, RUN_COLORS, scheduleUpdate } from '../charts.js';
@@ -32,6 +33,9 @@ const TRANSFORM_LABELS: Record<string, string> = {
   scale: 'scale — x / 255',
   standardize: 'standardize — (x − mean) / std',
   symmetric: 'symmetric — x / 127.5 − 1',
+  'layer:rescaling': 'Rescaling(1/255) layer — raw pixels in',
+  'layer:normalization': 'Normalization layer (adapted) — raw pixels in',
+  'layer:batchnorm': 'BatchNormalization first — raw pixels in',
 };
 
 const DIAG_METRICS: { key: string; label: string; get(d: DiagnosticPoint): number | null; log?: boolean }[] = [
@@ -230,7 +234,7 @@ export class LabView {
       'fieldset',
       { className: 'transforms' },
       h('legend', {}, 'Input transforms (one run each)'),
-      ...TRANSFORM_NAMES.map((t) =>
+      ...NORMALIZE_CHOICES.map((t) =>
         h(
           'label',
           { className: 'check', style: `--run-color:${RUN_COLORS[t]}` },
@@ -352,7 +356,7 @@ export class LabView {
     next.trainLimit = int('trainLimit', 'Training images', 1, 60000, next.trainLimit, 0);
     const checked = Array.from(this.form.querySelectorAll<HTMLInputElement>('input[name=normalize]:checked'), (c) => c.value);
     if (checked.length === 0) bad('normalize', 'Check at least one input transform.');
-    else next.normalize = TRANSFORM_NAMES.filter((t) => checked.includes(t));
+    else next.normalize = NORMALIZE_CHOICES.filter((t) => checked.includes(t));
     for (const el of Array.from(this.form.querySelectorAll('input[type=text]'))) {
       if (invalid.has((el as HTMLInputElement).name)) el.setAttribute('aria-invalid', 'true');
       else el.removeAttribute('aria-invalid');
@@ -686,7 +690,8 @@ export class LabView {
   /** The comparison in words, from the report layer's findings (explain.ts), next to the numbers. */
   private explain(): void {
     const s = this.settings;
-    const finished = this.runs.filter((r) => r.epochs.length > 0 && r.state !== 'error');
+    // The findings speak of the data transforms (none, scale, …), not of normalization layers.
+    const finished = this.runs.filter((r) => r.epochs.length > 0 && r.state !== 'error' && (TRANSFORM_NAMES as readonly string[]).includes(r.transform));
     const title = h('h3', {}, 'What these runs show');
     const source = h('p', { className: 'note' }, 'Written by the same findings code as ', h('code', {}, 'normlab why'), ' and the Why? view, from the numbers above.');
     const reason = unexplainable(s);
@@ -705,7 +710,7 @@ export class LabView {
       s,
       finished.map((r) => {
         const last = r.epochs[r.epochs.length - 1];
-        return { transform: r.transform as LabSettings['normalize'][number], learningRate: lr, testAcc: last.testAcc, testLoss: last.testLoss, firstEpochLoss: r.epochs[0].loss, probes: r.diagnostics };
+        return { transform: r.transform as TransformName, learningRate: lr, testAcc: last.testAcc, testLoss: last.testLoss, firstEpochLoss: r.epochs[0].loss, probes: r.diagnostics };
       }),
       { name: s.dataset, classNames: this.data?.train.classNames ?? [], trainCount: this.data?.train.count ?? 0, testCount: this.data?.test.count ?? 0 },
       epochs,
