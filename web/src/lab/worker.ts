@@ -4,7 +4,7 @@
  * report progress, per-epoch test results and diagnostics to the page. Pause, resume and stop arrive
  * as messages and take effect between batches.
  */
-import { datasetTensors } from '../../../src/data/tensors.js';
+import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
 import { normalizationFor } from '../../../src/lab/normalizers.js';
 import { pickRows } from '../../../src/data/slice.js';
 import type { Sequential } from '../../../src/engine/model/sequential.js';
