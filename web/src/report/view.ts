@@ -11,7 +11,7 @@ import { deriveFindings, type Findings } from '../../../src/report/findings.js';
 import { num, seconds } from '../../../src/report/format.js';
 import { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from '../../../src/report/tables.js';
 import { Chart, refreshCharts } from '../charts.js';
-import { h, setText } from '../dom.js';
+import { h, richText, setText } from '../dom.js';
 
 const VERDICT_CLASS: Record<string, string> = { 'as expected': 'ok', 'contradicts the expected story': 'bad', mixed: 'mixed', 'not measured': 'na' };
 
@@ -23,11 +23,6 @@ export function parseWhyJson(text: string): { study: StudyResult; findings: Find
   }
   if (value.version !== 1) throw new Error(`this why.json has version ${String(value.version)}; this app reads version 1`);
   return { study: value, findings: value.findings ?? deriveFindings(value) };
-}
-
-/** Text whose `backticked` parts (commands, code in the findings' sentences) show as code, not as backticks. */
-export function richText(text: string): (string | HTMLElement)[] {
-  return text.split(/`([^`]+)`/).map((part, i) => (i % 2 ? h('code', {}, part) : part));
 }
 
 function tableEl(t: Table): HTMLElement {
