@@ -20,6 +20,9 @@ export function buildProgram(): Command {
     .name('normlab')
     .description('Train small networks fast on real datasets and measure why input normalization matters')
     .showSuggestionAfterError(true)
+    // `grade` has options of its own and subcommands with options of the same name (`grade --redis` and
+    // `grade worker --redis`): options then belong to the command they follow.
+    .enablePositionalOptions()
     .exitOverride();
   const backends = backendNames();
   registerTrain(program, backends);
