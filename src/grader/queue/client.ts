@@ -108,6 +108,18 @@ export class SubmissionQueue {
     return undefined;
   }
 
+  /** Forgets a submission that is not being graded (so that the same bytes can be queued and graded anew). */
+  async remove(id: string): Promise<boolean> {
+    requireReady(this.connection);
+    for (const queue of this.queues.values()) {
+      const job = await Job.fromId(queue, id);
+      if (!job) continue;
+      await job.remove();
+      return true;
+    }
+    return false;
+  }
+
   /** Every submission that has a result (done or failed), in submission-name order. */
   async finished(): Promise<SubmissionState[]> {
     requireReady(this.connection);
@@ -164,7 +176,8 @@ export function stateOf(job: Job, bullState: string): SubmissionState {
 function failureReason(job: Job): string {
   const reason = job.failedReason ?? 'unknown';
   if (/stalled more than/i.test(reason)) {
-    return `the worker grading it stopped (crashed, was killed, or lost its connection) on ${job.attemptsStarted} attempt${job.attemptsStarted === 1 ? '' : 's'}, so it was not tried again (BullMQ: ${reason})`;
+    const n = job.stalledCounter;
+    return `the worker grading it stopped (crashed, was killed, or lost its connection) ${n} time${n === 1 ? '' : 's'}, so it was not tried again (BullMQ: ${reason})`;
   }
   return `${reason} (after ${job.attemptsStarted} attempt${job.attemptsStarted === 1 ? '' : 's'})`;
 }

@@ -78,7 +78,9 @@ export class GradingWorker {
         connection,
         concurrency: options.concurrency,
         maxStalledCount: Math.max(0, options.attempts - 1),
-        stalledInterval: options.stallS * 1000,
+        // A lock lives stallS; checking twice per stallS finds an abandoned job within about 2 × stallS
+        // (BullMQ moves a job on the second check that finds it without a lock).
+        stalledInterval: Math.max(1000, (options.stallS * 1000) / 2),
         lockDuration: options.stallS * 1000,
         name: `${hostname()}:${process.pid}`,
       });
