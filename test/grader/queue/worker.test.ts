@@ -87,7 +87,10 @@ describe('grade workers on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout:
     assert.equal(failed.result?.status, 'grader-error');
     assert.equal(failed.result?.score, 0);
     assert.equal(failed.result?.maxScore, 10);
-    assert.match(failed.result!.statusMessage, /the worker grading it stopped \(crashed, was killed, or lost its connection\) 2 times, so it was not tried again/);
+    assert.match(
+      failed.result!.statusMessage,
+      /the worker grading it stopped \(crashed, was killed, or lost its connection\) 2 times, so it was not tried again/,
+    );
     await waitFor('the second orphan to be killed', () => workerProcesses(second.pid).length === 0 || undefined, 30_000);
     assert.equal(third.proc.exitCode, null);
   });
@@ -113,11 +116,30 @@ describe('grade workers on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout:
     const dir = tempDir('normlab-queue-dir-');
     const { dir: src } = corpusCopy(['throws.js', 'missing-export.js', 'threshold-low.ts', 'syntax-error.ts']);
     const run = (out: string, extra: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'grade', src, '--split', 'test', '--data-dir', MNIST_DIR, '--timeout', '30', '--out', out, ...extra], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        timeout: 240_000,
-      });
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(REPO_ROOT, 'src/cli/main.ts'),
+          'grade',
+          src,
+          '--split',
+          'test',
+          '--data-dir',
+          MNIST_DIR,
+          '--timeout',
+          '30',
+          '--out',
+          out,
+          ...extra,
+        ],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          timeout: 240_000,
+        },
+      );
     const queued = run(join(dir, 'queued'), ['--redis', redis.url]);
     assert.equal(queued.status, 0, queued.stderr);
     assert.match(queued.stderr, /queued 4 submissions on redis:\/\/127\.0\.0\.1:\d+/);
@@ -125,7 +147,11 @@ describe('grade workers on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout:
     assert.equal(local.status, 0, local.stderr);
     assert.equal(queued.stdout, local.stdout, 'the same summary table');
     // Timings differ between any two runs; everything else must not.
-    const untimed = (text: string) => text.replace(/\d+(\.\d+)? s\b/g, 'N s').replace(/,[\d.]+,("[^"]*"|[^,]*)\n/g, ',$1\n').replace(/peak memory \d+ MB/g, 'peak memory N MB');
+    const untimed = (text: string) =>
+      text
+        .replace(/\d+(\.\d+)? s\b/g, 'N s')
+        .replace(/,[\d.]+,("[^"]*"|[^,]*)\n/g, ',$1\n')
+        .replace(/peak memory \d+ MB/g, 'peak memory N MB');
     const names = readdirSync(join(dir, 'local')).sort();
     assert.deepEqual(readdirSync(join(dir, 'queued')).sort(), names);
     for (const n of names) assert.equal(untimed(readFileSync(join(dir, 'queued', n), 'utf8')), untimed(readFileSync(join(dir, 'local', n), 'utf8')), n);
