@@ -4,6 +4,9 @@
  * invalid. <reason>".
  */
 import { InvalidArgumentError } from 'commander';
+import type { z } from 'zod';
+import { NormlabError } from '../errors.js';
+import { describeIssues } from '../lab/settings.js';
 import { closestName } from '../util/suggest.js';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -21,10 +24,13 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-export function fraction(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('expected a fraction in [0, 1), e.g. 0.1.');
-  return n;
+/** A fraction from `min` to `max` (inclusive), e.g. --validation-split 0.1. */
+export function fraction(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a fraction from ${min} to ${max}, e.g. 0.1.`);
+    return n;
+  };
 }
 
 export function oneOf<T extends string>(choices: readonly T[]) {
@@ -34,11 +40,12 @@ export function oneOf<T extends string>(choices: readonly T[]) {
   };
 }
 
-/** Comma-separated list of values parsed by `item`, e.g. --units 512,256. */
-export function listOf<T>(item: (v: string) => T, what: string) {
+/** Comma-separated list of at most `maxItems` values parsed by `item`, e.g. --units 512,256. */
+export function listOf<T>(item: (v: string) => T, what: string, maxItems = Infinity) {
   return (value: string): T[] => {
     const parts = value.split(',').map((p) => p.trim());
     if (parts.some((p) => p === '')) throw new InvalidArgumentError(`expected a comma-separated list of ${what}, e.g. 128 or 512,256.`);
+    if (parts.length > maxItems) throw new InvalidArgumentError(`expected at most ${maxItems} ${what}, got ${parts.length}.`);
     return parts.map((p) => {
       try {
         return item(p);
@@ -55,4 +62,16 @@ export function datasetSpec(value: string): string {
   if (value.startsWith('idx:') && value.length > 4) return value;
   const suggestion = closestName(value, ['fashion-mnist', 'mnist']);
   throw new InvalidArgumentError(`expected fashion-mnist, mnist, or idx:DIR for a directory of IDX files${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`);
+}
+
+/**
+ * Checks parsed flags against a job's schema (src/lab/settings.ts and friends), so the CLI can never accept
+ * a value the job then rejects: each problem becomes a flag error naming the flag, e.g.
+ * "--validation-split: expected at most 0.9, got 0.95".
+ */
+export function parseFlags<S extends z.ZodType>(schema: S, values: unknown, flagOf: Record<string, string>, command: string): z.infer<S> {
+  const r = schema.safeParse(values);
+  if (r.success) return r.data;
+  const lines = describeIssues(r.error, values, (path) => flagOf[String(path[0])] ?? String(path[0]));
+  throw new NormlabError('flag', lines.join('; '), `normlab ${command} --help lists every flag and its range`);
 }

@@ -14,10 +14,20 @@ const ALIASES: Record<string, LossName> = {
 
 export const LOSS_NAMES: readonly LossName[] = ['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError'];
 
+export interface CrossentropyOptions {
+  fromLogits?: boolean;
+  /** Compute the loss from clipped probabilities, as TensorFlow.js layers does (see LossSpec). */
+  clipProbabilities?: boolean;
+}
+
+function crossentropy(name: LossName, opts: CrossentropyOptions): LossSpec {
+  return { name, fromLogits: opts.fromLogits ?? false, ...(opts.clipProbabilities ? { clipProbabilities: true } : {}) };
+}
+
 /** `losses.sparseCategoricalCrossentropy({fromLogits: true})` etc. return plain LossSpecs. */
 export const losses = {
-  sparseCategoricalCrossentropy: (opts: { fromLogits?: boolean } = {}): LossSpec => ({ name: 'sparseCategoricalCrossentropy', fromLogits: opts.fromLogits ?? false }),
-  categoricalCrossentropy: (opts: { fromLogits?: boolean } = {}): LossSpec => ({ name: 'categoricalCrossentropy', fromLogits: opts.fromLogits ?? false }),
+  sparseCategoricalCrossentropy: (opts: CrossentropyOptions = {}): LossSpec => crossentropy('sparseCategoricalCrossentropy', opts),
+  categoricalCrossentropy: (opts: CrossentropyOptions = {}): LossSpec => crossentropy('categoricalCrossentropy', opts),
   meanSquaredError: (): LossSpec => ({ name: 'meanSquaredError', fromLogits: false }),
 };
 
@@ -28,7 +38,7 @@ export function resolveLoss(loss: unknown): LossSpec {
   } else if (loss && typeof loss === 'object' && 'name' in loss) {
     const spec = loss as LossSpec;
     const name = ALIASES[String(spec.name).toLowerCase()];
-    if (name) return { name, fromLogits: Boolean(spec.fromLogits) };
+    if (name) return { name, fromLogits: Boolean(spec.fromLogits), ...(spec.clipProbabilities && name !== 'meanSquaredError' ? { clipProbabilities: true } : {}) };
   }
   throw new NormlabError('config', `unknown loss ${JSON.stringify(loss)}`, `use one of ${LOSS_NAMES.join(', ')}`);
 }

@@ -3,40 +3,31 @@
  * `normlab train`, the normalization study, the exercises and the benchmark sweep all go through here,
  * so a "run" means the same thing everywhere and its config is recorded with its numbers.
  */
-import { z } from 'zod';
 import type { Dataset } from '../data/dataset.js';
+import { NormlabError } from '../errors.js';
 import { datasetTensors } from '../data/tensors.js';
-import { inputTransform, TRANSFORM_NAMES, type InputTransform } from '../data/transforms.js';
+import type { InputTransform } from '../data/transforms.js';
 import type { ActivationName, OptimizerSpec } from '../engine/backend.js';
 import { backendNames } from '../engine/backends/registry.js';
 import { Callback, type CallbackHooks, type Logs } from '../engine/model/callbacks.js';
 import { sequential, type Sequential } from '../engine/model/sequential.js';
-import { layers } from '../engine/layers/index.js';
+import { layers, type Layer } from '../engine/layers/index.js';
 import { DEFAULT_LEARNING_RATE, train } from '../engine/optimizers.js';
+import { DivergenceWatch, type Divergence } from './divergence.js';
+import { normalizationFor } from './normalizers.js';
+import { TrainSettings } from './settings.js';
 
-export const HIDDEN_ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'linear'] as const;
-
-export const TrainingConfigSchema = z.object({
-  dataset: z.string().default('fashion-mnist'),
-  epochs: z.number().int().min(1).max(1000).default(5),
-  batchSize: z.number().int().min(1).max(100000).default(32),
-  optimizer: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
-  /** Default: Keras' default for the optimizer (adam 0.001, sgd 0.01, rmsprop 0.001). */
-  learningRate: z.number().positive().finite().optional(),
-  /** Hidden layer sizes; [] for no hidden layer. */
-  units: z.array(z.number().int().min(1).max(16384)).max(16).default([128]),
-  activation: z.enum(HIDDEN_ACTIVATIONS).default('relu'),
-  normalize: z.enum(TRANSFORM_NAMES).default('scale'),
-  dtype: z.enum(['float32', 'float64']).default('float32'),
-  backend: z.string().default('wasm'),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
-  validationSplit: z.number().min(0).max(0.9).default(0),
-});
-export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
+export { HIDDEN_ACTIVATIONS } from './settings.js';
+/** The settings of one run: src/lab/settings.ts (one schema, one set of limits). */
+export const TrainingConfigSchema = TrainSettings;
+export type TrainingConfig = TrainSettings;
 
 export interface TrainingResult {
   config: TrainingConfig & { learningRate: number };
+  /** The input transform outside the model ('none' when a layer inside the model normalizes). */
   transform: InputTransform;
+  /** How the run normalizes, in words (the transform's formula, or the in-model layer). */
+  normalization: string;
   dataset: { name: string; verified: boolean; directory: string; notes: string[]; trainCount: number; testCount: number };
   history: Record<string, number[]>;
   test: { loss: number; acc: number };
@@ -44,6 +35,8 @@ export interface TrainingResult {
   epochSeconds: number[];
   /** Present when training stopped on a NaN/Infinity loss. */
   nonFinite?: { epoch: number; batch: number; step: number; value: number };
+  /** A finite divergence: an exploding loss, or a final accuracy at chance (empty when the run was healthy). */
+  divergence: Divergence[];
 }
 
 export interface TrainingHooks {
@@ -57,14 +50,22 @@ export interface TrainingHooks {
   optimizer?: OptimizerSpec;
 }
 
-/** The lab model: Flatten → Dense(units…, activation) → Dense(classes, softmax). */
-export function buildLabModel(config: Pick<TrainingConfig, 'units' | 'activation' | 'dtype' | 'backend' | 'seed'>, inputShape: number[], classes: number): Sequential {
+/**
+ * The lab model: Flatten → Dense(units…, activation) → Dense(classes, softmax). `front` replaces the
+ * Flatten (e.g. Rescaling → Flatten, or Flatten → BatchNormalization; see normalizers.ts).
+ */
+export function buildLabModel(
+  config: Pick<TrainingConfig, 'units' | 'activation' | 'dtype' | 'backend' | 'seed'>,
+  inputShape: number[],
+  classes: number,
+  front?: Layer[],
+): Sequential {
   return sequential({
     dtype: config.dtype,
     seed: config.seed,
     backend: config.backend,
     layers: [
-      layers.flatten({ inputShape }),
+      ...(front ?? [layers.flatten({ inputShape })]),
       ...config.units.map((units) => layers.dense({ units, activation: config.activation as ActivationName })),
       layers.dense({ units: classes, activation: 'softmax' }),
     ],
@@ -81,11 +82,26 @@ export function resolveBackendName(requested: string): string {
   return backendNames().includes(requested) ? requested : requested === 'wasm' ? 'reference' : requested;
 }
 
+/** An empty training or test set (or a validation split that leaves no training image) is the learner's to fix, not a model error. */
+function checkTrainable(data: { train: Dataset; test: Dataset }, validationSplit: number): void {
+  for (const [split, set] of [['training', data.train], ['test', data.test]] as const) {
+    if (set.count === 0) {
+      throw new NormlabError('dataset', `the ${split} set of ${set.name} has no images (in ${set.directory})`, 'check that the IDX files are complete, or pass another --dataset');
+    }
+  }
+  const trainRows = Math.floor(data.train.count * (1 - validationSplit));
+  if (trainRows < 1) {
+    throw new NormlabError('flag', `--validation-split ${validationSplit} leaves no training images out of ${data.train.count}`, 'use a smaller --validation-split, e.g. 0.1');
+  }
+}
+
 export async function trainOnDataset(configInput: Partial<TrainingConfig>, data: { train: Dataset; test: Dataset }, hooks: TrainingHooks = {}): Promise<TrainingResult> {
-  const config = TrainingConfigSchema.parse(configInput);
+  const config = TrainSettings.parse(configInput);
+  checkTrainable(data, config.validationSplit);
   const learningRate = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];
-  const transform = inputTransform(config.normalize, data.train.images);
-  const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length);
+  const normalization = normalizationFor(config.normalize, data.train);
+  const transform = normalization.transform;
+  const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length, normalization.front);
   model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   hooks.prepareModel?.(model);
   const trainTensors = datasetTensors(data.train, transform);
@@ -113,13 +129,14 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
       hooks.onEpoch?.(e, logs, (performance.now() - epochStart) / 1000);
     }
   })();
+  const watch = new DivergenceWatch(data.train.classNames.length);
   const history = await model.fit(trainTensors.x, trainTensors.y, {
     epochs: config.epochs,
     batchSize: config.batchSize,
     validationSplit: config.validationSplit || undefined,
     verbose: 0,
     onNonFinite: 'stop',
-    callbacks: [progress, ...(hooks.callbacks ?? [])],
+    callbacks: [progress, watch, ...(hooks.callbacks ?? [])],
   });
   const test = history.nonFinite ? { loss: NaN, acc: NaN } : model.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 });
   model.dispose();
@@ -127,6 +144,7 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
   return {
     config: { ...config, learningRate },
     transform,
+    normalization: normalization.description,
     dataset: {
       name: data.train.name,
       verified: data.train.verified && data.test.verified,
@@ -140,5 +158,6 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
     secondsPerEpoch,
     epochSeconds: history.epochSeconds,
     nonFinite: history.nonFinite,
+    divergence: history.nonFinite ? [] : watch.result(),
   };
 }

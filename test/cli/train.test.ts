@@ -19,20 +19,24 @@ describe('normlab train: flag validation', () => {
     [['--units', '0'], /--units.*'0' in the list/],
     [['--optimizer', 'adamw'], /--optimizer.*one of: adam, sgd, rmsprop/],
     [['--activation', 'gelu'], /--activation.*one of: relu, sigmoid, tanh, linear/],
-    [['--normalize', '255'], /--normalize.*one of: none, scale, standardize, symmetric/],
+    [['--normalize', '255'], /--normalize.*one of: none, scale, standardize, symmetric, layer:rescaling, layer:normalization, layer:batchnorm/],
     [['--dtype', 'float16'], /--dtype.*float32, float64/],
     [['--dataset', 'fashon-mnist'], /did you mean fashion-mnist/],
     [['--seed', '-3'], /--seed/],
     [['--validation-split', '1'], /--validation-split.*fraction/],
+    // issue 10, bug 5: values the flag parser used to accept and a hidden schema then rejected (exit 70)
+    [['--validation-split', '0.95'], /--validation-split.*'0\.95' is invalid: expected a fraction from 0 to 0\.9/],
+    [['--units', Array(17).fill('8').join(',')], /--units.*expected at most 16 layer sizes, got 17/],
     [['--backend', 'cuda'], /--backend.*one of/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
   ];
   for (const [args, pattern] of cases) {
-    it(`rejects ${args.join(' ')} with a one-line reason`, () => {
+    it(`rejects ${args.join(' ')} with its reason and what to try`, () => {
       const r = runCli(['train', ...args]);
       assert.equal(r.status, 2);
       assert.match(r.stderr, pattern);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      // `normlab: error: …` and `  Try: …`, like every other error (issue 10, bug 8)
+      assert.match(r.stderr, /^normlab: error: [^\n]+\n {2}Try: [^\n]+\n$/, r.stderr);
       assert.equal(r.stdout, '');
     });
   }
@@ -86,6 +90,25 @@ describe('normlab train: training', () => {
     assert.equal(out.history.loss.length, 1);
   });
 
+  it('--normalize layer:rescaling reproduces --normalize scale exactly; layer:batchnorm and layer:normalization train on raw pixels', () => {
+    const run = (how: string) => {
+      const r = runCli(['train', '--dataset', `idx:${dir}`, '--epochs', '1', '--units', '16', '--normalize', how, '--backend', 'wasm', '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      return lastJsonLine(r.stdout);
+    };
+    const scale = run('scale');
+    const rescaling = run('layer:rescaling');
+    assert.deepEqual(rescaling.history, scale.history);
+    assert.equal(rescaling.test.acc, scale.test.acc);
+    assert.equal(rescaling.transform.name, 'none', 'the pixels reach the model raw');
+    assert.match(rescaling.normalization, /Rescaling\(1\/255\)/);
+    for (const how of ['layer:batchnorm', 'layer:normalization']) {
+      const out = run(how);
+      assert.equal(out.config.normalize, how);
+      assert.ok(out.test.acc > 0.5, `${how}: test accuracy ${out.test.acc}`);
+    }
+  });
+
   it('same seed, same numbers; another seed, other numbers', () => {
     const args = ['train', '--dataset', `idx:${dir}`, '--epochs', '1', '--backend', 'reference', '--units', '16', '--json'];
     const a = lastJsonLine(runCli([...args, '--seed', '7']).stdout);
@@ -103,5 +126,41 @@ describe('normlab train: training', () => {
     const out = lastJsonLine(r.stdout);
     assert.ok(out.nonFinite.step >= 0);
     noStackTrace(r.stderr);
+  });
+
+  it('an exploding loss that never reaches NaN is reported with its epoch and a hint, exit 3 (issue 10, bug 7)', () => {
+    const r = runCli(['train', '--dataset', `idx:${dir}`, '--epochs', '2', '--optimizer', 'sgd', '--lr', '10', '--normalize', 'none', '--backend', 'reference', '--json']);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /Warning: the training loss exploded to [\d.e+]+ at epoch 1, batch \d+ \(\d+× its first value/);
+    assert.match(r.stderr, /Try: lower the learning rate/);
+    const out = lastJsonLine(r.stdout);
+    assert.equal(out.nonFinite, undefined, 'finite all along: this is not the NaN path');
+    assert.equal(out.divergence[0].kind, 'exploding-loss');
+    assert.equal(out.divergence[0].epoch, 0);
+    noStackTrace(r.stderr);
+  });
+
+  it('a healthy run reports no divergence', () => {
+    const r = runCli(['train', '--dataset', `idx:${dir}`, '--epochs', '1', '--backend', 'reference', '--units', '16', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(lastJsonLine(r.stdout).divergence, []);
+  });
+});
+
+describe('normlab train: inputs that used to crash (issue 10)', () => {
+  it('a model too large for memory is refused at once, with the number and the limit (bug 5)', () => {
+    const dir = fashionSlice(50, 20);
+    const r = runCli(['train', '--dataset', `idx:${dir}`, '--units', '16384,16384', '--epochs', '1']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /normlab: error: this model is too large to train: 281,313,280 parameters .* need about [\d.]+ GiB, more than the limit of 2\.0 GiB\n {2}Try: /);
+    noStackTrace(r.stderr);
+  });
+
+  it('an empty training set says so (bug 6)', () => {
+    const dir = fashionSlice(0, 20);
+    const r = runCli(['train', '--dataset', `idx:${dir}`, '--epochs', '1']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /normlab: error: the training set of idx:.* has no images/);
+    assert.doesNotMatch(r.stderr, /units/);
   });
 });

@@ -23,12 +23,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { layers, sequential, tensor, train, type Sequential } from '../../src/engine/index.js';
+import { layers, losses, sequential, tensor, train, type Sequential } from '../../src/engine/index.js';
+import '../../src/node.js';
 import { fashionTrain, maxAbsDiff, relDiff } from './helpers.js';
 
 type TF = typeof import('@tensorflow/tfjs');
 
-const STEPS = 50;
+const DEFAULT_STEPS = 50;
+const STEPS = DEFAULT_STEPS;
 const BATCH = 32;
 const LOSS_REL_TOL = 1e-4;
 
@@ -48,16 +50,26 @@ after(() => {
   Object.assign(console, savedConsole);
 });
 
-function normlabModel(optimizer: 'adam' | 'sgd'): Sequential {
+interface ParityOptions {
+  /** Divide the pixels by 255 (default) or feed the raw 0–255 values. */
+  scale?: boolean;
+  /** normlab's loss: fused from the logits (default) or clipped probabilities as tfjs computes it. */
+  clipProbabilities?: boolean;
+  steps?: number;
+  backend?: string;
+}
+
+function normlabModel(optimizer: 'adam' | 'sgd', opts: ParityOptions = {}): Sequential {
   const m = sequential({
     seed: 2024,
+    backend: opts.backend,
     layers: [
       layers.flatten({ inputShape: [28, 28] }),
       layers.dense({ units: 128, activation: 'relu' }),
       layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
-  m.compile({ optimizer: optimizer === 'adam' ? train.adam(0.001, 0.9, 0.999, 1e-7) : train.sgd(0.1), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({ optimizer: optimizer === 'adam' ? train.adam(0.001, 0.9, 0.999, 1e-7) : train.sgd(0.1), loss: losses.sparseCategoricalCrossentropy({ clipProbabilities: opts.clipProbabilities }), metrics: ['accuracy'] });
   return m;
 }
 
@@ -88,15 +100,17 @@ interface ParityResult {
   weightMove: number[];
 }
 
-async function runParity(optimizer: 'adam' | 'sgd'): Promise<ParityResult> {
+async function runParity(optimizer: 'adam' | 'sgd', opts: ParityOptions = {}): Promise<ParityResult> {
+  const STEPS = opts.steps ?? DEFAULT_STEPS;
+  const scale = opts.scale ?? true;
   const data = fashionTrain(STEPS * BATCH);
   assert.equal(data.count, STEPS * BATCH);
-  const model = normlabModel(optimizer);
+  const model = normlabModel(optimizer, opts);
   const initial = model.getWeights().map((w) => ({ values: Float32Array.from(w.dataSync()), shape: w.shape }));
   const tm = tfjsModel(optimizer, initial);
 
   // normlab: one epoch over exactly these rows, in order, collecting the per-batch logs.
-  const x = tensor(data.images, [data.count, 28, 28]).div(255);
+  const x = scale ? tensor(data.images, [data.count, 28, 28]).div(255) : tensor(data.images, [data.count, 28, 28]);
   const y = tensor(data.labels, [data.count]);
   const firstBatchLoss = model.evaluateNumbers(x.slice(0, BATCH), y.slice(0, BATCH), { batchSize: BATCH }).loss;
   const normlabLosses: number[] = [];
@@ -120,7 +134,7 @@ async function runParity(optimizer: 'adam' | 'sgd'): Promise<ParityResult> {
   // tfjs: the same rows, batch by batch. Its trainOnBatch loss is also the loss before the update:
   // step 0 equals tfjs' own evaluate() on the first batch with the initial weights.
   const batchTensors = (s: number) => ({
-    xs: tf.tensor(Float32Array.from(data.images.subarray(s * BATCH * 784, (s + 1) * BATCH * 784), (v) => v / 255), [BATCH, 28, 28]),
+    xs: tf.tensor(Float32Array.from(data.images.subarray(s * BATCH * 784, (s + 1) * BATCH * 784), (v) => (scale ? v / 255 : v)), [BATCH, 28, 28]),
     ys: tf.tensor1d(Float32Array.from(data.labels.subarray(s * BATCH, (s + 1) * BATCH))),
   });
   const first = batchTensors(0);
@@ -171,6 +185,26 @@ describe('parity with TensorFlow.js 4.22 (cpu) on Fashion-MNIST, 784 → 128 rel
         assert.ok(d < 1e-4, `tensor ${i}: max |Δw| ${d}`);
         assert.ok(d < 1e-2 * r.weightMove[i], `tensor ${i}: difference ${d} not small next to the movement ${r.weightMove[i]}`);
       });
+    });
+  }
+});
+
+describe('the loss form on raw 0–255 pixels: tfjs computes the loss from clipped probabilities', () => {
+  // Raw pixels saturate the softmax at once: most samples' true-class probability is below 1e-7, where
+  // tfjs' clip makes the loss −log(1e-7) ≈ 16.12 and the gradient 0. normlab's clipProbabilities form
+  // reproduces tfjs step by step; its default (from the logits, as tf.keras) does not.
+  const RAW_STEPS = 20;
+  for (const backend of ['reference', 'wasm']) {
+    it(`adam, ${backend}: clipProbabilities matches tfjs on raw inputs for ${RAW_STEPS} steps; the default form does not`, async (t) => {
+      const clipped = await runParity('adam', { scale: false, clipProbabilities: true, steps: RAW_STEPS, backend });
+      const fused = await runParity('adam', { scale: false, steps: RAW_STEPS, backend });
+      t.diagnostic(`${backend}: clipped max rel per-step loss diff ${clipped.maxRel.toExponential(3)}; fused ${fused.maxRel.toExponential(3)}`);
+      t.diagnostic(`tfjs losses ${clipped.tfjsLosses.slice(0, 5).map((v) => v.toFixed(3)).join(', ')} …; normlab fused ${fused.normlabLosses.slice(0, 5).map((v) => v.toFixed(1)).join(', ')} …`);
+      // The clipped loss is capped near −log(1e-7) per sample; the first batch is far from perfect.
+      assert.ok(clipped.tfjsLosses[0] > 5 && clipped.tfjsLosses[0] <= -Math.log(1e-7) + 1e-3, `tfjs first loss ${clipped.tfjsLosses[0]}`);
+      clipped.normlabLosses.forEach((v, i) => assert.ok(relDiff(v, clipped.tfjsLosses[i]) < 1e-3, `step ${i}: normlab clipped ${v}, tfjs ${clipped.tfjsLosses[i]}`));
+      // From the logits the same first batch has a loss in the hundreds: a different objective.
+      assert.ok(fused.normlabLosses[0] > 3 * clipped.tfjsLosses[0], `fused first loss ${fused.normlabLosses[0]}`);
     });
   }
 });

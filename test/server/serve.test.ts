@@ -285,10 +285,10 @@ describe('normlab serve (CLI)', () => {
   test('bad flags are one-line errors', () => {
     const port = cli(['--port', '70000'], { NORMLAB_WEB_DIR: builtApp });
     assert.equal(port.status, 2);
-    assert.match(port.stderr, /--port <n>' argument '70000' is invalid\. expected a whole number between 0 and 65535/);
+    assert.match(port.stderr, /--port <n>' argument '70000' is invalid: expected a whole number between 0 and 65535/);
     const host = cli(['--host', 'example.com'], { NORMLAB_WEB_DIR: builtApp });
     assert.equal(host.status, 2);
-    assert.match(host.stderr, /--host <address>' argument 'example.com' is invalid\. expected an IP address/);
+    assert.match(host.stderr, /--host <address>' argument 'example.com' is invalid: expected an IP address/);
     const dir = cli(['--data-dir', '/nonexistent/normlab-data'], { NORMLAB_WEB_DIR: builtApp });
     assert.equal(dir.status, 2);
     assert.match(dir.stderr, /--data-dir \/nonexistent\/normlab-data does not exist/);
