@@ -63,7 +63,8 @@ describe('grade workers on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout:
   });
 
   it('retries the job of a SIGKILLed worker on another, kills the orphaned sandbox, and gives up after --attempts as grader-error', async () => {
-    const { id } = await queue.submit('callbacks', 'infinite-loop.js', file('infinite-loop.js'), GradeSettingsSchema.parse({ split: 'test', timeoutS: 300 }));
+    // (the settings of the first test, so the worker that graded it has its Grader open already)
+    const { id } = await queue.submit('callbacks', 'infinite-loop.js', file('infinite-loop.js'), GradeSettingsSchema.parse({ split: 'test' }));
     const running = await waitFor('the hang to be running', async () => ((await state(id)).status === 'running' ? true : undefined));
     assert.ok(running);
     const first = workers.find((w) => w.proc.exitCode === null && /grading infinite-loop\.js/.test(w.log()))!;
@@ -98,7 +99,8 @@ describe('grade workers on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout:
   it('SIGTERM hands a running job back to the queue after the grace time and leaves no sandbox behind', async () => {
     const w = await spawnWorker(['--grace', '1']);
     for (const other of workers) if (other !== w && other.proc.exitCode === null) other.proc.kill('SIGTERM');
-    const { id } = await queue.submit('callbacks', 'infinite-loop.js', file('infinite-loop.js'), GradeSettingsSchema.parse({ split: 'test', timeoutS: 200 }));
+    const bytes = Buffer.concat([file('infinite-loop.js'), Buffer.from('\n// another copy\n')]);
+    const { id } = await queue.submit('callbacks', 'infinite-loop.js', bytes, GradeSettingsSchema.parse({ split: 'test' }));
     await waitFor('it to run', async () => ((await state(id)).status === 'running' ? true : undefined), 120_000);
     await waitFor('its sandbox to start', () => workerProcesses(w.pid).length > 0 || undefined, 60_000);
     w.proc.kill('SIGTERM');
