@@ -16,7 +16,7 @@ const retryStrategy = (times: number) => Math.min(100 * times, 2000);
 
 export function workerConnection(url: string, name: string): Redis {
   const options: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy, connectionName: name, lazyConnect: true };
-  return new Redis(url, options);
+  return quiet(new Redis(url, options));
 }
 
 export function requestConnection(url: string, name: string): Redis {
@@ -30,7 +30,16 @@ export function requestConnection(url: string, name: string): Redis {
     commandTimeout: 5000,
     lazyConnect: true,
   };
-  return new Redis(url, options);
+  return quiet(new Redis(url, options));
+}
+
+/**
+ * Connection errors are expected while Redis restarts and are retried by ioredis; without a listener,
+ * ioredis prints each one with a stack. Callers see the state through `status` (and 503s, log lines).
+ */
+function quiet(redis: Redis): Redis {
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Connects (lazy connections) and fails with a one-line error if Redis cannot be reached within `waitMs`. */
