@@ -83,11 +83,5 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // TODO(issue 10): the tensor bridge and the transforms' Affine type move out of src/data; until then
-    // these two files are the only exceptions to the layer order.
-    files: ['src/data/tensors.ts', 'src/data/transforms.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
   prettier,
 );

@@ -18,7 +18,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import '../src/node.js';
+import { registerNodeBackends } from '../src/node.js';
 import { getBackendName, registerBackend } from '../src/engine/backends/registry.js';
 import { loadWasmBackendSync } from '../src/engine/backends/wasm/node.js';
 import { defaultWorkerCount } from '../src/engine/parallel/index.js';
@@ -28,6 +28,8 @@ import { timeNormlab, type RunPlan } from './normlab.js';
 import { runSweep, type SweepResult } from './sweep.js';
 import { loadTfjsWasm, timeTfjs, type TfjsInfo } from './tfjs.js';
 import { peakRssMB, type EngineTiming } from './timing.js';
+
+registerNodeBackends();
 
 const PARTS = ['float64', 'one-thread', 'reference', 'tfjs', 'sweep', 'layers'] as const;
 

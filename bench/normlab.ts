@@ -6,7 +6,7 @@
  * `backend` is a registered backend name: 'wasm' (the default, threads: auto), 'reference', or the
  * benchmark's own 'wasm-1-thread' (see index.ts); `label` names the row in the results.
  */
-import { datasetTensors } from '../src/data/tensors.js';
+import { datasetTensors } from '../src/engine/dataset-tensors.js';
 import { inputTransform } from '../src/data/transforms.js';
 import type { DType } from '../src/engine/backend.js';
 import { train } from '../src/engine/optimizers.js';

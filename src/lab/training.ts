@@ -5,7 +5,7 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { NormlabError } from '../errors.js';
-import { datasetTensors } from '../data/tensors.js';
+import { datasetTensors } from '../engine/dataset-tensors.js';
 import type { InputTransform } from '../data/transforms.js';
 import type { ActivationName, OptimizerSpec } from '../engine/backend.js';
 import { backendNames } from '../engine/backends/registry.js';

@@ -11,13 +11,15 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/node.js';
+import { registerNodeBackends } from '../../src/node.js';
 import type { InputSource, NetworkSpec, TargetSource } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/backends/reference/index.js';
 import { backendNames, getBackend } from '../../src/engine/backends/registry.js';
 import { blockMask, flattenWeights, gradientOracle, hessianVectorProduct, lossPlane, sharpness, topEigenpairs } from '../../src/engine/curvature.js';
 import { symmetricEigenvalues } from '../../src/engine/math/eigen.js';
 import { TestRandom } from './helpers.js';
+
+registerNodeBackends();
 
 function randomOrthogonal(n: number, rnd: TestRandom): Float64Array {
   // Gram–Schmidt on random columns.

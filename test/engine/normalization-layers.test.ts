@@ -9,12 +9,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../src/node.js';
+import { registerNodeBackends } from '../../src/node.js';
 import { layers, sequential, tensor, train, withClipping, type Sequential, type Tensor } from '../../src/engine/index.js';
 import { loadModel } from '../../src/engine/model/io.js';
+import { registerNodeModelFiles } from '../../src/node-files.js';
 import { ProbeCallback } from '../../src/engine/probes.js';
 import { NormlabError } from '../../src/errors.js';
 import { TestRandom } from './helpers.js';
+
+registerNodeModelFiles(); // model.save() writes through it
+
+registerNodeBackends();
 
 const BACKENDS = ['reference', 'wasm'] as const;
 

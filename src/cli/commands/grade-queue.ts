@@ -63,6 +63,7 @@ interface ServeFlags {
   memory: number;
   backend?: string;
   seed: number;
+  onViolation: 'zero' | 'flag';
 }
 
 export function registerGradeQueue(grade: Command, backends: readonly string[]): void {
@@ -115,6 +116,12 @@ export function registerGradeQueue(grade: Command, backends: readonly string[]):
     .option('--memory <MiB>', 'memory cap per submission', integer(128, 65536), 1024)
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')}`, oneOf(backends))
     .option('--seed <n>', 'seed for models a submission builds without its own', integer(0, 2 ** 32 - 1), 1)
+    .option(
+      '--on-violation <policy>',
+      'a refused attempt (read, write, process, network, …): zero = score 0, flag = score as usual',
+      oneOf(['zero', 'flag'] as const),
+      'zero',
+    )
     .action(async (flags: ServeFlags) => {
       const token = flags.tokenFile ? readToken(flags.tokenFile) : undefined;
       const settings = settingsFrom(flags);
@@ -167,7 +174,14 @@ function readToken(file: string): string {
   return text;
 }
 
-export function settingsFrom(flags: { split: 'train' | 'test'; timeout: number; memory: number; backend?: string; seed: number }): GradeSettings {
+export function settingsFrom(flags: {
+  split: 'train' | 'test';
+  timeout: number;
+  memory: number;
+  backend?: string;
+  seed: number;
+  onViolation: 'zero' | 'flag';
+}): GradeSettings {
   return GradeSettingsSchema.parse({
     split: flags.split,
     timeoutS: flags.timeout,
@@ -175,6 +189,7 @@ export function settingsFrom(flags: { split: 'train' | 'test'; timeout: number; 
     backend: flags.backend,
     seed: flags.seed,
     typeCheck: true,
+    onViolation: flags.onViolation,
   });
 }
 

@@ -19,6 +19,7 @@ import type { CallbackHooks } from './callbacks.js';
 import { checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
 import { runFit, type FitArgs } from './fit.js';
 import { History } from './history.js';
+import { modelFiles } from './file-io.js';
 import { checkTrainingMemory } from './memory.js';
 import { formatSummary } from './summary.js';
 
@@ -501,8 +502,7 @@ export class Sequential {
 
   /** tfjs-style `await model.save('file://dir')` (Node): writes dir/model.json and dir/weights.bin. */
   async save(path: string): Promise<{ modelJson: string; weightsBin: string }> {
-    const { saveModel } = await import('./io.js'); // loaded lazily: it needs node:fs, the browser never calls it
-    return saveModel(this, path);
+    return modelFiles().save(this, path); // the file system is registered by Node's entry points (./file-io.ts)
   }
 
   /** Free the backend's memory. The model can be used again; it rebuilds its runner on demand. */

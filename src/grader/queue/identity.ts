@@ -58,6 +58,8 @@ export const GradeSettingsSchema = z
       .max(2 ** 32 - 1)
       .default(1),
     typeCheck: z.boolean().default(true),
+    /** What a refused attempt costs (grade.ts: zero or flag). */
+    onViolation: z.enum(['zero', 'flag']).default('zero'),
   })
   .strict();
 export type GradeSettings = z.infer<typeof GradeSettingsSchema>;
@@ -74,6 +76,7 @@ export function graderOptions(assignment: string, settings: GradeSettings, dataD
     backend: settings.backend,
     seed: settings.seed,
     typeCheck: settings.typeCheck,
+    onViolation: settings.onViolation,
     tmpRoot,
   };
 }
@@ -81,7 +84,7 @@ export function graderOptions(assignment: string, settings: GradeSettings, dataD
 /** Settings in a fixed key order, so equal settings hash equally. */
 function canonical(settings: GradeSettings): string {
   const s = GradeSettingsSchema.parse(settings);
-  return JSON.stringify([s.split, s.timeoutS, s.memoryMB, s.backend ?? null, s.seed, s.typeCheck]);
+  return JSON.stringify([s.split, s.timeoutS, s.memoryMB, s.backend ?? null, s.seed, s.typeCheck, s.onViolation]);
 }
 
 export function submissionId(version: string, settings: GradeSettings, bytes: Uint8Array): string {

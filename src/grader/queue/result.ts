@@ -41,6 +41,7 @@ export function graderErrorResult(assignmentId: string, name: string, reason: st
     tests,
     run: { fitCalls: 0, epochs: [], ending: statusMessage },
     notes: [],
+    integrity: { policy: 'zero', violations: [], summary: '' },
     output: { stdout: '', stderr: '', bytes: 0 },
     sandbox: { wallSeconds: 0, peakRssMB: 0, exitCode: null, signal: null, isolation: [], leakedProcesses: 0 },
     seconds: 0,

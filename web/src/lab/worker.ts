@@ -5,7 +5,7 @@
  * as messages and take effect between batches.
  */
 import { registerBrowserBackends } from '../../../src/browser.js';
-import { datasetTensors } from '../../../src/data/tensors.js';
+import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
 import { normalizationFor } from '../../../src/lab/normalizers.js';
 import { pickRows } from '../../../src/data/slice.js';
 import type { Sequential } from '../../../src/engine/model/sequential.js';
