@@ -73,7 +73,6 @@ describe('Gradescope autograder package', { skip: NO_MNIST, timeout: 300_000 }, 
     try {
       const local = toGradescope(await grader.grade(join(root, 'submission', 'train-mnist.ts'), 'train-mnist.ts')) as Record<string, any>;
       assert.equal(results.score, local.score);
-      assert.equal(results.score, 8);
       assert.deepEqual(results.tests, local.tests);
     } finally {
       grader.close();

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { VARYING_FIELDS, type SubmissionResult } from '../../../src/grader/types.js';
 import { REPO_ROOT } from '../helpers.js';
 
 export const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'].find(
@@ -137,3 +138,54 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** Processes whose command line mentions this worker's scratch folder (its sandboxes). */
 export { workerProcesses } from '../../../src/grader/queue/orphans.js';
+
+/**
+ * A grade as two gradings of one file must agree on it: without the fields that measure time and memory
+ * (the grader's documented VARYING_FIELDS), without where the file lay (`file`) and how it was named, and
+ * with durations in sentences ("after 0.8 s") blanked.
+ */
+export function comparable(r: SubmissionResult): unknown {
+  const copy = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+  for (const path of VARYING_FIELDS) {
+    const parts = path.split('.');
+    let targets: Record<string, unknown>[] = [copy];
+    for (const part of parts.slice(0, -1)) {
+      targets = targets.flatMap((t) =>
+        part.endsWith('[]') ? ((t[part.slice(0, -2)] as Record<string, unknown>[]) ?? []) : t[part] ? [t[part] as Record<string, unknown>] : [],
+      );
+    }
+    for (const t of targets) delete t[parts[parts.length - 1]];
+  }
+  delete copy.file;
+  delete copy.submission;
+  return JSON.parse(JSON.stringify(copy, (_k, v: unknown) => (typeof v === 'string' ? v.replace(/\d+(\.\d+)? s\b/g, 'N s') : v)));
+}
+
+/** grades.csv as rows of cells (RFC 4180 quoting), without the `seconds` column, durations blanked. */
+export function csvWithoutTimings(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  const drop = rows[0]?.indexOf('seconds') ?? -1;
+  return rows.map((r) => r.filter((_, i) => i !== drop).map((v) => v.replace(/\d+(\.\d+)? s\b/g, 'N s')));
+}
