@@ -3,6 +3,7 @@
  * from the architecture and weights sent at the end of fit, and measures its accuracy on the training
  * data in the grader's process. A submission that fakes its logs (or its backend) cannot fake this.
  */
+import { argmaxRow } from '../engine/math/argmax.js';
 import { layerFromConfig } from '../engine/layers/index.js';
 import type { Layer, LayerConfig } from '../engine/layers/layer.js';
 import { Sequential } from '../engine/model/sequential.js';
@@ -45,11 +46,7 @@ export function verifyAccuracy(
     const out = probs.dataSync();
     const k = probs.shape[1];
     let correct = 0;
-    for (let r = 0; r < data.count; r++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (out[r * k + j] > out[r * k + best]) best = j;
-      if (best === data.labels[r]) correct++;
-    }
+    for (let r = 0; r < data.count; r++) if (argmaxRow(out, r * k, k) === data.labels[r]) correct++;
     model.dispose();
     return { accuracy: correct / data.count, seconds: seconds() };
   } catch (e) {

@@ -3,6 +3,7 @@
  * answer and returns it as plain data (the report layer writes the words). Every exercise checks that it
  * was given the real, verified Fashion-MNIST before measuring anything.
  */
+import { argmaxRow } from '../engine/math/argmax.js';
 import { NormlabError, isNormlabError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { datasetTensors } from '../engine/dataset-tensors.js';
@@ -157,7 +158,7 @@ async function exercise1(ctx: Ctx, epochs: number) {
   const out = model!.predict(x);
   const probabilities = Array.from(out.dataSync() as Float32Array);
   model!.dispose();
-  const argmax = probabilities.indexOf(Math.max(...probabilities));
+  const argmax = argmaxRow(probabilities, 0, probabilities.length);
   const label = ctx.data.test.labels[0];
   const names = ctx.data.test.classNames;
   const sorted = probabilities.map((p, i) => ({ i, p })).sort((a, b) => b.p - a.p);

@@ -29,6 +29,28 @@ export interface Findings {
   closing: string[];
 }
 
+/**
+ * The thresholds that decide a verdict, each with the reason for its value. Accuracies are fractions.
+ */
+/** Within this much of chance accuracy a run has learned nothing (5 points: one epoch of a learning run is far above). */
+export const AT_CHANCE_MARGIN = 0.05;
+/** A gap in test accuracy smaller than this (2 points) is within seed-to-seed noise of one short run. */
+export const NEGLIGIBLE_ACC_GAP = 0.02;
+/** "No gap to recover": normalized and raw Adam within half a point, below any effect the sweep could show. */
+export const NO_GAP = 0.005;
+/** The raw/scaled first-layer pre-activation ratio is 255 in theory; above 50 the inputs' scale clearly dominates it. */
+export const PREACTIVATION_RATIO_EXPECTED_ABOVE = 50;
+/** A kernel-gradient ratio within 25% of 255 is explained by the input scale alone; beyond, δ₁ contributes. */
+export const GRADIENT_RATIO_TOLERANCE = 0.25;
+/** Half the hidden ReLUs dead on every probe image: the layer has lost most of its capacity. */
+export const DEAD_RELU_FRACTION = 0.5;
+/** A probe loss 10× its initial value is an explosion, not noise (initial cross-entropy ≈ ln 10 ≈ 2.3). */
+export const EXPLODING_PROBE_LOSS_FACTOR = 10;
+/** A smaller learning rate that recovers ≥ 90% of the raw-input gap explains nearly all of it. */
+export const GAP_MOSTLY_RECOVERED = 0.9;
+/** Recovering more than 20% of the gap is a partial explanation; less is "little". */
+export const GAP_PARTLY_RECOVERED = 0.2;
+
 const get = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === key);
 
 function chanceOf(study: StudyResult): number {
@@ -39,9 +61,9 @@ function firstLayer(p: ProbeDiagnostics | null | undefined) {
   return p?.layers[0];
 }
 
-/** A run is "at chance" when its test accuracy is within 5 points of guessing. */
+/** A run is "at chance" when its test accuracy is within AT_CHANCE_MARGIN of guessing. */
 function atChance(acc: number, chance: number): boolean {
-  return acc <= chance + 0.05;
+  return acc <= chance + AT_CHANCE_MARGIN;
 }
 
 function accText(s: RunSummary): string {
@@ -73,7 +95,7 @@ function outcome(study: StudyResult): Finding | null {
         `With SGD (lr ${rawSgd.learningRate}) the raw 0–255 inputs do not learn at all: test accuracy ${accText(rawSgd)}, chance is ${pct(chance)}; ` +
           `the first epoch's training loss is ${num(rawSgd.firstEpochLoss)} against ${num(normSgd.firstEpochLoss)} with x/255 (which reaches ${accText(normSgd)}).`,
       );
-    } else if (rawSgd.testAcc.mean < normSgd.testAcc.mean - 0.02) {
+    } else if (rawSgd.testAcc.mean < normSgd.testAcc.mean - NEGLIGIBLE_ACC_GAP) {
       expected++;
       sentences.push(`With SGD (lr ${rawSgd.learningRate}) the raw inputs learn, but poorly: ${accText(rawSgd)} against ${accText(normSgd)} with x/255 (epoch-1 loss ${num(rawSgd.firstEpochLoss)} vs ${num(normSgd.firstEpochLoss)}).`);
     } else {
@@ -87,7 +109,7 @@ function outcome(study: StudyResult): Finding | null {
     if (gap <= 0) {
       contrary++;
       sentences.push(`Adam with raw inputs caught up completely — ${accText(rawAdam)} against ${accText(normAdam)} with x/255 — which contradicts the story that raw inputs ruin training; with Adam, normalization made no difference here.`);
-    } else if (gap < 0.02) {
+    } else if (gap < NEGLIGIBLE_ACC_GAP) {
       contrary++;
       sentences.push(`Adam with raw inputs nearly catches up: ${accText(rawAdam)} against ${accText(normAdam)} with x/255, a gap of only ${points(gap)} — for Adam, normalization matters little here.`);
     } else {
@@ -110,7 +132,7 @@ function outcome(study: StudyResult): Finding | null {
     numbers[`${o}NormalizedSpread`] = spread;
     sentences.push(
       `Among the normalized inputs with ${o}, ${list.map((s) => `${transformLabel(s.transform)} ${pct(s.testAcc.mean)}`).join(', ')}: ` +
-        (spread < 0.02 ? `within ${points(spread)} of each other — which normalization matters far less than whether there is one.` : `${transformLabel(best.transform)} is best by ${points(spread)} over the worst.`),
+        (spread < NEGLIGIBLE_ACC_GAP ? `within ${points(spread)} of each other — which normalization matters far less than whether there is one.` : `${transformLabel(best.transform)} is best by ${points(spread)} over the worst.`),
     );
   }
   return {
@@ -159,11 +181,11 @@ function mechanism(study: StudyResult): Finding | null {
   sentences.push(
     `The gradient of the first kernel is ${times(rl.kernelGradNorm, nl.kernelGradNorm)} larger (‖g‖ ${num(rl.kernelGradNorm)} vs ${num(nl.kernelGradNorm)}): ` +
       `it is xᵀ·δ₁, so 255× comes from x itself` +
-      (Math.abs(gradRatio / 255 - 1) > 0.25
+      (Math.abs(gradRatio / 255 - 1) > GRADIENT_RATIO_TOLERANCE
         ? `, and the remaining ${num(gradRatio / 255)}× from the backpropagated error δ₁ — at the output, the mean ‖softmax − one-hot‖ is ${num(errRaw)} on raw inputs vs ${num(errNorm)} scaled (${times(errRaw, errNorm)}): confidently wrong predictions send back a larger error.`
         : '.'),
   );
-  const verdict: Verdict = preRatio > 50 ? 'as expected' : 'mixed';
+  const verdict: Verdict = preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE ? 'as expected' : 'mixed';
   const rawSgd = get(study, 'relu·none·sgd·f32');
   const normSgd = get(study, 'relu·scale·sgd·f32');
   if (rawSgd?.init && normSgd?.init) {
@@ -176,14 +198,14 @@ function mechanism(study: StudyResult): Finding | null {
     const peak = probes.reduce<ProbeDiagnostics | null>((m, p) => (!m || p.loss > m.loss ? p : m), null);
     const deadEnd = firstLayer(rawSgd.final)?.deadFraction ?? null;
     const deadNorm = firstLayer(normSgd.final)?.deadFraction ?? null;
-    const firstDead = probes.find((p) => (firstLayer(p)?.deadFraction ?? 0) >= 0.5);
+    const firstDead = probes.find((p) => (firstLayer(p)?.deadFraction ?? 0) >= DEAD_RELU_FRACTION);
     numbers.rawSgdPeakProbeLoss = peak?.loss ?? null;
     numbers.rawSgdPeakStep = peak?.step ?? null;
     numbers.rawSgdDeadReluFinal = deadEnd;
     numbers.scaledSgdDeadReluFinal = deadNorm;
     sentences.push(
       `With SGD the step is proportional to the gradient, so the first update changes the first kernel by ${pct(ru ?? NaN)} of its norm (${pct(nu ?? NaN, 2)} with x/255)` +
-        (peak && peak.loss > 10 * (rawSgd.init.loss || 1) ? `; the probe loss explodes to ${num(peak.loss)} at step ${peak.step}` : '') +
+        (peak && peak.loss > EXPLODING_PROBE_LOSS_FACTOR * (rawSgd.init.loss || 1) ? `; the probe loss explodes to ${num(peak.loss)} at step ${peak.step}` : '') +
         (deadEnd !== null
           ? firstDead
             ? `; by step ${firstDead.step} ${pct(firstLayer(firstDead)!.deadFraction)} of the hidden ReLUs are dead on every probe image, and ${pct(deadEnd)} at the end (${pct(deadNorm)} with x/255) — a dead ReLU passes no gradient, so the network is stuck with a near-constant output.`
@@ -215,7 +237,7 @@ function mechanism(study: StudyResult): Finding | null {
         `after training ${pct(rawAdam.final?.softmax.maxExactlyOne)} of the probe images still have a softmax maximum of exactly 1.0 (median logit gap ${num(rawAdam.final?.logits.gapMedian)}), vs ${pct(normAdam.final?.softmax.maxExactlyOne)} normalized.`,
     );
   }
-  if (!(preRatio > 50)) sentences.push(`Note: the measured pre-activation ratio ${num(preRatio)} is far from the 255 expected from the input scale; the inputs' transform may not be what the labels say.`);
+  if (!(preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE)) sentences.push(`Note: the measured pre-activation ratio ${num(preRatio)} is far from the 255 expected from the input scale; the inputs' transform may not be what the labels say.`);
   return {
     id: 'mechanism',
     title: 'Where it goes wrong: activations, logits and step size',
@@ -308,16 +330,16 @@ function adamSweep(study: StudyResult): Finding | null {
   const rec = best.gapRecovered;
   if (rec === null || !raw || !norm) {
     sentences.push(`The best is lr ${best.learningRate} at ${pct(best.testAcc)}.`);
-  } else if (norm.testAcc.mean - raw.testAcc.mean <= 0.005) {
+  } else if (norm.testAcc.mean - raw.testAcc.mean <= NO_GAP) {
     sentences.push(`There was no gap to recover: raw Adam at lr 0.001 already matched the normalized run.`);
     verdict = 'contradicts the expected story';
   } else if (rec <= 0) {
     sentences.push(`No smaller learning rate helped: the best of them, lr ${best.learningRate}, reaches ${pct(best.testAcc)}, below the ${pct(raw.testAcc.mean)} of lr 0.001 — in ${epochs(study)} a smaller global step mostly slows the whole network down instead of fixing the first layer’s scale.`);
     verdict = 'contradicts the expected story';
-  } else if (rec >= 0.9) {
+  } else if (rec >= GAP_MOSTLY_RECOVERED) {
     sentences.push(`Lowering the learning rate to ${best.learningRate} recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}): most of the damage was the effective step size.`);
     verdict = 'as expected';
-  } else if (rec > 0.2) {
+  } else if (rec > GAP_PARTLY_RECOVERED) {
     sentences.push(`The best, lr ${best.learningRate}, recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}): a global learning rate shrinks every layer’s step, while the reparametrisation shrinks only the first layer’s (and rescales ε); the smaller steps also train the other layer more slowly.`);
     verdict = 'mixed';
   } else {
@@ -341,7 +363,7 @@ function precision(study: StudyResult): Finding | null {
   let matters = false;
   for (const c of study.precision) {
     const d = Math.abs(c.testAcc[0] - c.testAcc[1]);
-    matters ||= d > 0.02;
+    matters ||= d > NEGLIGIBLE_ACC_GAP;
     Object.assign(numbers, {
       [`${c.optimizer}AccF32`]: c.testAcc[0],
       [`${c.optimizer}AccF64`]: c.testAcc[1],

@@ -4,6 +4,7 @@
  * report progress, per-epoch test results and diagnostics to the page. Pause, resume and stop arrive
  * as messages and take effect between batches.
  */
+import { argmaxRow } from '../../../src/engine/math/argmax.js';
 import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
 import { normalizationFor } from '../../../src/lab/normalizers.js';
 import { pickRows } from '../../../src/data/slice.js';
@@ -175,15 +176,10 @@ async function run(start: StartMessage): Promise<void> {
       const evaluation = m.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 });
       const outputs = m.predict(testTensors.x, { batchSize: 256 }).dataSync();
       const confusion = new Array<number>(classes * classes).fill(0);
-      for (let r = 0; r < test.count; r++) {
-        let best = 0;
-        for (let c = 1; c < classes; c++) if (outputs[r * classes + c] > outputs[r * classes + best]) best = c;
-        confusion[test.labels[r] * classes + best]++;
-      }
+      for (let r = 0; r < test.count; r++) confusion[test.labels[r] * classes + argmaxRow(outputs, r * classes, classes)]++;
       const sampleOut = m.predict(sampleX).dataSync();
       const samplePredictions = indices.map((_, i) => {
-        let best = 0;
-        for (let c = 1; c < classes; c++) if (sampleOut[i * classes + c] > sampleOut[i * classes + best]) best = c;
+        const best = argmaxRow(sampleOut, i * classes, classes);
         return { label: best, prob: sampleOut[i * classes + best] };
       });
       post({

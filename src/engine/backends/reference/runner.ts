@@ -7,6 +7,7 @@
  * step. Sums are accumulated in JavaScript doubles before being stored, which is slightly *more*
  * accurate than a float32 framework; the parity tolerances allow for that.
  */
+import { argmaxRow } from '../../math/argmax.js';
 import type {
   BatchResult,
   DataId,
@@ -519,9 +520,4 @@ export function predictionMatches(
   return predicted === best;
 }
 
-/** Index of the first maximum (NaN never wins), as tf.argMax picks it. */
-export function argmaxRow(values: ArrayLike<number>, offset: number, width: number): number {
-  let best = 0;
-  for (let j = 1; j < width; j++) if (values[offset + j] > values[offset + best]) best = j;
-  return best;
-}
+export { argmaxRow };
