@@ -119,3 +119,11 @@ export function checkLossActivation(loss: LossSpec, lastActivation: string): voi
     );
   }
 }
+
+/** batchSize as fit/evaluate/predict take it: a positive whole number. (Here, not in sequential.ts, so the fit loop needs nothing from the model module at run time.) */
+export function checkBatchSize(batchSize: unknown): number {
+  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
+    throw new NormlabError('config', `batchSize must be a positive whole number, got ${JSON.stringify(batchSize)}`, 'e.g. batchSize: 32');
+  }
+  return batchSize;
+}

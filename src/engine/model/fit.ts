@@ -10,7 +10,8 @@ import { NormlabError } from '../../errors.js';
 import type { Tensor } from '../tensor.js';
 import { CallbackList, type CallbackHooks, type Logs } from './callbacks.js';
 import { History, type NonFiniteEvent } from './history.js';
-import { checkBatchSize, type Sequential } from './sequential.js';
+import { checkBatchSize } from './checks.js';
+import type { Sequential } from './sequential.js';
 
 export interface FitArgs {
   epochs?: number;

@@ -16,7 +16,7 @@ import { resolveOptimizer } from '../optimizers.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { CallbackHooks } from './callbacks.js';
-import { checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
+import { checkBatchSize, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
 import { runFit, type FitArgs } from './fit.js';
 import { History } from './history.js';
 import { modelFiles } from './file-io.js';
@@ -519,12 +519,7 @@ export class Sequential {
   }
 }
 
-export function checkBatchSize(batchSize: unknown): number {
-  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new NormlabError('config', `batchSize must be a positive whole number, got ${JSON.stringify(batchSize)}`, 'e.g. batchSize: 32');
-  }
-  return batchSize;
-}
+export { checkBatchSize };
 
 /** Default seed of the dropout layer at position `index` of a model with seed `modelSeed`. */
 function dropoutSeed(modelSeed: number, index: number): number {
