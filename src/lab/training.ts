@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { NormlabError } from '../errors.js';
 import { datasetTensors } from '../data/tensors.js';
 import { inputTransform, type InputTransform } from '../data/transforms.js';
-import type { ActivationName, OptimizerSpec } from '../engine/backend.js';
+import type { ActivationName, LossSpec, OptimizerSpec } from '../engine/backend.js';
 import { backendNames } from '../engine/backends/registry.js';
 import { Callback, type CallbackHooks, type Logs } from '../engine/model/callbacks.js';
 import { sequential, type Sequential } from '../engine/model/sequential.js';
@@ -44,6 +44,8 @@ export interface TrainingHooks {
   /** Called with the built model before training (e.g. to set weights for a controlled experiment). */
   prepareModel?(model: Sequential): void;
   optimizer?: OptimizerSpec;
+  /** The loss (default: sparse categorical cross-entropy from the logits, as tf.keras). */
+  loss?: LossSpec;
 }
 
 /** The lab model: Flatten → Dense(units…, activation) → Dense(classes, softmax). */
@@ -89,7 +91,7 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
   const learningRate = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];
   const transform = inputTransform(config.normalize, data.train.images);
   const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length);
-  model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: hooks.loss ?? 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   hooks.prepareModel?.(model);
   const trainTensors = datasetTensors(data.train, transform);
   const testTensors = datasetTensors(data.test, transform);

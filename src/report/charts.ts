@@ -25,6 +25,7 @@ export const TRANSFORM_COLORS: Record<TransformName, string> = {
   scale: '#1f77b4',
   standardize: '#2ca02c',
   symmetric: '#9467bd',
+  centre: '#ff7f0e',
 };
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;

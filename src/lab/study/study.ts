@@ -6,7 +6,7 @@
 import { inputTransform, pixelStatistics, TRANSFORM_NAMES } from '../../data/transforms.js';
 import { backendNames } from '../../engine/backends/registry.js';
 import { sigmoidStudy, softmaxAtGaps } from '../sigmoid.js';
-import { precisionComparisons, reparamChecks, sameInitialWeights, summarize, sweepPoints } from './analyze.js';
+import { ablationRanking, curvatureSummary, lossFormComparisons, mechanismSummary, precisionComparisons, reparamChecks, sameInitialWeights, summarize, sweepPoints } from './analyze.js';
 import { loadStudyData, runStudyJob, sliceForSpec, type StudyData } from './job.js';
 import { planStudy, resolveStudyOptions, type StudyOptions } from './plan.js';
 import type { RunResult, RunSpec, SampleImages, StudyOptionsResolved, StudyResult } from './types.js';
@@ -102,6 +102,20 @@ export function analyzeStudy(
     sigmoid,
     samples: context.samples,
     sameInitialWeights: { relu: sameInitialWeights(runs, 'relu'), sigmoid: sameInitialWeights(runs, 'sigmoid') },
+    tiers: {
+      full: runs.find((r) => r.spec.tier === 'full')?.dataset.trainCount ?? context.dataset.trainCount,
+      subset: runs.find((r) => r.spec.tier === 'subset')?.dataset.trainCount ?? Math.min(options.subsetTrainLimit, context.dataset.trainCount),
+    },
+    ablation: ablationRanking(runs),
+    lossForm: lossFormComparisons(runs),
+    curvature: curvatureSummary(runs),
+    mechanismAtInit: mechanismSummary(runs),
+    spectrum: runs.find((r) => r.analyses?.spectrum)?.analyses?.spectrum ?? null,
+    planes: runs
+      .filter((r) => r.analyses?.plane)
+      .sort((a, b) => a.spec.seed - b.spec.seed)
+      .filter((r, i, list) => list.findIndex((q) => q.spec.transform === r.spec.transform) === i)
+      .map((r) => ({ transform: r.spec.transform, plane: r.analyses!.plane! })),
   };
 }
 
