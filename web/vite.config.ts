@@ -45,8 +45,31 @@ function nodeOnlyModules(): Plugin {
   };
 }
 
+/**
+ * The study's job module (src/lab/study/job.ts) can load a dataset from disk by itself (Node); in the
+ * browser every job is handed the verified data the page loaded (web/src/datasets), so the Node loader
+ * (and its fs, zlib, download progress bar…) is replaced by a module that explains itself.
+ */
+function nodeDatasetLoader(): Plugin {
+  const id = '\0normlab-node-only-dataset';
+  return {
+    name: 'normlab-node-only-dataset',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (!importer || !/\/data\/dataset\.js$/.test(source)) return null;
+      const from = importer.replace(/\\/g, '/');
+      return from.includes('/src/') && !from.includes('/src/data/') ? id : null;
+    },
+    load(loaded) {
+      if (loaded !== id) return null;
+      const message = 'in the browser, datasets are loaded and verified by the page (web/src/datasets), not read from disk';
+      return `const fail = () => { throw new Error(${JSON.stringify(message)}); };\nexport const loadDataset = async () => fail();\nexport const parseDatasetSpec = fail;\n`;
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [requireWasm(), nodeOnlyModules()],
+  plugins: [requireWasm(), nodeOnlyModules(), nodeDatasetLoader()],
   root,
   base: './',
   publicDir: false,
@@ -59,6 +82,6 @@ export default defineConfig({
     // Never inline the wasm as a data: URL; serve it as a file with application/wasm.
     assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
   },
-  worker: { format: 'es', plugins: () => [nodeOnlyModules()] },
+  worker: { format: 'es', plugins: () => [nodeOnlyModules(), nodeDatasetLoader()] },
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
 });

@@ -10,6 +10,7 @@ import { registerAssignment } from './commands/assignment.js';
 import { registerExercise } from './commands/exercise.js';
 import { registerGrade } from './commands/grade.js';
 import { registerServe } from './commands/serve.js';
+import { registerSite } from './commands/site.js';
 import { registerTrain } from './commands/train.js';
 import { registerWhy } from './commands/why.js';
 import { reportError } from './output.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   const backends = backendNames();
   registerTrain(program, backends);
   registerServe(program);
+  registerSite(program);
   registerWhy(program, backends);
   registerExercise(program, backends);
   registerGrade(program, backends);

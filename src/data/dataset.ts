@@ -7,13 +7,14 @@
  * unknown bytes → 'dataset-checksum'); `idx:DIR` loads any valid IDX files and says they are unverified.
  * Nothing is cached on disk except downloads: hashing both files costs ~0.2 s, cheaper than a stale cache.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, renameSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { NormlabError } from '../errors.js';
+import { makeDirsSync } from '../util/files.js';
 import { closestName } from '../util/suggest.js';
 import { ensureSplitFiles, type ProgressCallback } from './download.js';
 import { readIdx } from './idx.js';
-import { candidateNames, inspectDirectory, isDirectory } from './locate.js';
+import { candidateNames, inspectDirectory, isDirectory, type Located } from './locate.js';
 import { DATASET_NAMES, DATASETS, SPLITS, identifyByHash, officialFiles, type DatasetName, type Split } from './registry.js';
 import { checkCounts, expectImages, expectLabels, verifyNamedSplit, type DecodedSplit } from './verify.js';
 
@@ -93,10 +94,55 @@ export async function loadDataset(spec: string, split: Split | (LoadOptions & { 
   return parsed.kind === 'named' ? loadNamed(parsed.name, split, opts) : loadIdxFolder(spec, parsed.dir, split);
 }
 
+/**
+ * Decodes a split's two files. When they come from normlab's own cache, broken copies (they do not
+ * decode, or their hash is not the registered one) are moved into <cache>/quarantine/ instead, so the
+ * next lookup downloads them again rather than failing the same way on every run; `moved` says so.
+ */
+function decodeOrQuarantine(located: Located, name: DatasetName, split: Split): { files?: DecodedSplit; moved: string[] } {
+  const decoded: Partial<DecodedSplit> = {};
+  const broken: { path: string; problem: string }[] = [];
+  for (const kind of ['images', 'labels'] as const) {
+    const path = located.files[kind];
+    try {
+      decoded[kind] = readIdx(path);
+      const sha = decoded[kind]!.sha256;
+      if (located.place.source === 'cache' && sha !== DATASETS[name].splits[split][kind].sha256) {
+        broken.push({ path, problem: `its SHA-256 is ${sha.slice(0, 12)}…, not the registered one` });
+      }
+    } catch (e) {
+      if (!(e instanceof NormlabError) || located.place.source !== 'cache') throw e;
+      broken.push({ path, problem: e.message.replace(/\.$/, '') });
+    }
+  }
+  if (broken.length === 0) return { files: decoded as DecodedSplit, moved: [] };
+  const quarantine = join(located.place.directory, 'quarantine');
+  const moved = broken.map(({ path, problem }) => {
+    const target = join(quarantine, `${basename(path)}.${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    try {
+      makeDirsSync(quarantine);
+      renameSync(path, target);
+    } catch (e) {
+      throw new NormlabError('dataset-cache', `${path} in the cache is corrupt (${problem}) and could not be moved aside: ${(e as Error).message}`, `delete ${path} and run again`);
+    }
+    return `${path} in the cache was corrupt (${problem}); moved it to ${target} and fetched a fresh copy`;
+  });
+  return { moved };
+}
+
 async function loadNamed(name: DatasetName, split: Split, opts: LoadOptions): Promise<Dataset> {
   const dataset = DATASETS[name];
-  const located = await ensureSplitFiles(name, split, opts);
-  const files: DecodedSplit = { images: readIdx(located.files.images), labels: readIdx(located.files.labels) };
+  let located = await ensureSplitFiles(name, split, opts);
+  let { files, moved } = decodeOrQuarantine(located, name, split);
+  if (!files) {
+    try {
+      located = await ensureSplitFiles(name, split, opts);
+    } catch (e) {
+      if (e instanceof NormlabError) throw new NormlabError(e.code, `${moved.join('; ')}; but then: ${e.message}`, e.hint);
+      throw e;
+    }
+    files = { images: readIdx(located.files.images), labels: readIdx(located.files.labels) };
+  }
   verifyNamedSplit(dataset, split, files);
   // The hashes matched, so kinds and counts are right; these checks only narrow the types.
   const images = expectImages(files.images);
@@ -113,7 +159,7 @@ async function loadNamed(name: DatasetName, split: Split, opts: LoadOptions): Pr
     classNames: [...dataset.classNames],
     verified: true,
     directory: located.place.directory,
-    notes: [],
+    notes: moved,
   };
 }
 

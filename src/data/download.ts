@@ -12,7 +12,7 @@ import { NormlabError } from '../errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { decodeIdx } from './idx.js';
 import { checkDataDir, datasetCacheDir, locateSplit, missingFilesError, type Located, type SearchOptions } from './locate.js';
-import { DATASETS, identifyByHash, type DatasetName, type FileKind, type RegisteredDataset, type Split } from './registry.js';
+import { DATASETS, identifyByHash, registeredBytes, type DatasetName, type FileKind, type RegisteredDataset, type Split } from './registry.js';
 
 export interface DownloadProgress {
   /** The official file name being downloaded. */
@@ -32,8 +32,13 @@ export type ProgressCallback = (p: DownloadProgress) => void;
 export interface DownloadOptions {
   fetchImpl?: typeof fetch;
   onProgress?: ProgressCallback;
-  /** Abort a mirror when no bytes arrive for this long (default 30 s): a stalled mirror should not hang the lab. */
+  /**
+   * Abort a mirror that sends fewer than `minBytesPerWindow` bytes in this long (default 30 s): a stalled
+   * mirror, or one trickling a byte every 20 s, should not hang the lab.
+   */
   idleTimeoutMs?: number;
+  /** See idleTimeoutMs (default 16 KiB, i.e. about 0.5 KiB/s). */
+  minBytesPerWindow?: number;
 }
 
 /** Every mirror failed for one file; `attempts` says why, one entry per URL. */
@@ -56,18 +61,25 @@ export async function downloadFile(
 ): Promise<string> {
   const spec = dataset.splits[split][kind];
   const attempts: string[] = [];
+  // The most a mirror may send: the decompressed size (a raw copy) plus gzip's worst-case overhead.
+  const expected = registeredBytes(dataset, split, kind);
+  const maxDownload = expected + Math.ceil(expected / 1000) + 1024;
   for (const mirror of dataset.mirrors) {
     const url = new URL(spec.file, mirror).href;
+    if (new URL(url).protocol !== 'https:') {
+      attempts.push(`${url} → not HTTPS: normlab downloads only over HTTPS`);
+      continue;
+    }
     let bytes: Uint8Array;
     try {
-      bytes = await fetchBytes(url, spec.file, opts);
+      bytes = await fetchBytes(url, spec.file, maxDownload, opts);
     } catch (e) {
       attempts.push(`${url} → ${describeFetchError(e)}`);
       continue;
     }
     let decoded;
     try {
-      decoded = decodeIdx(bytes, url);
+      decoded = decodeIdx(bytes, url, expected);
     } catch (e) {
       if (!(e instanceof NormlabError)) throw e;
       attempts.push(`${url} → ${e.message}`);
@@ -87,40 +99,49 @@ export async function downloadFile(
   throw new DownloadFailed(spec.file, attempts);
 }
 
-async function fetchBytes(url: string, file: string, opts: DownloadOptions): Promise<Uint8Array> {
+async function fetchBytes(url: string, file: string, maxBytes: number, opts: DownloadOptions): Promise<Uint8Array> {
   const fetchImpl = opts.fetchImpl ?? fetch;
   const controller = new AbortController();
-  const idleMs = opts.idleTimeoutMs ?? 30_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const armIdleTimer = () => {
-    clearTimeout(timer);
-    // Not unref'd: while a download is pending, this timer may be the only thing keeping the process alive.
-    timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs / 1000} s`)), idleMs);
-  };
+  const windowMs = opts.idleTimeoutMs ?? 30_000;
+  const minBytes = opts.minBytesPerWindow ?? 16 * 1024;
   let received = 0;
   let total: number | undefined;
+  let receivedAtWindowStart = 0;
+  // Not unref'd: while a download is pending, this timer may be the only thing keeping the process alive.
+  const watchdog = setInterval(() => {
+    if (received - receivedAtWindowStart < minBytes) {
+      const got = received - receivedAtWindowStart;
+      controller.abort(new Error(got === 0 ? `no data for ${windowMs / 1000} s` : `only ${got} bytes in ${windowMs / 1000} s: the mirror is stalled`));
+    }
+    receivedAtWindowStart = received;
+  }, windowMs);
   try {
-    armIdleTimer();
     const response = await fetchImpl(url, { signal: controller.signal, redirect: 'follow' });
     if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+    // A redirect may not leave HTTPS.
+    if (response.url && new URL(response.url).protocol !== 'https:') throw new Error(`redirected to ${response.url}, which is not HTTPS`);
     const length = Number(response.headers.get('content-length'));
     total = Number.isFinite(length) && length > 0 ? length : undefined;
+    if (total !== undefined && total > maxBytes) throw new Error(`the mirror announces ${total} bytes, more than the ${maxBytes} this file can take`);
     const chunks: Uint8Array[] = [];
     if (response.body) {
       const reader = response.body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        armIdleTimer();
         chunks.push(value);
         received += value.length;
+        if (received > maxBytes) {
+          await reader.cancel().catch(() => {});
+          throw new Error(`the mirror sent more than ${maxBytes} bytes, more than this file can take; stopped there`);
+        }
         opts.onProgress?.({ file, url, received, total });
       }
     }
     if (total !== undefined && received < total) throw new Error(`connection closed after ${received} of ${total} bytes`);
     return concat(chunks, received);
   } finally {
-    clearTimeout(timer);
+    clearInterval(watchdog);
     opts.onProgress?.({ file, url, received, total, done: true });
   }
 }

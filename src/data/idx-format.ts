@@ -110,6 +110,23 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxContent {
     : { kind: 'labels', count: dims[0], data };
 }
 
+/**
+ * The total size an IDX header declares (header + elements), read from the first bytes of a file, or
+ * undefined when those bytes are not a complete uint8 IDX header. Used to cap decompression: a file may
+ * never inflate past what its own header promises.
+ */
+export function declaredIdxBytes(prefix: Uint8Array): number | undefined {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0 || prefix[2] !== 0x08) return undefined;
+  const ndims = prefix[3];
+  if (ndims !== 1 && ndims !== 3) return undefined;
+  const headerBytes = 4 + 4 * ndims;
+  if (prefix.length < headerBytes) return undefined;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let elements = 1;
+  for (let i = 0; i < ndims; i++) elements *= view.getUint32(4 + 4 * i);
+  return headerBytes + elements;
+}
+
 /** True when the bytes start with the gzip magic number (1f 8b). */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;

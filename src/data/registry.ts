@@ -66,10 +66,9 @@ export const DATASETS: Record<DatasetName, RegisteredDataset> = {
     height: 28,
     width: 28,
     mirrors: [
-      // S3 *website* endpoints speak plain HTTP only, so the https one usually fails fast and the http one
-      // serves; the GitHub copy is the HTTPS fallback. Integrity comes from the SHA-256 check, not TLS.
+      // HTTPS only: the SHA-256 check guarantees the bytes, TLS keeps what is fetched private and stops a
+      // network in between from feeding junk (the plain-HTTP S3 website endpoint was dropped for that).
       'https://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
-      'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
       'https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/',
     ],
     systemDirs: ['/usr/share/datasets/fashion-mnist'],
@@ -131,6 +130,12 @@ export function identifyByHash(sha256: string): KnownFile | undefined {
     }
   }
   return undefined;
+}
+
+/** The decompressed size of a registered file: the IDX header plus one byte per pixel or label. */
+export function registeredBytes(dataset: RegisteredDataset, split: Split, kind: FileKind): number {
+  const { count } = dataset.splits[split][kind];
+  return kind === 'images' ? 16 + count * dataset.height * dataset.width : 8 + count;
 }
 
 /** "the MNIST digits test split", "the Fashion-MNIST train split" (for messages). */

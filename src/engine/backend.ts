@@ -21,12 +21,32 @@ export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError';
 
-/** One dense layer as a backend sees it: y = activation(x · kernel + bias). */
+/**
+ * An element-wise or per-feature step applied to a dense layer's *input*, before its matmul (Keras'
+ * Rescaling / Normalization, BatchNormalization, Dropout placed in front of that dense layer). Stages
+ * of one layer run in order; each maps [rows, inputSize] to [rows, inputSize].
+ * - affine: x' = scale[i]·x + offset[i], constants (rescaling, an adapted normalization). A model's
+ *   leading *scalar* affine stages never reach a backend: the model folds them into the input transform,
+ *   so the uint8 fast path stays (see Sequential).
+ * - batchNorm: Keras BatchNormalization over the feature axis. Training (trainBatch, trace): batch mean
+ *   and biased variance; the moving statistics are updated by trainBatch only,
+ *   moving ← momentum·moving + (1 − momentum)·batch. Inference (evaluate, predict): moving statistics.
+ * - dropout: training only (trainBatch, trace), inverted dropout (kept values scaled by 1/(1 − rate)),
+ *   with a mask drawn from dropoutUniform(seed, step, index), so both backends drop the same units.
+ */
+export type StageSpec =
+  | { kind: 'affine'; scale: number[]; offset: number[] }
+  | { kind: 'batchNorm'; momentum: number; epsilon: number; center: boolean; scale: boolean }
+  | { kind: 'dropout'; rate: number; seed: number };
+
+/** One dense layer as a backend sees it: y = activation(stages(x) · kernel + bias). */
 export interface DenseSpec {
   inputSize: number;
   units: number;
   activation: ActivationName;
   useBias: boolean;
+  /** Steps applied to this layer's input first (absent or empty: none). */
+  stages?: StageSpec[];
 }
 
 export interface LossSpec {
@@ -61,7 +81,18 @@ export interface ParamScale {
   epsilon: number;
 }
 
-export type OptimizerSpec =
+/**
+ * Keras' gradient clipping, applied to each trainable tensor's gradient before the update (at most one
+ * of them): clipnorm rescales a tensor whose L2 norm exceeds it to that norm; clipvalue clamps every
+ * element to [−clipvalue, clipvalue].
+ */
+export interface Clipping {
+  clipnorm?: number;
+  clipvalue?: number;
+}
+
+export type OptimizerSpec = Clipping &
+  (
   | { name: 'sgd'; learningRate: number; momentum: number; nesterov: boolean; paramScales?: ParamScale[] }
   | {
       name: 'adam';
@@ -79,13 +110,65 @@ export type OptimizerSpec =
       epsilon: number;
       centered: boolean;
       paramScales?: ParamScale[];
-    };
+    }
+  );
 
 export interface NetworkSpec {
   dtype: DType;
   layers: DenseSpec[];
   loss: LossSpec;
   optimizer: OptimizerSpec;
+}
+
+/** What one weight tensor is, in weight order (see weightLayout). */
+export interface WeightSlot {
+  /** Index of the dense layer it belongs to (stage weights belong to the dense layer they feed). */
+  layer: number;
+  /** Index of the stage within that layer's stages, or -1 for the kernel and bias. */
+  stage: number;
+  role: 'kernel' | 'bias' | 'gamma' | 'beta' | 'movingMean' | 'movingVariance';
+  size: number;
+  /** False for BatchNormalization's moving statistics: no gradient, no optimizer update. */
+  trainable: boolean;
+}
+
+/**
+ * The weight tensors of a network in order: per dense layer, first its stages' weights (batchNorm:
+ * gamma if scale, beta if center, movingMean, movingVariance — Keras' order), then kernel and bias.
+ * This is Keras' `model.get_weights()` order for the layers a backend runs.
+ */
+export function weightLayout(spec: Pick<NetworkSpec, 'layers'>): WeightSlot[] {
+  const out: WeightSlot[] = [];
+  spec.layers.forEach((layer, l) => {
+    (layer.stages ?? []).forEach((stage, s) => {
+      if (stage.kind !== 'batchNorm') return;
+      const size = layer.inputSize;
+      if (stage.scale) out.push({ layer: l, stage: s, role: 'gamma', size, trainable: true });
+      if (stage.center) out.push({ layer: l, stage: s, role: 'beta', size, trainable: true });
+      out.push({ layer: l, stage: s, role: 'movingMean', size, trainable: false });
+      out.push({ layer: l, stage: s, role: 'movingVariance', size, trainable: false });
+    });
+    out.push({ layer: l, stage: -1, role: 'kernel', size: layer.inputSize * layer.units, trainable: true });
+    if (layer.useBias) out.push({ layer: l, stage: -1, role: 'bias', size: layer.units, trainable: true });
+  });
+  return out;
+}
+
+/**
+ * The uniform number in [0, 1) that decides whether dropout keeps value `index` (row · size + feature)
+ * of training step `step` (0-based count of trainBatch calls) of a dropout stage with `seed`: a value
+ * is dropped when the number is < rate. A counter-based hash (no state to carry, identical in every
+ * backend; the wasm kernels implement the same integer steps). Math.imul keeps 32-bit wraparound.
+ */
+export function dropoutUniform(seed: number, step: number, index: number): number {
+  let h = (seed ^ Math.imul(step + 1, 0x9e3779b1)) >>> 0;
+  h = (h ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  h ^= h >>> 16;
+  return (h >>> 8) / 16777216;
 }
 
 /**
@@ -156,7 +239,11 @@ export interface NetworkRunner {
   evaluate(id: DataId, rows: Int32Array, count: number): BatchResult;
   /** Network outputs for the given rows, [count, outUnits], float64 copies of the dtype's values. */
   predict(id: DataId, rows: Int32Array, count: number): Float64Array;
-  /** Pre-activations, activations, gradients and per-sample losses of the given rows (no update). */
+  /**
+   * Pre-activations, activations, gradients and per-sample losses of the given rows, computed exactly
+   * as the next trainBatch would (batch statistics, the next step's dropout mask) but updating nothing.
+   * Non-trainable weights get all-zero gradients.
+   */
   trace(id: DataId, rows: Int32Array, count: number): Trace;
   dispose(): void;
 }

@@ -3,7 +3,7 @@
  * tfjs' `tf.train.*` factories; compile() also accepts the strings 'adam' | 'sgd' | 'rmsprop'.
  */
 import { NormlabError } from '../errors.js';
-import type { OptimizerSpec, ParamScale } from './backend.js';
+import type { Clipping, OptimizerSpec, ParamScale } from './backend.js';
 
 /** Keras' default ε, also tfjs' float32 epsilon. */
 export const DEFAULT_EPSILON = 1e-7;
@@ -31,6 +31,28 @@ export function withParamScales(spec: OptimizerSpec, paramScales: ParamScale[]):
   return { ...spec, paramScales };
 }
 
+/**
+ * Keras' `clipnorm` / `clipvalue` on an optimizer: `withClipping(train.adam(0.001), {clipnorm: 1})`, or
+ * the same fields on the spec passed to compile(). Per tensor, as Keras; at most one of the two.
+ */
+export function withClipping(spec: OptimizerSpec, clipping: Clipping): OptimizerSpec {
+  const out = { ...structuredClone(spec), ...clipping };
+  checkClipping(out);
+  return out;
+}
+
+function checkClipping(spec: Clipping): void {
+  for (const key of ['clipnorm', 'clipvalue'] as const) {
+    const v = spec[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+      throw new NormlabError('config', `optimizer ${key} must be a positive number, got ${JSON.stringify(v)}`, `e.g. {${key}: 1}`);
+    }
+  }
+  if (spec.clipnorm !== undefined && spec.clipvalue !== undefined) {
+    throw new NormlabError('config', 'an optimizer takes clipnorm or clipvalue, not both (as Keras)', 'keep one of them');
+  }
+}
+
 export function resolveOptimizer(optimizer: unknown): OptimizerSpec {
   if (typeof optimizer === 'string') {
     const name = optimizer.toLowerCase();
@@ -44,6 +66,7 @@ export function resolveOptimizer(optimizer: unknown): OptimizerSpec {
     if (!OPTIMIZER_NAMES.includes(spec.name) || !(spec.learningRate > 0) || !Number.isFinite(spec.learningRate)) {
       throw new NormlabError('config', `invalid optimizer config ${JSON.stringify(optimizer)}`, 'create it with train.adam(0.001), train.sgd(0.01) or train.rmsprop(0.001)');
     }
+    checkClipping(spec);
     return structuredClone(spec);
   }
   throw new NormlabError('config', `compile() needs an optimizer, got ${JSON.stringify(optimizer)}`, "e.g. model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']})");

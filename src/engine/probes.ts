@@ -14,7 +14,7 @@
  * - logit gap: top logit − second logit, per sample;
  * - softmax max exactly 1: the stored softmax output of the top class equals 1.0 in the run's dtype.
  */
-import type { NetworkSpec, Trace } from './backend.js';
+import { weightLayout, type NetworkSpec, type Trace } from './backend.js';
 import { Callback, type Logs } from './model/callbacks.js';
 import type { Sequential } from './model/sequential.js';
 import type { Tensor } from './tensor.js';
@@ -110,11 +110,9 @@ function median(values: number[]): number {
 /** Index of each dense layer's kernel in weight order (bias, if any, at +1). */
 export function kernelIndices(spec: Pick<NetworkSpec, 'layers'>): number[] {
   const out: number[] = [];
-  let index = 0;
-  for (const layer of spec.layers) {
-    out.push(index);
-    index += layer.useBias ? 2 : 1;
-  }
+  weightLayout(spec).forEach((slot, index) => {
+    if (slot.role === 'kernel') out.push(index);
+  });
   return out;
 }
 

@@ -9,8 +9,14 @@
  *                                         without .gz), found with the data layer's search order and
  *                                         verified by SHA-256 (datasets.ts); the bytes are sent as stored
  *                                         (gzip or raw), the browser handles both and checks them again
+ *   GET /site.json                        what the app needs to know (src/server/site-config.ts): the
+ *                                         datasets this machine has, and whether there is a study
  *   GET /api/datasets                     which registered datasets have which splits here
- *   GET /api/study                        the last `why` study (why.json), when there is one
+ *   GET /why.json, /api/study             the last `why` study (why.json), when there is one
+ *
+ * Every response carries the cross-origin isolation headers (COOP same-origin, COEP require-corp), so
+ * the page may use SharedArrayBuffer and the two-thread wasm module, as on a static host with the
+ * `_headers` file that `normlab site build` writes.
  *
  * Nothing outside web-dist/ and the located dataset files is reachable: dataset requests are matched
  * against the registry's file names, never joined onto a path, and static paths are resolved inside the
@@ -22,10 +28,11 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateSplit } from '../data/locate.js';
-import { DATASETS } from '../data/registry.js';
+import { DATASETS, officialFiles, SPLITS } from '../data/registry.js';
 import { datasetAvailability, datasetFileFor, isDatasetName, SplitVerifier } from './datasets.js';
 import { DEFAULT_HOST, hostHeaderAllowed, urlFor } from './host.js';
-import { resolveInside, serveFile } from './static.js';
+import type { SiteConfig } from './site-config.js';
+import { CROSS_ORIGIN_ISOLATION, resolveInside, serveFile } from './static.js';
 
 export { datasetAvailability, datasetFileFor, type DatasetAvailability } from './datasets.js';
 
@@ -76,6 +83,22 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
+/** site.json for this server: every registered dataset whose two splits are on this machine. */
+export function serveSiteConfig(dataDir: string | undefined, hasStudy: boolean): SiteConfig {
+  const datasets: SiteConfig['datasets'] = {};
+  for (const d of datasetAvailability(dataDir)) {
+    if (d.splits.train && d.splits.test) datasets[d.name] = SPLITS.flatMap((split) => Object.values(officialFiles(split)));
+  }
+  return { version: 1, source: 'normlab serve', datasets, ...(hasStudy ? { study: 'why.json' } : {}) };
+}
+
+/** The page for a request whose address is too long to read (Node stops at 16 KB of headers). */
+const TOO_LONG_PAGE = `<!doctype html><meta charset="utf-8"><title>normlab: link too long</title>
+<body style="font-family:system-ui;max-width:40rem;margin:3rem auto;line-height:1.5">
+<h1>This link is too long</h1>
+<p>Its address is longer than this server reads (16 KB). normlab's own links are a few hundred characters:
+this one was probably cut, pasted twice, or padded. <a href="/">Open the lab with its default settings</a>.</p></body>`;
+
 function sendJson(res: ServerResponse, value: unknown): void {
   send(res, 200, JSON.stringify(value), 'application/json; charset=utf-8');
 }
@@ -95,6 +118,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    for (const [name, value] of Object.entries(CROSS_ORIGIN_ISOLATION)) res.setHeader(name, value);
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (!hostHeaderAllowed(req.headers.host, port)) {
       send(res, 421, `normlab serve answers only to addresses such as ${urlFor(host, port)}, not to host names\n`);
@@ -141,7 +165,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sendJson(res, { datasets: datasetAvailability(options.dataDir) });
       return;
     }
-    if (path === '/api/study') {
+    if (path === '/site.json') {
+      sendJson(res, serveSiteConfig(options.dataDir, existsSync(studyFile)));
+      return;
+    }
+    if (path === '/api/study' || path === '/why.json') {
       if (!(await serveFile(req, res, studyFile, { cacheControl: 'no-store', contentType: 'application/json; charset=utf-8' }))) {
         send(res, 404, `no study at ${studyFile}: run \`normlab why\` first, or open a why.json file\n`);
       }
@@ -169,6 +197,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (!res.headersSent) send(res, 500, `normlab serve: internal error: ${(error as Error).message}\n`);
       else res.destroy();
     });
+  });
+  // Node answers an over-long request line or header block with a bare 431 and no body; say what it means.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    if (error.code === 'HPE_HEADER_OVERFLOW') {
+      const body = Buffer.from(TOO_LONG_PAGE);
+      socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${TOO_LONG_PAGE}`);
+    } else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);

@@ -26,6 +26,17 @@ export const MIME_TYPES: Record<string, string> = {
   '.gz': 'application/octet-stream',
 };
 
+/**
+ * Cross-origin isolation: with these, `crossOriginIsolated` is true in the page and its workers, which
+ * browsers require before they hand out SharedArrayBuffer (the two-thread wasm module's shared memory).
+ * CORP same-origin on our own responses keeps them loadable under COEP require-corp.
+ */
+export const CROSS_ORIGIN_ISOLATION: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
 export function mimeType(path: string): string {
   return MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }

@@ -183,10 +183,10 @@ describe('download with a fake fetch', { skip: NO_MNIST }, () => {
         }),
       );
     const fetchImpl = fakeFetch({ [MIRROR_A + LABELS]: stalled, [MIRROR_B + LABELS]: realBytes(LABELS) });
-    const started = Date.now();
+    // No wall-clock bound (flaky on a busy machine): that the call returns at all, with the second
+    // mirror's file, is the proof that the first was abandoned.
     const path = await downloadFile(DATASETS.mnist, 'test', 'labels', target, { fetchImpl, idleTimeoutMs: 50 });
     assert.equal(path, join(target, LABELS));
-    assert.ok(Date.now() - started < 5000);
     assert.deepEqual(fetchImpl.calls, [MIRROR_A + LABELS, MIRROR_B + LABELS]);
   });
 });

@@ -298,18 +298,18 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
       assert.ok(shownLast.charts >= 5, `charts drawn: ${shownLast.charts}`);
       const canvases = await paintedCanvases(page, '.report-body');
       assert.equal(canvases.painted, canvases.total, `every chart and sample image is drawn (${canvases.painted} of ${canvases.total})`);
-      assert.match((await page.locator('.report-status').textContent())!, /the last study/);
+      assert.match((await page.locator('#view-report .report-status').textContent())!, /the published study/);
       assert.ok((await page.locator('.finding .verdict').count()) === shownLast.findings);
       assert.ok((await page.locator('.closing p').count()) >= 1, 'the closing summary is shown');
       // Opening the file by hand shows the same.
       await page.setInputFiles('#report-file', join(dir, 'why.json'));
-      await page.waitForFunction(() => document.querySelector('.report-status')?.textContent?.includes('why.json'));
+      await page.waitForFunction(() => document.querySelector('#view-report .report-status')?.textContent?.includes('why.json'));
       assert.deepEqual(await report(), shownLast);
       await shoot(page, 'web-report');
       // Something that is not a study says so.
       await page.setInputFiles('#report-file', { name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
-      await page.waitForFunction(() => document.querySelector('.report-status')?.textContent?.includes('other.json'));
-      assert.match((await page.locator('.report-status').textContent())!, /not a why\.json/);
+      await page.waitForFunction(() => document.querySelector('#view-report .report-status')?.textContent?.includes('other.json'));
+      assert.match((await page.locator('#view-report .report-status').textContent())!, /not a why\.json/);
       await page.close();
     } finally {
       await studyServer.close();

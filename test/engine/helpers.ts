@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Affine, DType, DenseSpec, LossSpec, NetworkRunner, OptimizerSpec, TargetSource } from '../../src/engine/backend.js';
+import { weightLayout, type NetworkSpec } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/backends/reference/index.js';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -146,4 +147,22 @@ export function targetAt(y: TargetSource, r: number, j: number): number {
 /** Apply x' = a·x + b to a copy of the values, in float64. */
 export function transformed(values: ArrayLike<number>, t: Affine): Float64Array {
   return Float64Array.from(values, (v) => t.a * v + t.b);
+}
+
+/** Weights for every slot of the layout: kernels glorot-like, gamma near 1, beta/moving stats random. */
+export function layoutWeights(spec: Pick<NetworkSpec, 'layers'>, seed: number): Float64Array[] {
+  const rng = new TestRandom(seed);
+  return weightLayout(spec).map((slot) => {
+    const u = () => rng.next() * 2 - 1;
+    switch (slot.role) {
+      case 'kernel':
+        return Float64Array.from({ length: slot.size }, () => u() * 0.6);
+      case 'gamma':
+        return Float64Array.from({ length: slot.size }, () => 1 + 0.3 * u());
+      case 'movingVariance':
+        return Float64Array.from({ length: slot.size }, () => 0.5 + rng.next());
+      default:
+        return Float64Array.from({ length: slot.size }, () => 0.2 * u());
+    }
+  });
 }

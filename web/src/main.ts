@@ -4,14 +4,17 @@
  * kept alive while another view is shown.
  */
 import './style.css';
+import { DatasetStore } from './datasets/store.js';
 import { h } from './dom.js';
 import { LabView } from './lab/view.js';
 import { ReportView } from './report/view.js';
 import { formatSettings, parseSettings, VIEWS, type AppSettings, type View } from './settings.js';
 import { SigmoidView } from './sigmoid/view.js';
+import { loadSiteConfig } from './site.js';
 import { wasmUrl } from './wasm-url.js';
+import { WhyView } from './why/view.js';
 
-const VIEW_TITLES: Record<View, string> = { lab: 'Normalization lab', sigmoid: 'Sigmoid explorer', report: 'Report' };
+const VIEW_TITLES: Record<View, string> = { lab: 'Normalization lab', why: 'Why?', sigmoid: 'Sigmoid explorer', report: 'Report' };
 
 const { settings, problems } = parseSettings(location.search);
 const state: AppSettings = settings;
@@ -21,15 +24,9 @@ function writeUrl(push = false): void {
   if (url !== `${location.pathname}${location.search}`) history[push ? 'pushState' : 'replaceState'](null, '', url);
 }
 
-async function availableDatasets(): Promise<Set<string>> {
-  try {
-    const response = await fetch('/api/datasets');
-    const body = (await response.json()) as { datasets: { name: string; splits: { train: unknown; test: unknown } }[] };
-    return new Set(body.datasets.filter((d) => d.splits.train && d.splits.test).map((d) => d.name));
-  } catch {
-    return new Set(['fashion-mnist', 'mnist']);
-  }
-}
+const { site, problem: siteProblem } = await loadSiteConfig();
+if (siteProblem) console.warn(`normlab: ${siteProblem}; datasets come from the mirrors or picked files`);
+const store = new DatasetStore(site);
 
 const lab = new LabView(
   state.lab,
@@ -40,14 +37,15 @@ const lab = new LabView(
       writeUrl();
     },
   },
-  availableDatasets(),
+  store,
 );
 const sigmoid = new SigmoidView(state.sigmoid, (next) => {
   state.sigmoid = next;
   writeUrl();
 });
-const report = new ReportView();
-const views: Record<View, { root: HTMLElement; shown(): void }> = { lab, sigmoid, report };
+const report = new ReportView(site.study);
+const why = new WhyView(store, { wasmUrl, dataset: () => state.lab.dataset });
+const views: Record<View, { root: HTMLElement; shown(): void }> = { lab, why, sigmoid, report };
 
 const nav = h(
   'nav',
@@ -76,8 +74,8 @@ function show(view: View, push = false): void {
 const app = document.getElementById('app')!;
 app.replaceChildren(
   h('header', { className: 'top' }, h('h1', {}, h('span', { className: 'logo' }, 'normlab'), h('span', { className: 'tagline' }, 'why input normalization matters')), nav),
-  problems.length ? h('p', { className: 'url-problems', role: 'alert' }, `Some settings in the link were not understood and were left at their defaults: ${problems.join('; ')}.`) : '',
-  h('main', {}, lab.root, sigmoid.root, report.root),
+  problems.length ? h('p', { className: 'url-problems', role: 'alert' }, `Some settings in the link were not understood (each was left at its default unless said otherwise): ${problems.join('; ')}.`) : '',
+  h('main', {}, lab.root, why.root, sigmoid.root, report.root),
   h('footer', {}, 'Training runs in Web Workers in this browser, with the same engine as the normlab CLI. ', h('a', { href: 'https://github.com/zalandoresearch/fashion-mnist' }, 'Fashion-MNIST'), ' by Zalando Research (MIT).'),
 );
 show(state.view);
@@ -88,4 +86,4 @@ window.addEventListener('popstate', () => {
 });
 
 /** For the e2e test and for the curious: `normlab.lab.snapshot()` in the console. */
-(window as unknown as { normlab: unknown }).normlab = { lab, sigmoid, report, settings: state, wasmUrl };
+(window as unknown as { normlab: unknown }).normlab = { lab, why, sigmoid, report, settings: state, wasmUrl, site, store };

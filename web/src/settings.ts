@@ -7,7 +7,7 @@
 import { TRANSFORM_NAMES, type TransformName } from '../../src/data/transforms.js';
 import { HIDDEN_ACTIVATIONS } from '../../src/lab/training.js';
 
-export const VIEWS = ['lab', 'sigmoid', 'report'] as const;
+export const VIEWS = ['lab', 'why', 'sigmoid', 'report'] as const;
 export type View = (typeof VIEWS)[number];
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export const DTYPES = ['float32', 'float64'] as const;
@@ -64,26 +64,36 @@ export const DEFAULT_LAB: LabSettings = {
 
 export const DEFAULT_SIGMOID: SigmoidSettings = { pixel: 255, weight: 0.05, scaled: false };
 
+/** A value as the banner quotes it: long ones are cut (a 6 KB value must not widen the page). */
+export function quote(value: string, max = 40): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length.toLocaleString('en')} characters)`;
+}
+
+/** Digits only: Number() alone would take "0x10" as 16, "1e1" as 10 and " 7" as 7. */
+const WHOLE = /^\d+$/;
+/** A plain decimal such as 0.001, -0.1, 1e-3 or .5 (no hex, no Infinity). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function choice<T extends string>(value: string | null, choices: readonly T[], fallback: T, key: string, problems: string[]): T {
   if (value === null) return fallback;
   if ((choices as readonly string[]).includes(value)) return value as T;
-  problems.push(`${key}=${value} (expected ${choices.join(', ')})`);
+  problems.push(`${key}=${quote(value)} (expected ${choices.join(', ')})`);
   return fallback;
 }
 
 function integer(value: string | null, min: number, max: number, fallback: number, key: string, problems: string[]): number {
   if (value === null) return fallback;
-  const n = Number(value);
-  if (value.trim() !== '' && Number.isInteger(n) && n >= min && n <= max) return n;
-  problems.push(`${key}=${value} (expected a whole number from ${min} to ${max})`);
+  const n = WHOLE.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  problems.push(`${key}=${quote(value)} (expected a whole number from ${min} to ${max})`);
   return fallback;
 }
 
 function real(value: string | null, min: number, max: number, fallback: number, key: string, problems: string[]): number {
   if (value === null) return fallback;
-  const n = Number(value);
-  if (value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max) return n;
-  problems.push(`${key}=${value} (expected a number from ${min} to ${max})`);
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
+  if (Number.isFinite(n) && n >= min && n <= max) return n;
+  problems.push(`${key}=${quote(value)} (expected a number from ${min} to ${max})`);
   return fallback;
 }
 
@@ -96,16 +106,19 @@ export function parseSettings(search: string): { settings: AppSettings; problems
   if (rawNormalize !== null) {
     const parts = [...new Set(rawNormalize.split(',').map((s) => s.trim()).filter(Boolean))];
     const bad = parts.filter((p) => !(TRANSFORM_NAMES as readonly string[]).includes(p));
-    if (bad.length || parts.length === 0) problems.push(`normalize=${rawNormalize} (expected some of ${TRANSFORM_NAMES.join(', ')})`);
     const good = TRANSFORM_NAMES.filter((t) => parts.includes(t));
+    const expected = `expected some of ${TRANSFORM_NAMES.join(', ')}`;
+    // Say exactly what happened: the unknown names were dropped and the known ones kept.
+    if (good.length && bad.length) problems.push(`normalize=${quote(rawNormalize)}: ${quote(bad.join(', '))} ignored (${expected}); kept ${good.join(', ')}`);
+    else if (!good.length) problems.push(`normalize=${quote(rawNormalize)} (${expected})`);
     if (good.length) normalize = good;
   }
   let units = d.units;
   const rawUnits = q.get('units');
   if (rawUnits !== null) {
-    const parts = rawUnits.split(',').map((s) => Number(s.trim()));
+    const parts = rawUnits.split(',').map((s) => (WHOLE.test(s.trim()) ? Number(s.trim()) : NaN));
     if (parts.length <= 4 && parts.every((n) => Number.isInteger(n) && n >= 1 && n <= 4096)) units = parts;
-    else problems.push(`units=${rawUnits} (expected up to 4 layer sizes from 1 to 4096, e.g. 128 or 256,128)`);
+    else problems.push(`units=${quote(rawUnits)} (expected up to 4 layer sizes from 1 to 4096, e.g. 128 or 256,128)`);
   }
   const rawLr = q.get('lr');
   const lr = rawLr === null || rawLr === '' ? undefined : real(rawLr, 1e-7, 10, NaN, 'lr', problems);

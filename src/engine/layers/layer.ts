@@ -35,7 +35,36 @@ export interface DenseConfig extends LayerArgs {
   biasInitializer: InitializerName;
 }
 
-export type LayerConfig = FlattenConfig | DenseConfig;
+export interface RescalingConfig extends LayerArgs {
+  className: 'Rescaling';
+  scale: number;
+  offset: number;
+}
+
+export interface NormalizationConfig extends LayerArgs {
+  className: 'Normalization';
+  axis: number | null;
+  /** Given (or adapted) statistics; the adapted ones travel as the layer's weights in weights.bin. */
+  mean?: number[];
+  variance?: number[];
+}
+
+export interface BatchNormalizationConfig extends LayerArgs {
+  className: 'BatchNormalization';
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+}
+
+export interface DropoutConfig extends LayerArgs {
+  className: 'Dropout';
+  rate: number;
+  seed?: number;
+}
+
+export type LayerConfig = FlattenConfig | DenseConfig | RescalingConfig | NormalizationConfig | BatchNormalizationConfig | DropoutConfig;
 
 export abstract class Layer {
   readonly name: string;
@@ -48,7 +77,11 @@ export abstract class Layer {
   }
 
   abstract computeOutputShape(input: Shape): Shape;
-  /** Number of trainable values for the given input shape. */
+  /** Number of weight values (trainable and not) for the given input shape. */
   abstract countParams(input: Shape): number;
+  /** Number of those that no optimizer updates (batch norm's moving statistics, normalization's). */
+  countNonTrainable(_input: Shape): number {
+    return 0;
+  }
   abstract getConfig(): LayerConfig;
 }

@@ -2,23 +2,18 @@
  * Save/load a model as two files, like tfjs' `file://` handler: `model.json` (config, compile settings
  * and a manifest of the weights) and `weights.bin` (the weights as little-endian float32 or float64).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NormlabError } from '../../errors.js';
 import { makeDirs, writeFileAtomic } from '../../util/files.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
+import { BatchNormalization, Dropout, Normalization, Rescaling } from '../layers/normalization.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
-import { Sequential, type ModelConfig } from './sequential.js';
+import { MODEL_FORMAT, parseModelJson, readWeights, type ModelFile } from './model-file.js';
+import { Sequential } from './sequential.js';
 
-const FORMAT = 'normlab-model';
-
-interface ModelFile {
-  format: typeof FORMAT;
-  version: 1;
-  config: ModelConfig;
-  weights: { shape: number[]; dtype: 'float32' | 'float64'; offset: number; count: number }[];
-}
 
 function directoryOf(path: string): string {
   return path.startsWith('file://') ? path.slice('file://'.length) : path;
@@ -39,12 +34,20 @@ export async function saveModel(model: Sequential, path: string): Promise<{ mode
     manifest.push({ shape: w.shape, dtype: model.dtype, offset, count: w.size });
     offset += w.size;
   }
-  const file: ModelFile = { format: FORMAT, version: 1, config: model.getConfig(), weights: manifest };
+  const bytes = new Uint8Array(buffer);
+  const file: ModelFile = {
+    format: MODEL_FORMAT,
+    version: 1,
+    config: model.getConfig() as ModelFile['config'],
+    weights: manifest,
+    // Ties model.json to its weights.bin: saves that overlap in one folder are detected on load.
+    weightsSha256: createHash('sha256').update(bytes).digest('hex'),
+  };
   const modelJson = join(dir, 'model.json');
   const weightsBin = join(dir, 'weights.bin');
   // Each file goes to a unique temporary name and is renamed into place (src/util/files.ts), so an
   // interrupted save never leaves a half-written model and two concurrent saves never share a temp file.
-  await writeFileAtomic(weightsBin, new Uint8Array(buffer), { makeParents: false });
+  await writeFileAtomic(weightsBin, bytes, { makeParents: false });
   await writeFileAtomic(modelJson, JSON.stringify(file, null, 2), { makeParents: false });
   return { modelJson, weightsBin };
 }
@@ -52,28 +55,54 @@ export async function saveModel(model: Sequential, path: string): Promise<{ mode
 function layerFromConfig(config: LayerConfig): Layer {
   if (config.className === 'Flatten') return new Flatten(config);
   if (config.className === 'Dense') return new Dense(config);
+  if (config.className === 'Rescaling') return new Rescaling(config);
+  if (config.className === 'Normalization') return new Normalization(config);
+  if (config.className === 'BatchNormalization') return new BatchNormalization(config);
+  if (config.className === 'Dropout') return new Dropout(config);
   throw new NormlabError('model-file', `unknown layer type '${(config as { className: string }).className}' in model.json`);
 }
 
+/** Reads a file for loadModel; a missing or unreadable file is a model-file error naming it. */
+async function readModelPart(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NormlabError('model-file', `cannot read ${path} (${what}): ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`, 'pass the folder (or model.json) that model.save() wrote');
+  }
+}
+
+/**
+ * Loads a model saved by model.save(): `loadModel('dir')`, `loadModel('dir/model.json')` or the tfjs forms
+ * `'file://dir'` / `'file://dir/model.json'`. model.json is checked against a schema and the weights
+ * manifest against weights.bin and the layers (src/engine/model/model-file.ts).
+ */
 export async function loadModel(path: string): Promise<Sequential> {
   const dir = directoryOf(path).replace(/model\.json$/, '');
   const modelJson = join(dir, 'model.json');
-  let file: ModelFile;
+  const weightsBin = join(dir, 'weights.bin');
+  const file = parseModelJson((await readModelPart(modelJson, 'the model description')).toString('utf8'), modelJson);
+  const bytes = await readModelPart(weightsBin, 'the weights');
+  let model: Sequential;
   try {
-    file = JSON.parse(await readFile(modelJson, 'utf8')) as ModelFile;
+    const layers = file.config.layers.map((c) => layerFromConfig(c as unknown as LayerConfig));
+    model = new Sequential({ name: file.config.name, dtype: file.config.dtype, seed: file.config.seed, backend: file.config.backend, layers });
+    const compile = file.config.compile;
+    if (compile) model.compile({ optimizer: compile.optimizer as never, loss: compile.loss as never, metrics: compile.metrics.map((m) => (m === 'acc' ? 'accuracy' : m)) });
   } catch (e) {
-    throw new NormlabError('model-file', `cannot read ${modelJson}: ${(e as Error).message}`, 'pass the directory that model.save() wrote');
+    // A layer's or the optimizer's own check failed on a value from the file.
+    const reason = e instanceof NormlabError ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
+    throw new NormlabError('model-file', `${modelJson}: the model it describes cannot be built: ${reason}`, 'save the model again with model.save()');
   }
-  if (file.format !== FORMAT || file.version !== 1) throw new NormlabError('model-file', `${modelJson} is not a normlab model file (format ${JSON.stringify(file.format)})`);
-  const bytes = await readFile(join(dir, 'weights.bin'));
-  const bytesPer = file.config.dtype === 'float64' ? 8 : 4;
-  const expected = file.weights.reduce((s, w) => s + w.count, 0) * bytesPer;
-  if (bytes.byteLength !== expected) {
-    throw new NormlabError('model-file', `${join(dir, 'weights.bin')} has ${bytes.byteLength} bytes, expected ${expected}`, 'the file is truncated or belongs to another model: save the model again');
+  const shapes = model.getWeights().map((w) => w.shape as number[]);
+  const weights = readWeights(file, bytes, shapes, { modelJson, weightsBin });
+  // Sizes match: now make sure the bytes are the ones saved with this model.json.
+  if (file.weightsSha256 && createHash('sha256').update(bytes).digest('hex') !== file.weightsSha256) {
+    throw new NormlabError('model-file', `${weightsBin} is not the weights file saved with ${modelJson} (SHA-256 differs)`, 'two saves into one folder overlapped, or a file was replaced: save the model again');
   }
-  const aligned = new Uint8Array(bytes).buffer;
-  const model = new Sequential({ name: file.config.name, dtype: file.config.dtype, seed: file.config.seed, backend: file.config.backend, layers: file.config.layers.map(layerFromConfig) });
-  if (file.config.compile) model.compile({ optimizer: file.config.compile.optimizer, loss: file.config.compile.loss, metrics: file.config.compile.metrics.map((m) => (m === 'acc' ? 'accuracy' : m)) });
-  model.setWeights(file.weights.map((w) => Float64Array.from(file.config.dtype === 'float64' ? new Float64Array(aligned, w.offset * 8, w.count) : new Float32Array(aligned, w.offset * 4, w.count))));
+  model.setWeights(weights);
   return model;
 }
+
+/** tfjs' name for loadModel: `await loadLayersModel('file://dir/model.json')`. */
+export const loadLayersModel = loadModel;

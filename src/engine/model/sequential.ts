@@ -5,11 +5,12 @@
  */
 import { NormlabError } from '../../errors.js';
 import { closestName } from '../../util/suggest.js';
-import type { DType, DenseSpec, LossSpec, NetworkRunner, NetworkSpec, OptimizerSpec, Trace } from '../backend.js';
+import type { Affine, DType, DenseSpec, LossSpec, NetworkRunner, NetworkSpec, OptimizerSpec, StageSpec, Trace } from '../backend.js';
 import { getBackend, getBackendName } from '../backends/registry.js';
 import { initialize } from '../initializers.js';
 import { Dense } from '../layers/dense.js';
 import type { Layer, LayerConfig, Shape } from '../layers/layer.js';
+import { BatchNormalization, Dropout, Normalization, Rescaling } from '../layers/normalization.js';
 import { resolveLoss } from '../losses.js';
 import { resolveOptimizer } from '../optimizers.js';
 import { Random } from '../random.js';
@@ -74,7 +75,10 @@ export class Sequential {
   history?: History;
 
   private outputShapes: Shape[] = [];
+  /** The backend's weights (dense kernels and biases, batch norm's four tensors), in weightLayout order. */
   private weights: Float64Array[] = [];
+  /** Normalization statistics the current runner was built with (see syncStatistics). */
+  private statisticsKey = '';
   private runner?: NetworkRunner;
   private compiled?: { optimizer: OptimizerSpec; loss: LossSpec; metrics: string[] };
   private readonly initRandom: Random;
@@ -133,6 +137,13 @@ export class Sequential {
       this.weights.push(initialize(layer.kernelInitializer, fanIn, layer.units, fanIn * layer.units, this.initRandom));
       if (layer.useBias) this.weights.push(initialize(layer.biasInitializer, fanIn, layer.units, layer.units, this.initRandom));
     }
+    if (layer instanceof BatchNormalization) {
+      // Keras' initializers: gamma ones, beta zeros, moving mean zeros, moving variance ones.
+      const n = (input[input.length - 1] ?? 0) as number;
+      if (layer.scale) this.weights.push(new Float64Array(n).fill(1));
+      if (layer.center) this.weights.push(new Float64Array(n));
+      this.weights.push(new Float64Array(n), new Float64Array(n).fill(1));
+    }
     this.dropRunner();
   }
 
@@ -182,6 +193,21 @@ export class Sequential {
 
   /** The flat dense stack the backend runs; errors if the shapes cannot be trained. */
   networkSpec(): NetworkSpec {
+    return this.plan().spec;
+  }
+
+  /** Input shape of layer i (with the batch dimension). */
+  private inputShapeOf(i: number): Shape {
+    return i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1];
+  }
+
+  /**
+   * What the backend runs: the dense layers, each with the stages (rescaling, normalization, batch norm,
+   * dropout) between it and the dense layer below; plus the scalar affine map of the model's *leading*
+   * rescaling layers, which is folded into the input transform so a uint8 input stays uint8 and
+   * `rescaling({scale: 1/255})` runs exactly the fused x/255 path.
+   */
+  private plan(): { spec: NetworkSpec; inputAffine: Affine } {
     const denseLayers = this.layers
       .map((layer, i) => ({ layer, i }))
       .filter(({ layer }) => layer instanceof Dense);
@@ -190,13 +216,54 @@ export class Sequential {
       denseLayers.map(({ layer, i }) => ({ name: layer.name, outputShape: this.outputShapes[i] })),
       this.inputShape,
     );
-    const specs: DenseSpec[] = denseLayers.map(({ layer, i }) => {
-      const dense = layer as Dense;
-      const input = i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1];
-      return { inputSize: input[input.length - 1] as number, units: dense.units, activation: dense.activation, useBias: dense.useBias };
+    const inputAffine: Affine = { a: 1, b: 0 };
+    let leading = true;
+    let pending: StageSpec[] = [];
+    const specs: DenseSpec[] = [];
+    this.layers.forEach((layer, i) => {
+      const input = this.inputShapeOf(i);
+      const sample = input.slice(1) as number[];
+      const size = sample.reduce((p, d) => p * d, 1);
+      if (layer instanceof Dense) {
+        specs.push({ inputSize: input[input.length - 1] as number, units: layer.units, activation: layer.activation, useBias: layer.useBias, ...(pending.length ? { stages: pending } : {}) });
+        pending = [];
+        leading = false;
+      } else if (layer instanceof Rescaling) {
+        if (leading) {
+          inputAffine.a *= layer.scale;
+          inputAffine.b = inputAffine.b * layer.scale + layer.offset;
+        } else {
+          pending.push({ kind: 'affine', scale: new Array<number>(size).fill(layer.scale), offset: new Array<number>(size).fill(layer.offset) });
+        }
+      } else if (layer instanceof Normalization) {
+        pending.push({ kind: 'affine', ...layer.affineFor(sample) });
+        leading = false;
+      } else if (layer instanceof BatchNormalization) {
+        if (sample.length !== 1) {
+          throw new NormlabError('shape', `layer '${layer.name}' (BatchNormalization) receives input of shape [null,${sample.join(',')}]; normlab normalizes the features of a flat input`, 'put layers.flatten(...) before the batch normalization layer');
+        }
+        pending.push({ kind: 'batchNorm', momentum: layer.momentum, epsilon: layer.epsilon, center: layer.center, scale: layer.scale });
+        leading = false;
+      } else if (layer instanceof Dropout) {
+        pending.push({ kind: 'dropout', rate: layer.rate, seed: layer.seed ?? dropoutSeed(this.seed, i) });
+        leading = false;
+      }
     });
+    if (pending.length) {
+      const last = this.layers[this.layers.length - 1];
+      throw new NormlabError('config', `layer '${last.name}' (${last.className}) comes after the last dense layer; normlab's engine runs these layers only in front of a dense layer`, 'end the model with the output layers.dense({units: …, activation: "softmax"})');
+    }
     const compiled = this.compiled ?? { optimizer: resolveOptimizer('sgd'), loss: { name: 'meanSquaredError' as const, fromLogits: false } };
-    return { dtype: this.dtype, layers: specs, loss: compiled.loss, optimizer: structuredClone(compiled.optimizer) };
+    return { spec: { dtype: this.dtype, layers: specs, loss: compiled.loss, optimizer: structuredClone(compiled.optimizer) }, inputAffine };
+  }
+
+  /** A runner built before a normalization layer was adapted (again) is rebuilt, keeping the weights. */
+  private syncStatistics(): void {
+    const key = this.layers.map((l) => (l instanceof Normalization ? `${l.name}:${l.version}` : '')).join('|');
+    if (key !== this.statisticsKey) {
+      this.dropRunner();
+      this.statisticsKey = key;
+    }
   }
 
   /** Input size, units and bias of each dense layer added so far. */
@@ -210,6 +277,7 @@ export class Sequential {
 
   /** The runner, created on first use from the current weights. */
   getRunner(): NetworkRunner {
+    this.syncStatistics();
     if (!this.runner) this.runner = getBackend(this.backendName).createNetwork(this.networkSpec(), this.weights);
     return this.runner;
   }
@@ -226,22 +294,71 @@ export class Sequential {
     return this.runner ? this.runner.getWeights() : this.weights.map((w) => Float64Array.from(w));
   }
 
-  /** Weight tensors in tfjs order (kernel [in, units], bias [units], per dense layer). */
+  /**
+   * Weight tensors in Keras/tfjs order: first every trainable tensor, layer by layer (dense kernel
+   * [in, units] and bias [units]; batch norm gamma and beta), then every non-trainable one, layer by layer
+   * (batch norm movingMean, movingVariance; normalization mean, variance) — tfjs' `model.weights`.
+   */
   getWeights(): Tensor[] {
-    const arrays = this.getWeightArrays();
-    const shapes = this.weightShapes();
-    return arrays.map((a, i) => new Tensor(this.dtype === 'float64' ? a : Float32Array.from(a), shapes[i], this.dtype));
+    const backend = this.getWeightArrays();
+    let b = 0;
+    const natural: Float64Array[] = [];
+    this.layers.forEach((layer, i) => {
+      if (layer instanceof Normalization) {
+        const n = layer.featureCount(this.inputShapeOf(i).slice(1) as number[]);
+        const { mean, variance } = layer.isAdapted ? layer.statistics() : { mean: Float64Array.of(0), variance: Float64Array.of(1) };
+        natural.push(mean.length === n ? Float64Array.from(mean) : new Float64Array(n).fill(mean[0]), variance.length === n ? Float64Array.from(variance) : new Float64Array(n).fill(variance[0]));
+      } else {
+        for (let k = 0; k < this.backendTensorCount(layer); k++) natural.push(backend[b++]);
+      }
+    });
+    const entries = this.naturalWeights();
+    return this.kerasOrder().map((j) => new Tensor(this.dtype === 'float64' ? natural[j] : Float32Array.from(natural[j]), entries[j].shape, this.dtype));
   }
 
-  weightShapes(): number[][] {
-    const shapes: number[][] = [];
+  private backendTensorCount(layer: Layer): number {
+    if (layer instanceof Dense) return layer.useBias ? 2 : 1;
+    if (layer instanceof BatchNormalization) return (layer.scale ? 1 : 0) + (layer.center ? 1 : 0) + 2;
+    return 0;
+  }
+
+  /** Every weight tensor layer by layer (each layer's trainable ones, then its non-trainable ones). */
+  private naturalWeights(): { shape: number[]; trainable: boolean }[] {
+    const out: { shape: number[]; trainable: boolean }[] = [];
     this.layers.forEach((layer, i) => {
-      if (!(layer instanceof Dense)) return;
-      const input = i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1];
-      shapes.push([input[input.length - 1] as number, layer.units]);
-      if (layer.useBias) shapes.push([layer.units]);
+      const input = this.inputShapeOf(i);
+      const n = input[input.length - 1] as number;
+      if (layer instanceof Dense) {
+        out.push({ shape: [n, layer.units], trainable: true });
+        if (layer.useBias) out.push({ shape: [layer.units], trainable: true });
+      } else if (layer instanceof BatchNormalization) {
+        for (let k = 0; k < this.backendTensorCount(layer) - 2; k++) out.push({ shape: [n], trainable: true });
+        out.push({ shape: [n], trainable: false }, { shape: [n], trainable: false });
+      } else if (layer instanceof Normalization) {
+        const f = layer.featureCount(input.slice(1) as number[]);
+        out.push({ shape: [f], trainable: false }, { shape: [f], trainable: false });
+      }
     });
-    return shapes;
+    return out;
+  }
+
+  /** Indices into naturalWeights() in getWeights() order: trainable first, then non-trainable. */
+  private kerasOrder(): number[] {
+    const entries = this.naturalWeights();
+    const idx = entries.map((_, j) => j);
+    return [...idx.filter((j) => entries[j].trainable), ...idx.filter((j) => !entries[j].trainable)];
+  }
+
+  /** Shapes of getWeights(), in the same order. */
+  weightShapes(): number[][] {
+    const entries = this.naturalWeights();
+    return this.kerasOrder().map((j) => entries[j].shape);
+  }
+
+  /** Which of getWeights() an optimizer updates: the trainable ones come first, as in tfjs and Keras. */
+  weightTrainable(): boolean[] {
+    const entries = this.naturalWeights();
+    return this.kerasOrder().map((j) => entries[j].trainable);
   }
 
   setWeights(weights: (Tensor | Float64Array)[]): void {
@@ -257,8 +374,21 @@ export class Sequential {
       }
       return values;
     });
-    if (this.runner) this.runner.setWeights(arrays);
-    else this.weights = arrays;
+    const natural: Float64Array[] = [];
+    this.kerasOrder().forEach((j, i) => (natural[j] = arrays[i]));
+    const backend: Float64Array[] = [];
+    let k = 0;
+    for (const layer of this.layers) {
+      if (layer instanceof Normalization) {
+        layer.setStatistics(natural[k], natural[k + 1]);
+        k += 2;
+      } else {
+        for (let j = 0; j < this.backendTensorCount(layer); j++) backend.push(natural[k++]);
+      }
+    }
+    this.syncStatistics();
+    if (this.runner) this.runner.setWeights(backend);
+    else this.weights = backend;
   }
 
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
@@ -274,12 +404,15 @@ export class Sequential {
   prepareData(x: Tensor, y?: Tensor, classNames?: string[]) {
     const xs = requireTensor(x, 'x');
     checkInputShape(xs, this.inputShape);
-    const spec = this.networkSpec();
+    const runner = this.getRunner();
+    const { spec, inputAffine } = this.plan();
     const inputSize = spec.layers[0].inputSize;
     const outputUnits = spec.layers[spec.layers.length - 1].units;
     const targets = y ? checkTargets(requireTensor(y, 'y'), xs.shape[0], spec.loss, outputUnits, classNames) : undefined;
-    const runner = this.getRunner();
-    const id = runner.loadData(toInputSource(xs, inputSize), targets);
+    const source = toInputSource(xs, inputSize);
+    // the model's leading rescaling layers, composed after the tensor's own lazy transform
+    source.transform = { a: source.transform.a * inputAffine.a, b: source.transform.b * inputAffine.a + inputAffine.b };
+    const id = runner.loadData(source, targets);
     return { runner, id, samples: xs.shape[0], outputUnits };
   }
 
@@ -349,7 +482,8 @@ export class Sequential {
       name: layer.name,
       className: layer.className,
       outputShape: this.outputShapes[i],
-      params: layer.countParams(i === 0 ? [null, ...this.inputShape] : this.outputShapes[i - 1]),
+      params: layer.countParams(this.inputShapeOf(i)),
+      nonTrainable: layer.countNonTrainable(this.inputShapeOf(i)),
     }));
     for (const line of formatSummary(rows, lineLength, positions)) printFn(line);
   }
@@ -382,6 +516,11 @@ export function checkBatchSize(batchSize: unknown): number {
     throw new NormlabError('config', `batchSize must be a positive whole number, got ${JSON.stringify(batchSize)}`, 'e.g. batchSize: 32');
   }
   return batchSize;
+}
+
+/** Default seed of the dropout layer at position `index` of a model with seed `modelSeed`. */
+function dropoutSeed(modelSeed: number, index: number): number {
+  return (Math.imul(modelSeed ^ 0x5bd1e995, 31) + Math.imul(index + 1, 0x27d4eb2f)) >>> 0;
 }
 
 /** tfjs' `tf.sequential({layers})`. */

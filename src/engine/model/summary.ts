@@ -6,6 +6,8 @@ export interface SummaryRow {
   className: string;
   outputShape: Shape;
   params: number;
+  /** Of those, how many no optimizer updates. */
+  nonTrainable?: number;
 }
 
 export function formatSummary(rows: SummaryRow[], lineLength = 65, positions = [0.45, 0.85, 1]): string[] {
@@ -24,6 +26,7 @@ export function formatSummary(rows: SummaryRow[], lineLength = 65, positions = [
     out.push(line([`${r.name} (${r.className})`, `[${r.outputShape.map((d) => (d === null ? 'null' : d)).join(',')}]`, String(r.params)]));
     out.push(i === rows.length - 1 ? '='.repeat(lineLength) : '_'.repeat(lineLength));
   });
-  out.push(`Total params: ${total}`, `Trainable params: ${total}`, 'Non-trainable params: 0', '_'.repeat(lineLength));
+  const nonTrainable = rows.reduce((s, r) => s + (r.nonTrainable ?? 0), 0);
+  out.push(`Total params: ${total}`, `Trainable params: ${total - nonTrainable}`, `Non-trainable params: ${nonTrainable}`, '_'.repeat(lineLength));
   return out;
 }

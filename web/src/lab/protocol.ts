@@ -7,14 +7,15 @@
  * progress (≤ 10 per second), one `epoch` per finished epoch with test numbers and diagnostics, `diag`
  * points between epochs, and finally `done` or `error`.
  */
+import type { Dataset } from '../../../src/data/dataset.js';
 import type { ProbeDiagnostics } from '../../../src/engine/probes.js';
 import type { TrainingConfig } from '../../../src/lab/training.js';
 
 export interface StartMessage {
   type: 'start';
   runId: string;
-  /** Where the page was served from (the worker fetches /datasets/… from it). */
-  origin: string;
+  /** The verified splits, loaded once by the page (web/src/datasets) and copied to each worker. */
+  data: { train: Dataset; test: Dataset };
   config: Partial<TrainingConfig>;
   /** Train on the first N training images only (the `trainLimit` URL setting); 0 = all. */
   trainLimit: number;
@@ -51,6 +52,13 @@ export interface ReadyInfo {
 
 export interface EpochInfo {
   epoch: number;
+  /**
+   * Epochs of training behind these numbers: epoch + 1 for a finished epoch, less for one cut short by
+   * Stop (e.g. 0.43), so the charts plot it where training really stopped.
+   */
+  at: number;
+  /** True for an epoch cut short by Stop. */
+  partial: boolean;
   /** Seconds of training in this epoch (pauses excluded; diagnostics probes included). */
   seconds: number;
   loss: number;
@@ -87,8 +95,12 @@ export type FromWorker =
       runId: string;
       stopped: boolean;
       test: { loss: number; acc: number };
-      secondsPerEpoch: number;
+      /** Mean seconds per full epoch of training (pauses excluded); undefined when no epoch finished. */
+      secondsPerEpoch: number | undefined;
+      /** Seconds of training per epoch, pauses excluded. */
       epochSeconds: number[];
+      /** Epochs of training done (fractional when stopped mid-epoch). */
+      epochsDone: number;
       nonFinite?: { epoch: number; batch: number; step: number; value: number };
     }
   | { type: 'error'; runId: string; message: string; hint?: string };

@@ -18,10 +18,6 @@ const STATE_TEXT: Record<RunState, string> = {
   error: 'failed',
 };
 
-function shortName(name: string): string {
-  return name.length <= 7 ? name : `${name.slice(0, 6).trim()}.`;
-}
-
 export class RunCard {
   readonly root: HTMLElement;
   private readonly stateEl: HTMLElement;
@@ -129,18 +125,18 @@ export class RunCard {
   }
 
   setEpoch(info: EpochInfo): void {
-    this.root.dataset.epochs = String(info.epoch + 1);
+    this.root.dataset.epochs = info.partial ? info.at.toFixed(2) : String(info.epoch + 1);
     setText(this.values.loss, fmt(info.loss));
     setText(this.values.acc, pct(info.acc));
     setText(this.values.testLoss, fmt(info.testLoss));
     setText(this.values.testAcc, pct(info.testAcc));
-    setText(this.values.seconds, info.seconds.toFixed(2));
+    if (!info.partial) setText(this.values.seconds, info.seconds.toFixed(2));
     this.updateSamples(info.samplePredictions);
     this.updateConfusion(info.confusion);
   }
 
-  setSecondsPerEpoch(seconds: number): void {
-    setText(this.values.seconds, seconds.toFixed(2));
+  setSecondsPerEpoch(seconds: number | undefined): void {
+    setText(this.values.seconds, seconds === undefined ? '–' : seconds.toFixed(2));
   }
 
   private renderSamples(samples: ReadyInfo['samples']): void {
@@ -171,7 +167,8 @@ export class RunCard {
       const truth = this.sampleLabels[i];
       const right = p.label === truth;
       caption.className = right ? 'right' : 'wrong';
-      setText(caption, `${right ? '✓' : '✗'} ${shortName(this.classNames[p.label])}`);
+      // Both labels on screen (not only in a tooltip, which touch screens and keyboards never show).
+      setText(caption, right ? `✓ ${this.classNames[p.label]}` : `✗ ${this.classNames[p.label]} (is ${this.classNames[truth]})`);
       const figure = caption.parentElement!;
       figure.title = `true: ${this.classNames[truth]} · predicted: ${this.classNames[p.label]} (${(p.prob * 100).toFixed(1)}%)`;
     });
@@ -180,12 +177,12 @@ export class RunCard {
   private renderConfusion(): void {
     const n = this.classNames.length;
     this.cells = [];
-    const head = h('tr', {}, h('th', { scope: 'col', className: 'corner' }, h('span', { className: 'sr-only' }, 'true class ↓ / predicted →')), ...this.classNames.map((c, j) => h('th', { scope: 'col', title: `predicted ${c}` }, String(j))));
+    const head = h('tr', {}, h('th', { scope: 'col', className: 'corner' }, 'true ↓ predicted →'), ...this.classNames.map((c, j) => h('th', { scope: 'col', title: `predicted ${c}` }, String(j))));
     const rows = this.classNames.map((c, i) =>
       h(
         'tr',
         {},
-        h('th', { scope: 'row', title: `true ${c}` }, shortName(c)),
+        h('th', { scope: 'row', title: `true ${c}` }, `${i} ${c}`),
         ...Array.from({ length: n }, (_, j) => {
           const td = h('td', { title: `true ${c}, predicted ${this.classNames[j]}` }, '');
           if (i === j) td.className = 'diag';
@@ -195,6 +192,7 @@ export class RunCard {
       ),
     );
     this.confusionEl.replaceChildren(
+      h('p', { className: 'axis-note' }, `Rows: the true class. Columns: the class predicted (numbered as the rows: ${this.classNames.map((c, i) => `${i} ${c}`).join(', ')}).`),
       h('table', { className: 'confusion' }, h('caption', { className: 'sr-only' }, 'Confusion matrix: rows are true classes, columns predicted classes, numbered as the rows'), h('thead', {}, head), h('tbody', {}, ...rows)),
     );
   }

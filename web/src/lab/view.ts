@@ -8,6 +8,10 @@ import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
 import { HIDDEN_ACTIVATIONS } from '../../../src/lab/training.js';
 import { Chart, chartCanvas, redraws, refreshCharts, RUN_COLORS, scheduleUpdate } from '../charts.js';
 import { fmt, h, setText, uid } from '../dom.js';
+import { DATASETS } from '../../../src/data/registry.js';
+import type { Dataset } from '../../../src/data/dataset.js';
+import { DatasetProblem } from '../datasets/verify.js';
+import type { DatasetStore } from '../datasets/store.js';
 import { BACKENDS, DATASET_CHOICES, DTYPES, OPTIMIZERS, type LabSettings } from '../settings.js';
 import type { DiagnosticPoint, EpochInfo, FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { RunCard } from './run-card.js';
@@ -17,6 +21,9 @@ export interface LabEnvironment {
   /** Called whenever the settings change (the app writes them into the URL). */
   onSettingsChange(settings: LabSettings): void;
 }
+
+/** A plain decimal number such as 0.001, 1e-3 or .5 (no hex, no Infinity, no blanks). */
+const DECIMAL = /^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 const TRANSFORM_LABELS: Record<string, string> = {
   none: 'none — raw 0–255',
@@ -56,6 +63,14 @@ interface Run {
   testLoss: { x: number; y: number }[];
   testAcc: { x: number; y: number }[];
   secondsPerEpoch?: number;
+  /** Share of its epochs done (0–1), for the overall progress bar. */
+  progress: number;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const m = Math.floor(seconds / 60);
+  return m < 60 ? `${m} min ${Math.round(seconds - m * 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 /** What the e2e test (and a curious learner in the console) can read about the runs. */
@@ -96,10 +111,27 @@ export class LabView {
   private paused = false;
   private backendBadge: HTMLElement;
   private readyInfo = new Map<string, string>();
+  private readonly dataStatus: HTMLElement;
+  private readonly dataProgress: HTMLProgressElement;
+  private readonly dataError: HTMLElement;
+  private readonly dataVerdicts: HTMLElement;
+  private readonly overall: HTMLProgressElement;
+  private readonly overallText: HTMLElement;
+  private starting = false;
+  private data: { train: Dataset; test: Dataset } | undefined;
+  private startedAt = 0;
+  private pausedSince = 0;
+  private pausedTotal = 0;
 
-  constructor(initial: LabSettings, private readonly env: LabEnvironment, private readonly datasetsAvailable: Promise<Set<string>>) {
+  constructor(initial: LabSettings, private readonly env: LabEnvironment, private readonly store: DatasetStore) {
     this.settings = structuredClone(initial);
     this.statusEl = h('p', { className: 'lab-status', role: 'status', 'aria-live': 'polite' }, 'Pick settings and press Start. Each checked input transform trains as its own run, side by side.');
+    this.dataStatus = h('p', { className: 'data-status', id: 'data-status', 'aria-live': 'polite' }, '');
+    this.dataProgress = h('progress', { id: 'data-progress', max: 1, value: 0, hidden: true, 'aria-label': 'dataset download and verification' });
+    this.dataError = h('p', { className: 'data-error', id: 'data-error', role: 'alert' });
+    this.dataVerdicts = h('ul', { className: 'data-verdicts', id: 'data-verdicts' });
+    this.overall = h('progress', { id: 'overall-progress', max: 1, value: 0, 'aria-label': 'training progress, all runs' });
+    this.overallText = h('span', { className: 'overall-text', id: 'overall-text' }, '');
     this.runsEl = h('div', { className: 'runs', 'aria-label': 'runs' });
     this.startButton = h('button', { type: 'submit', className: 'primary', id: 'start' }, 'Start');
     this.pauseButton = h('button', { type: 'button', id: 'pause', disabled: true, onclick: () => this.togglePause() }, 'Pause');
@@ -113,18 +145,61 @@ export class LabView {
       h('h2', { id: 'lab-title' }, 'Normalization lab'),
       h('p', { className: 'lede' }, 'The same network, the same seed, the same data — only the input transform differs. Watch what dividing by 255 changes.'),
       this.form,
-      this.statusEl,
+      h('div', { className: 'lab-progress', id: 'lab-progress' }, this.statusEl, h('div', { className: 'overall', hidden: true }, this.overall, this.overallText)),
       charts,
       this.runsEl,
     );
-    void this.datasetsAvailable.then((available) => {
-      const select = this.form.elements.namedItem('dataset') as HTMLSelectElement;
-      for (const option of Array.from(select.options)) {
-        const ok = available.has(option.value);
-        option.disabled = !ok;
-        if (!ok) option.textContent = `${option.value} (not on this machine)`;
-      }
-    });
+    void this.describeData();
+  }
+
+  // ---- data
+
+  /** Say where the selected dataset will come from, and label each option with its availability. */
+  private async describeData(): Promise<void> {
+    const name = this.settings.dataset;
+    setText(this.dataStatus, await this.store.describe(name));
+    const select = this.form.elements.namedItem('dataset') as HTMLSelectElement;
+    for (const option of Array.from(select.options)) {
+      const where = await this.store.availability(option.value as LabSettings['dataset']);
+      const title = DATASETS[option.value as LabSettings['dataset']].title;
+      option.textContent = where === 'pick' ? `${title} (pick files)` : where === 'cached' ? `${title} (cached)` : title;
+    }
+  }
+
+  private async pickFiles(files: File[]): Promise<void> {
+    if (!files.length) return;
+    setText(this.dataError, '');
+    setText(this.dataStatus, `checking ${files.length} file${files.length > 1 ? 's' : ''}…`);
+    const verdicts = await this.store.addFiles(files, this.settings.dataset);
+    this.dataVerdicts.replaceChildren(...verdicts.map((v) => h('li', { className: v.ok ? 'ok' : 'bad' }, v.text)));
+    const missing = await this.store.missing(this.settings.dataset);
+    await this.describeData();
+    if (missing.length && missing.length < 4) setText(this.dataStatus, `${this.dataStatus.textContent} Still missing: ${missing.join(', ')}.`);
+  }
+
+  /** Load (or take from memory) the verified dataset, showing progress; undefined after showing why not. */
+  private async loadData(): Promise<{ train: Dataset; test: Dataset } | undefined> {
+    const name = this.settings.dataset;
+    setText(this.dataError, '');
+    this.dataProgress.hidden = false;
+    this.dataProgress.removeAttribute('value');
+    try {
+      const data = await this.store.load(name, (p) => {
+        if (p.total) this.dataProgress.value = p.loaded / p.total;
+        setText(this.dataStatus, p.total ? `${p.text} ${(p.loaded / 1e6).toFixed(1)} of ${(p.total / 1e6).toFixed(1)} MB` : p.text);
+      });
+      this.dataProgress.value = 1;
+      this.dataProgress.hidden = true;
+      setText(this.dataStatus, `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).`);
+      return data;
+    } catch (error) {
+      this.dataProgress.hidden = true;
+      const text = error instanceof DatasetProblem ? `${error.message} Try: ${error.hint}.` : `The dataset could not be loaded: ${(error as Error).message}`;
+      setText(this.dataError, text);
+      setText(this.dataStatus, await this.store.describe(name));
+      setText(this.statusEl, 'Not started: the dataset is not available (see above).');
+      return undefined;
+    }
   }
 
   // ---- controls
@@ -176,15 +251,23 @@ export class LabView {
         field('Training images', number('trainLimit', s.trainLimit ? String(s.trainLimit) : '', { inputmode: 'numeric', placeholder: 'all' }), 'empty = all 60 000'),
       ),
       transforms,
+      this.buildDataPanel(),
       h('p', { className: 'form-error', role: 'alert' }),
       h('div', { className: 'buttons' }, this.startButton, this.pauseButton, this.stopButton, h('button', { type: 'button', id: 'copy-link', onclick: () => this.copyLink() }, 'Copy link'), this.backendBadge),
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.start();
+      void this.start();
     });
-    form.addEventListener('change', () => {
+    form.addEventListener('change', (e) => {
+      if ((e.target as HTMLElement).id === 'data-files') return;
+      const datasetBefore = this.settings.dataset;
       this.readForm(false);
+      if (this.settings.dataset !== datasetBefore) {
+        setText(this.dataError, '');
+        this.dataVerdicts.replaceChildren();
+        void this.describeData();
+      }
       const small = lrField.querySelector('small');
       if (small) small.textContent = lrHint();
       (form.elements.namedItem('lr') as HTMLInputElement).placeholder = String(DEFAULT_LEARNING_RATE[this.settings.optimizer]);
@@ -192,17 +275,52 @@ export class LabView {
     return form;
   }
 
+  private buildDataPanel(): HTMLElement {
+    const input = h('input', { type: 'file', id: 'data-files', multiple: true, accept: '.gz,application/gzip,application/octet-stream' });
+    input.addEventListener('change', () => {
+      void this.pickFiles(Array.from(input.files ?? []));
+      input.value = '';
+    });
+    const panel = h(
+      'fieldset',
+      { className: 'data-panel', id: 'data-panel' },
+      h('legend', {}, 'Data'),
+      this.dataStatus,
+      this.dataProgress,
+      h('div', { className: 'data-pick' }, h('label', { for: 'data-files' }, 'Use files from this computer (the four official .gz files, any names):'), input, h('small', {}, 'or drop them here. They are checked by SHA-256 and kept in this browser.')),
+      this.dataError,
+      this.dataVerdicts,
+    );
+    panel.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      panel.classList.add('dragging');
+    });
+    panel.addEventListener('dragleave', () => panel.classList.remove('dragging'));
+    panel.addEventListener('drop', (e) => {
+      e.preventDefault();
+      panel.classList.remove('dragging');
+      void this.pickFiles(Array.from((e as DragEvent).dataTransfer?.files ?? []));
+    });
+    return panel;
+  }
+
   /** Read and check the form; with `strict`, report the first problem and return false. */
   private readForm(strict: boolean): boolean {
     const f = this.form.elements;
     const value = (name: string) => (f.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
     const problems: string[] = [];
+    const invalid = new Set<string>();
+    const bad = (name: string, text: string) => {
+      invalid.add(name);
+      problems.push(text);
+    };
     const int = (name: string, label: string, min: number, max: number, fallback: number, emptyAs?: number) => {
       const v = value(name);
       if (v === '' && emptyAs !== undefined) return emptyAs;
-      const n = Number(v);
-      if (Number.isInteger(n) && n >= min && n <= max && v !== '') return n;
-      problems.push(`${label} must be a whole number from ${min} to ${max}.`);
+      // Digits only: Number() would also take "0x10" (16), "1e1" or "  7".
+      const n = /^\d+$/.test(v) ? Number(v) : NaN;
+      if (Number.isInteger(n) && n >= min && n <= max) return n;
+      bad(name, `${label} must be a whole number from ${min} to ${max}.`);
       return fallback;
     };
     const next: LabSettings = { ...this.settings };
@@ -213,18 +331,22 @@ export class LabView {
     next.backend = value('backend') as LabSettings['backend'];
     const lr = value('lr');
     if (lr === '') next.lr = undefined;
-    else if (Number.isFinite(Number(lr)) && Number(lr) > 0 && Number(lr) <= 10) next.lr = Number(lr);
-    else problems.push('Learning rate must be a positive number such as 0.001 or 1e-3 (or empty for the default).');
-    const units = value('units').split(',').map((u) => Number(u.trim()));
+    else if (DECIMAL.test(lr) && Number(lr) > 0 && Number(lr) <= 10) next.lr = Number(lr);
+    else bad('lr', 'Learning rate must be a positive number such as 0.001 or 1e-3 (or empty for the default).');
+    const units = value('units').split(',').map((u) => (/^\d+$/.test(u.trim()) ? Number(u.trim()) : NaN));
     if (units.length >= 1 && units.length <= 4 && units.every((u) => Number.isInteger(u) && u >= 1 && u <= 4096)) next.units = units;
-    else problems.push('Hidden units must be up to 4 whole numbers from 1 to 4096, separated by commas (e.g. 128 or 256,128).');
+    else bad('units', 'Hidden units must be up to 4 whole numbers from 1 to 4096, separated by commas (e.g. 128 or 256,128).');
     next.epochs = int('epochs', 'Epochs', 1, 100, next.epochs);
     next.batchSize = int('batch', 'Batch size', 1, 4096, next.batchSize);
     next.seed = int('seed', 'Seed', 0, 2 ** 32 - 1, next.seed);
     next.trainLimit = int('trainLimit', 'Training images', 1, 60000, next.trainLimit, 0);
     const checked = Array.from(this.form.querySelectorAll<HTMLInputElement>('input[name=normalize]:checked'), (c) => c.value);
-    if (checked.length === 0) problems.push('Check at least one input transform.');
+    if (checked.length === 0) bad('normalize', 'Check at least one input transform.');
     else next.normalize = TRANSFORM_NAMES.filter((t) => checked.includes(t));
+    for (const el of Array.from(this.form.querySelectorAll('input[type=text]'))) {
+      if (invalid.has((el as HTMLInputElement).name)) el.setAttribute('aria-invalid', 'true');
+      else el.removeAttribute('aria-invalid');
+    }
     const errorEl = this.form.querySelector('.form-error')!;
     setText(errorEl, strict ? problems.join(' ') : '');
     if (problems.length && strict) return false;
@@ -234,8 +356,14 @@ export class LabView {
   }
 
   private async copyLink(): Promise<void> {
-    this.readForm(false);
     const button = this.form.querySelector('#copy-link')!;
+    // Strict: a link must never carry the previous value of a field the learner is still editing.
+    if (!this.readForm(true)) {
+      setText(button, 'Fix the settings first');
+      setTimeout(() => setText(button, 'Copy link'), 2500);
+      (this.form.querySelector('[aria-invalid=true]') as HTMLElement | null)?.focus();
+      return;
+    }
     try {
       await navigator.clipboard.writeText(location.href);
       setText(button, 'Link copied');
@@ -331,9 +459,21 @@ export class LabView {
     return this.runs.some((r) => r.state === 'queued' || r.state === 'loading' || r.state === 'training' || r.state === 'paused');
   }
 
-  start(): void {
-    if (this.running) return;
+  /** Check the settings, load the verified dataset (progress and failures in the data panel), then train. */
+  async start(): Promise<void> {
+    if (this.running || this.starting) return;
     if (!this.readForm(true)) return;
+    this.starting = true;
+    this.startButton.disabled = true;
+    setText(this.statusEl, 'Loading the dataset…');
+    let data: { train: Dataset; test: Dataset } | undefined;
+    try {
+      data = await this.loadData();
+    } finally {
+      this.starting = false;
+      this.startButton.disabled = false;
+    }
+    if (!data) return;
     for (const run of this.runs) run.worker?.terminate();
     const s = this.settings;
     this.runs = s.normalize.map((transform) => {
@@ -351,34 +491,40 @@ export class LabView {
         accPoints: [],
         testLoss: [],
         testAcc: [],
+        progress: 0,
       } satisfies Run;
     });
     this.runsEl.replaceChildren(...this.runs.map((r) => r.card.root));
     this.runsEl.style.setProperty('--runs', String(this.runs.length));
     this.resetCharts();
-    this.paused = false;
-    setText(this.pauseButton, 'Pause');
-    this.pauseButton.disabled = false;
-    this.stopButton.disabled = false;
-    this.startButton.disabled = true;
+    this.setPaused(false);
+    this.pausedTotal = 0;
+    this.startedAt = performance.now();
+    this.overall.value = 0;
+    (this.overall.parentElement as HTMLElement).hidden = false;
+    setText(this.overallText, 'starting…');
     setText(this.statusEl, `Training ${this.runs.length} run${this.runs.length > 1 ? 's' : ''}: ${s.normalize.join(', ')} · ${s.optimizer} lr ${s.lr ?? DEFAULT_LEARNING_RATE[s.optimizer]} · ${s.units.join(',')} ${s.activation} · ${s.epochs} epochs · seed ${s.seed}`);
-    this.pump();
+    this.pump(data);
+    // The progress is what the learner wants to see now; on a laptop screen it sits below the form.
+    const progress = this.root.querySelector('#lab-progress') as HTMLElement;
+    if (progress.getBoundingClientRect().bottom > window.innerHeight) progress.scrollIntoView({ block: 'start' });
   }
 
   /** Start queued runs while cores are free. */
-  private pump(): void {
+  private pump(data?: { train: Dataset; test: Dataset }): void {
+    if (data) this.data = data;
     const cores = Math.max(1, navigator.hardwareConcurrency || 2);
     let active = this.runs.filter((r) => r.state === 'loading' || r.state === 'training' || r.state === 'paused').length;
     for (const run of this.runs) {
       if (active >= cores) break;
-      if (run.state !== 'queued') continue;
-      this.launch(run);
+      if (run.state !== 'queued' || !this.data) continue;
+      this.launch(run, this.data);
       active++;
     }
     this.refreshButtons();
   }
 
-  private launch(run: Run): void {
+  private launch(run: Run, data: { train: Dataset; test: Dataset }): void {
     const s = this.settings;
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `normlab run ${run.transform}` });
     run.worker = worker;
@@ -392,7 +538,7 @@ export class LabView {
     const start: StartMessage = {
       type: 'start',
       runId: run.id,
-      origin: location.origin,
+      data,
       config: {
         dataset: s.dataset,
         epochs: s.epochs,
@@ -414,6 +560,20 @@ export class LabView {
     if (this.paused) worker.postMessage({ type: 'pause' } satisfies ToWorker);
   }
 
+  /** The overall bar: mean progress of the runs, and time left from the pace so far (pauses excluded). */
+  private updateOverall(): void {
+    if (!this.runs.length) return;
+    const done = this.runs.reduce((sum, r) => sum + (r.state === 'done' || r.state === 'stopped' || r.state === 'error' ? 1 : r.progress), 0) / this.runs.length;
+    this.overall.value = done;
+    const pausedNow = this.paused ? performance.now() - this.pausedSince : 0;
+    const elapsed = (performance.now() - this.startedAt - this.pausedTotal - pausedNow) / 1000;
+    let text = `${Math.round(done * 100)}%`;
+    if (this.paused) text += ' · paused';
+    else if (done > 0.02 && done < 1) text += ` · about ${formatDuration((elapsed / done) * (1 - done))} left`;
+    else if (done < 1) text += ' · estimating time left…';
+    setText(this.overallText, text);
+  }
+
   private onMessage(run: Run, m: FromWorker): void {
     switch (m.type) {
       case 'status':
@@ -429,9 +589,11 @@ export class LabView {
         break;
       case 'batch': {
         const x = m.epoch + (m.batch + 1) / m.batches;
+        run.progress = x / this.settings.epochs;
         run.lossPoints.push({ x, y: m.windowLoss });
         run.accPoints.push({ x, y: m.windowAcc });
         run.card.setBatch(m.epoch, m.batch, m.batches, m.loss, m.acc);
+        this.updateOverall();
         this.touch(this.lossChart, this.accChart);
         break;
       }
@@ -444,8 +606,9 @@ export class LabView {
       case 'epoch': {
         const e = m.info;
         run.epochs.push(e);
-        run.testLoss.push({ x: e.epoch + 1, y: e.testLoss });
-        run.testAcc.push({ x: e.epoch + 1, y: e.testAcc });
+        // Plotted where training really was: a run stopped 43% into its first epoch is at 0.43, not 1.
+        run.testLoss.push({ x: e.at, y: e.testLoss });
+        run.testAcc.push({ x: e.at, y: e.testAcc });
         run.card.setEpoch(e);
         this.touch(this.lossChart, this.accChart);
         break;
@@ -456,15 +619,23 @@ export class LabView {
           run.card.setState(run.state);
         }
         break;
-      case 'done':
+      case 'done': {
         run.state = m.stopped ? 'stopped' : 'done';
         run.secondsPerEpoch = m.secondsPerEpoch;
-        run.card.setState(run.state, m.nonFinite ? `the loss became ${m.nonFinite.value} at epoch ${m.nonFinite.epoch + 1}, batch ${m.nonFinite.batch + 1}: training stopped there` : `final test accuracy ${fmt(m.test.acc * 100, 2)}% · ${m.secondsPerEpoch.toFixed(2)} s per epoch`);
-        if (m.secondsPerEpoch > 0) run.card.setSecondsPerEpoch(m.secondsPerEpoch);
+        const last = run.epochs[run.epochs.length - 1];
+        const pace = m.secondsPerEpoch !== undefined ? ` · ${m.secondsPerEpoch.toFixed(2)} s per epoch` : '';
+        const status = m.nonFinite
+          ? `the loss became ${m.nonFinite.value} at epoch ${m.nonFinite.epoch + 1}, batch ${m.nonFinite.batch + 1}: training stopped there`
+          : m.stopped
+            ? `stopped after ${fmt(m.epochsDone, 2)} of ${this.settings.epochs} epochs${last ? ` · test accuracy ${fmt(last.testAcc * 100, 2)}% at that point` : ''}${pace}`
+            : `final test accuracy ${fmt(m.test.acc * 100, 2)}%${pace}`;
+        run.card.setState(run.state, status);
+        run.card.setSecondsPerEpoch(m.secondsPerEpoch);
         run.worker?.terminate();
         run.worker = undefined;
         this.finishIfIdle();
         break;
+      }
       case 'error':
         run.state = 'error';
         run.card.setState('error', m.hint ? `${m.message} Try: ${m.hint}` : m.message);
@@ -477,28 +648,44 @@ export class LabView {
 
   private finishIfIdle(): void {
     this.pump();
+    this.updateOverall();
     if (this.running) return;
     const summary = this.runs.map((r) => {
       const last = r.epochs[r.epochs.length - 1];
-      return last ? `${r.transform}: test acc ${fmt(last.testAcc * 100, 2)}%, loss ${fmt(last.testLoss)}` : `${r.transform}: ${r.state}`;
+      if (r.state === 'error') return `${r.transform}: failed`;
+      return last ? `${r.transform}: test acc ${fmt(last.testAcc * 100, 2)}%, loss ${fmt(last.testLoss)}${last.partial ? ` (stopped at epoch ${fmt(last.at, 2)})` : ''}` : `${r.transform}: ${r.state}`;
     });
-    setText(this.statusEl, `Done. ${summary.join(' · ')}`);
+    const failed = this.runs.filter((r) => r.state === 'error').length;
+    const stopped = this.runs.some((r) => r.state === 'stopped');
+    setText(this.statusEl, `${failed === this.runs.length ? 'Failed' : stopped ? 'Stopped' : failed ? 'Finished with errors' : 'Done'}. ${summary.join(' · ')}`);
+    setText(this.overallText, failed === this.runs.length ? 'failed' : stopped ? 'stopped' : 'done');
+    this.setPaused(false);
     this.refreshButtons();
   }
 
   private refreshButtons(): void {
     const running = this.running;
-    this.startButton.disabled = running;
+    const stopHadFocus = document.activeElement === this.stopButton || document.activeElement === this.pauseButton;
+    this.startButton.disabled = running || this.starting;
     this.pauseButton.disabled = !running;
     this.stopButton.disabled = !running;
-    if (!running) setText(this.pauseButton, 'Pause');
+    if (!running) this.setPaused(false);
+    // A disabled button loses focus to <body>; keyboard users continue from Start instead.
+    if (!running && stopHadFocus) this.startButton.focus();
+  }
+
+  private setPaused(paused: boolean): void {
+    if (paused && !this.paused) this.pausedSince = performance.now();
+    if (!paused && this.paused) this.pausedTotal += performance.now() - this.pausedSince;
+    this.paused = paused;
+    setText(this.pauseButton, paused ? 'Resume' : 'Pause');
+    this.pauseButton.setAttribute('aria-pressed', String(paused));
   }
 
   togglePause(): void {
-    this.paused = !this.paused;
+    this.setPaused(!this.paused);
     for (const run of this.runs) run.worker?.postMessage({ type: this.paused ? 'pause' : 'resume' } satisfies ToWorker);
-    setText(this.pauseButton, this.paused ? 'Resume' : 'Pause');
-    this.pauseButton.setAttribute('aria-pressed', String(this.paused));
+    this.updateOverall();
   }
 
   stop(): void {
@@ -508,8 +695,7 @@ export class LabView {
         run.card.setState('stopped', 'not started');
       } else run.worker?.postMessage({ type: 'stop' } satisfies ToWorker);
     }
-    this.paused = false;
-    setText(this.pauseButton, 'Pause');
+    this.setPaused(false);
     this.finishIfIdle();
   }
 

@@ -5,7 +5,6 @@
  * as messages and take effect between batches.
  */
 import { registerBrowserBackends } from '../../../src/browser.js';
-import type { DatasetName } from '../../../src/data/registry.js';
 import { datasetTensors } from '../../../src/data/tensors.js';
 import { inputTransform } from '../../../src/data/transforms.js';
 import { pickRows } from '../../../src/data/slice.js';
@@ -14,7 +13,7 @@ import { ProbeCallback } from '../../../src/engine/probes.js';
 import { isNormlabError } from '../../../src/errors.js';
 import { DEFAULT_PROBE_STEPS, probeRowsFor } from '../../../src/lab/study/plan.js';
 import { resolveBackendName, trainOnDataset, TrainingConfigSchema } from '../../../src/lab/training.js';
-import { firstImagesOnly, loadBrowserDataset } from '../data.js';
+import { firstImagesOnly } from '../data.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -87,9 +86,7 @@ async function run(start: StartMessage): Promise<void> {
   const backendNote = backend !== config.backend ? `${config.backend} backend unavailable (${wasmError ?? 'not registered'}); using ${backend}` : undefined;
   if (!backends.includes(backend)) throw new Error(`backend ${backend} is not available in this browser`);
 
-  post({ type: 'status', runId, text: `loading ${config.dataset}…` });
-  const name = config.dataset as DatasetName;
-  const [fullTrain, test] = await Promise.all([loadBrowserDataset(start.origin, name, 'train'), loadBrowserDataset(start.origin, name, 'test')]);
+  const { train: fullTrain, test } = start.data;
   const train = start.trainLimit > 0 ? firstImagesOnly(fullTrain, start.trainLimit) : fullTrain;
   const classes = train.classNames.length;
   const transform = inputTransform(config.normalize, train.images);
@@ -108,8 +105,13 @@ async function run(start: StartMessage): Promise<void> {
   const windowAcc = new Float64Array(WINDOW);
   let windowCount = 0;
   let latest: { epoch: number; batch: number; batches: number; loss: number; acc: number } | undefined;
-  let epochSeconds = 0;
+  // Seconds of training per epoch, measured here so that time spent paused is not counted (the fit
+  // loop's own epoch time runs on through a pause).
+  let epochStarted = 0;
   let pausedMs = 0;
+  let batchesThisEpoch = 0;
+  const trainedSeconds: number[] = [];
+  let epochsDone = 0;
   const every = Math.max(1, Math.ceil(batches / (DIAG_PER_EPOCH + 1)));
   const steps = new Set(DEFAULT_PROBE_STEPS);
   for (let e = 0; e < config.epochs; e++) for (let k = 1; k <= DIAG_PER_EPOCH; k++) steps.add(e * batches + k * every);
@@ -123,11 +125,14 @@ async function run(start: StartMessage): Promise<void> {
   const controller = {
     onEpochBegin() {
       pausedMs = 0;
+      batchesThisEpoch = 0;
+      epochStarted = performance.now();
     },
     async onBatchEnd(_batch: number, logs?: Record<string, number>) {
       windowLoss[windowCount % WINDOW] = logs?.loss ?? NaN;
       windowAcc[windowCount % WINDOW] = logs?.acc ?? NaN;
       windowCount++;
+      batchesThisEpoch++;
       const now = performance.now();
       if (latest && (now - lastProgress >= PROGRESS_INTERVAL_MS || latest.batch + 1 === latest.batches)) {
         lastProgress = now;
@@ -149,6 +154,10 @@ async function run(start: StartMessage): Promise<void> {
     },
     onEpochEnd(epoch: number, logs?: Record<string, number>) {
       flushProbes();
+      const seconds = Math.max(0, (performance.now() - epochStarted - pausedMs) / 1000);
+      const partial = batchesThisEpoch < batches;
+      epochsDone = epoch + batchesThisEpoch / batches;
+      if (!partial) trainedSeconds.push(seconds);
       const m = model!;
       const evaluation = m.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 });
       const outputs = m.predict(testTensors.x, { batchSize: 256 }).dataSync();
@@ -169,7 +178,9 @@ async function run(start: StartMessage): Promise<void> {
         runId,
         info: {
           epoch,
-          seconds: Math.max(0, epochSeconds - pausedMs / 1000),
+          at: epochsDone,
+          partial,
+          seconds,
           loss: logs?.loss ?? NaN,
           acc: logs?.acc ?? NaN,
           testLoss: evaluation.loss,
@@ -209,9 +220,6 @@ async function run(start: StartMessage): Promise<void> {
       onBatch(p) {
         latest = p; // posted by the controller, after it has added this batch to the moving window
       },
-      onEpoch(_epoch, _logs, seconds) {
-        epochSeconds = seconds;
-      },
       // probes before the controller: the controller posts each probe once its step has filled it in
       callbacks: [probes, controller],
     },
@@ -222,8 +230,9 @@ async function run(start: StartMessage): Promise<void> {
     runId,
     stopped: stopRequested,
     test: result.test,
-    secondsPerEpoch: result.secondsPerEpoch,
-    epochSeconds: result.epochSeconds,
+    secondsPerEpoch: trainedSeconds.length ? trainedSeconds.reduce((a, b) => a + b, 0) / trainedSeconds.length : undefined,
+    epochSeconds: trainedSeconds,
+    epochsDone,
     nonFinite: result.nonFinite,
   });
 }

@@ -19,14 +19,19 @@ const VERDICT_CLASS: Record<string, string> = { 'as expected': 'ok', 'contradict
 export function parseWhyJson(text: string): { study: StudyResult; findings: Findings } {
   const value = JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)) as StudyResult & { findings?: Findings };
   if (!value || value.tool !== 'normlab why' || !Array.isArray(value.runs) || !Array.isArray(value.summaries)) {
-    throw new Error('this is not a why.json written by `normlab why` (its "tool" field is not "normlab why")');
+    throw new Error('this is not a why.json written by normlab why (its "tool" field is not "normlab why")');
   }
   if (value.version !== 1) throw new Error(`this why.json has version ${String(value.version)}; this app reads version 1`);
   return { study: value, findings: value.findings ?? deriveFindings(value) };
 }
 
+/** Text whose `backticked` parts (commands, code in the findings' sentences) show as code, not as backticks. */
+export function richText(text: string): (string | HTMLElement)[] {
+  return text.split(/`([^`]+)`/).map((part, i) => (i % 2 ? h('code', {}, part) : part));
+}
+
 function tableEl(t: Table): HTMLElement {
-  return h('div', { className: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ...t.head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, ...t.rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c)))))));
+  return h('div', { className: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ...t.head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, ...t.rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, ...richText(c))))))));
 }
 
 export class ReportView {
@@ -37,7 +42,12 @@ export class ReportView {
   private triedLast = false;
   private loaded: { study: StudyResult; findings: Findings; source: string } | undefined;
 
-  constructor() {
+  /** `study`: the why.json published with the site (site.json), if any. */
+  constructor(
+    private readonly study?: string,
+    /** embedded: only the rendered study, inside another view (the Why? view), without the open controls. */
+    private readonly options: { embedded?: boolean } = {},
+  ) {
     const file = h('input', { type: 'file', id: 'report-file', accept: '.json,application/json' });
     file.addEventListener('change', () => {
       const f = file.files?.[0];
@@ -50,8 +60,8 @@ export class ReportView {
       { className: 'report-open' },
       h('label', { for: 'report-file' }, 'Open a why.json:'),
       file,
-      h('button', { type: 'button', id: 'report-last', onclick: () => void this.openLast(true) }, 'Load the last study'),
-      h('span', { className: 'badge' }, 'or drop the file here. Make one with ', h('code', {}, 'normlab why'), '.'),
+      study ? h('button', { type: 'button', id: 'report-last', onclick: () => void this.openLast(true) }, 'Load the published study') : null,
+      h('span', { className: 'badge' }, 'or drop the file here. Make one with ', h('code', {}, 'normlab why'), ', or run the study here in the ', h('a', { href: '?view=why' }, 'Why?'), ' view.'),
     );
     open.addEventListener('dragover', (e) => {
       e.preventDefault();
@@ -64,11 +74,15 @@ export class ReportView {
       const f = e.dataTransfer?.files[0];
       if (f) void this.openFile(f);
     });
+    if (options.embedded) {
+      this.root = h('div', { className: 'report-embedded' }, this.status, this.body);
+      return;
+    }
     this.root = h(
       'section',
       { id: 'view-report', className: 'view', hidden: true, 'aria-labelledby': 'report-title' },
       h('h2', { id: 'report-title' }, 'Report: why does normalization change the results so much?'),
-      h('p', { className: 'lede' }, 'The findings and charts of a `normlab why` study — the same as its why.html.'),
+      h('p', { className: 'lede' }, 'The findings and charts of a ', h('code', {}, 'normlab why'), ' study — the same as its why.html.'),
       open,
       this.status,
       this.body,
@@ -76,22 +90,31 @@ export class ReportView {
   }
 
   shown(): void {
-    if (!this.triedLast) {
+    if (this.options.embedded) {
+      refreshCharts(this.charts);
+      return;
+    }
+    // Only a study the site says it has: asking for one that is not there would log a 404.
+    if (!this.triedLast && this.study) {
       this.triedLast = true;
       void this.openLast(false);
-    }
+    } else if (!this.loaded) setText(this.status, 'No study open yet: open a why.json, or run one in the Why? view.');
     refreshCharts(this.charts);
   }
 
   async openLast(explicit: boolean): Promise<void> {
     try {
-      const response = await fetch('/api/study', { cache: 'no-store' });
+      if (!this.study) {
+        setText(this.status, 'This site has no published study: open a why.json, or run one in the Why? view.');
+        return;
+      }
+      const response = await fetch(new URL(this.study, document.baseURI), { cache: 'no-cache' });
       if (!response.ok) {
         const reason = (await response.text()).trim();
         setText(this.status, explicit || !this.loaded ? `No last study: ${reason}` : this.status.textContent ?? '');
         return;
       }
-      this.show(parseWhyJson(await response.text()), 'the last study (why.json beside normlab serve)');
+      this.show(parseWhyJson(await response.text()), 'the published study (the last normlab why run)');
     } catch (error) {
       setText(this.status, `Could not load the last study: ${(error as Error).message}`);
     }
@@ -135,11 +158,11 @@ export class ReportView {
         { className: 'lede' },
         `${study.dataset.name}${study.dataset.verified ? ' (SHA-256 verified)' : ' (unverified)'}, ${study.dataset.trainCount} training / ${study.dataset.testCount} test images · ${o.epochs} epoch(s), batch ${o.batchSize}, seed${o.seeds.length > 1 ? 's' : ''} ${o.seeds.join(', ')} · ${study.runs.length} runs on ${backends} in ${seconds(study.wallSeconds)}${o.quick ? ' · --quick (a small slice: numbers are indicative only)' : ''}`,
       ),
-      h('h3', {}, 'In short'),
-      h('div', { className: 'closing' }, ...findings.closing.map((s) => h('p', {}, s))),
+      h('h3', {}, 'The answer'),
+      h('div', { className: 'closing answer' }, ...findings.closing.map((s) => h('p', {}, ...richText(s)))),
       h('h3', {}, 'Findings'),
       ...findings.list.map((f) =>
-        h('section', { className: `finding ${VERDICT_CLASS[f.verdict] ?? ''}`, 'data-finding': f.id }, h('h4', {}, f.title, ' ', h('span', { className: `verdict ${VERDICT_CLASS[f.verdict] ?? ''}` }, f.verdict)), h('p', { className: 'evidence' }, `Expected: ${f.expectation}`), ...f.sentences.map((s) => h('p', {}, s))),
+        h('section', { className: `finding ${VERDICT_CLASS[f.verdict] ?? ''}`, 'data-finding': f.id }, h('h4', {}, f.title, ' ', h('span', { className: `verdict ${VERDICT_CLASS[f.verdict] ?? ''}` }, f.verdict)), h('p', { className: 'evidence' }, 'Expected: ', ...richText(f.expectation)), ...f.sentences.map((s) => h('p', {}, ...richText(s)))),
       ),
       h('h3', {}, 'The runs'),
       chartsOf('outcome'),
@@ -158,7 +181,7 @@ export class ReportView {
       h('h3', {}, 'float32 vs float64'),
       chartsOf('precision'),
       h('h3', {}, 'The sigmoid and softmax experiments'),
-      h('ul', { className: 'note' }, ...methodNotes().map((m) => h('li', {}, m))),
+      h('ul', { className: 'note' }, ...methodNotes().map((m) => h('li', {}, ...richText(m)))),
       tableEl(proposedTable(study)),
       tableEl(thresholdTable(study)),
       tableEl(softmaxThresholdTable(study)),

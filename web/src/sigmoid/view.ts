@@ -30,6 +30,16 @@ const COLORS: Record<SigmoidMethod, string> = { float64: '#1f77b4', float32: '#d
 const SHOWN: SigmoidMethod[] = ['float64', 'float32'];
 const THRESHOLDS = SIGMOID_METHODS.map(saturationThreshold);
 const Z_MAX = 42;
+/** A plain decimal number (no hex, no Infinity). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const FORUM_RATIO = GLOROT_LIMIT / 1e-5;
+const FORUM_NOTE = `Mind the scale: the forum's linspace(0, 1e-5) weights are about ${(Math.round(FORUM_RATIO / 100) * 100).toLocaleString('en')}× smaller than the weights the lab model really starts with (Glorot uniform, |w| up to ${GLOROT_LIMIT.toPrecision(3)} for 784 inputs and 128 units). With weights that small nothing saturates, even at pixel 255; with the real ones, raw pixels do.`;
+
+/** σ and σ′ as float32 computes them (the table's own definition). */
+function float32Pair(x: number, w: number): { s: number; d: number } {
+  const s = getSigmoid('float32', x, w);
+  return { s, d: Math.fround(s * Math.fround(1 - s)) };
+}
 
 /** float64 as a wide pale band under a narrow float32 line: where they agree, both show; where float32 stops, only float64 goes on. */
 function lineStyle(method: SigmoidMethod) {
@@ -68,6 +78,8 @@ export class SigmoidView {
   private derivChart!: Chart;
   private presetChart!: Chart;
   private frame = 0;
+  private readonly inputError: HTMLElement;
+  private readonly sideBySide: HTMLTableSectionElement;
 
   constructor(initial: SigmoidSettings, private readonly onChange: (s: SigmoidSettings) => void) {
     this.settings = { ...initial };
@@ -84,6 +96,8 @@ export class SigmoidView {
     this.zEl = h('p', { className: 'z-line' });
     this.verdict = h('p', { className: 'sig-verdict', role: 'status', 'aria-live': 'polite' });
     this.presetSummary = h('p', { className: 'preset-summary' });
+    this.inputError = h('p', { className: 'form-error', id: 'sig-error', role: 'alert' });
+    this.sideBySide = h('tbody');
 
     const curve = chartCanvas('sigmoid of z in float64 and float32, with the saturation points');
     const deriv = chartCanvas('derivative of the sigmoid, log scale, float64 and float32');
@@ -109,6 +123,7 @@ export class SigmoidView {
           h('div', { className: 'field slider' }, h('label', { for: 'sig-pixel' }, 'Pixel value x (0–255)'), h('div', { className: 'slider-row' }, this.pixelInput, this.pixelNumber)),
           h('label', { className: 'check' }, this.scaledInput, 'divide the pixel by 255 first (x / 255)'),
           h('div', { className: 'field slider' }, h('label', { for: 'sig-weight' }, 'Weight w'), h('div', { className: 'slider-row' }, this.weightInput, this.weightNumber)),
+          this.inputError,
           h('fieldset', {}, h('legend', {}, 'Linspace weights'), h('div', { className: 'field' }, h('label', { for: 'sig-preset' }, 'Weight set'), this.presetSelect), h('div', { className: 'field slider' }, h('label', { for: 'sig-index' }, 'Use weight number'), h('div', { className: 'slider-row' }, this.indexInput, this.indexOutput))),
         ),
         h(
@@ -117,8 +132,16 @@ export class SigmoidView {
           this.zEl,
           h('table', { className: 'sig-table' }, h('caption', {}, 'σ(z) and its derivative, as each precision computes them'), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'precision'), h('th', { scope: 'col' }, 'σ(z)'), h('th', { scope: 'col' }, '1 − σ(z)'), h('th', { scope: 'col' }, 'σ′(z) = σ(1−σ)'))), this.table),
           this.verdict,
+          h(
+            'table',
+            { className: 'sig-table side-by-side' },
+            h('caption', {}, 'The same pixel, raw and divided by 255, with this weight (float32, as the lab trains)'),
+            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'input'), h('th', { scope: 'col' }, 'z = w · x'), h('th', { scope: 'col' }, 'σ(z)'), h('th', { scope: 'col' }, 'σ′(z)'))),
+            this.sideBySide,
+          ),
         ),
       ),
+      h('p', { className: 'forum-note', id: 'forum-note' }, FORUM_NOTE),
       h('div', { className: 'charts sig-charts' }, h('figure', { className: 'chart-card' }, curve.wrapper), h('figure', { className: 'chart-card' }, deriv.wrapper, h('figcaption', {}, 'A log axis cannot show 0: where a line ends, σ′ is exactly 0 in that precision and no gradient flows.')), h('figure', { className: 'chart-card' }, preset.wrapper, this.presetSummary)),
       h('details', { className: 'methods' }, h('summary', {}, 'Saturation points and how each precision is computed'), thresholdsList, h('ul', {}, ...SIGMOID_METHODS.map((m) => h('li', {}, h('strong', {}, m), `: ${METHOD_DESCRIPTIONS[m]}`)))),
     );
@@ -182,22 +205,26 @@ export class SigmoidView {
       set({ pixel: Number(this.pixelInput.value) });
     });
     this.pixelNumber.addEventListener('input', () => {
-      const v = Number(this.pixelNumber.value);
-      if (this.pixelNumber.value !== '' && v >= 0 && v <= 255) {
+      const text = this.pixelNumber.value.trim();
+      const v = DECIMAL.test(text) ? Number(text) : NaN;
+      if (Number.isFinite(v) && v >= 0 && v <= 255) {
+        this.invalid(this.pixelNumber, '');
         this.pixelInput.value = String(v);
         set({ pixel: v });
-      }
+      } else this.invalid(this.pixelNumber, `“${text.slice(0, 20)}” is not a pixel value: type a number from 0 to 255. The numbers below are still for x = ${this.settings.pixel}.`);
     });
     this.weightInput.addEventListener('input', () => {
       this.weightNumber.value = this.weightInput.value;
       set({ weight: Number(this.weightInput.value) });
     });
     this.weightNumber.addEventListener('input', () => {
-      const v = Number(this.weightNumber.value);
-      if (this.weightNumber.value.trim() !== '' && Number.isFinite(v) && v >= -1 && v <= 1) {
+      const text = this.weightNumber.value.trim();
+      const v = DECIMAL.test(text) ? Number(text) : NaN;
+      if (Number.isFinite(v) && v >= -1 && v <= 1) {
+        this.invalid(this.weightNumber, '');
         this.weightInput.value = String(v);
         set({ weight: v });
-      }
+      } else this.invalid(this.weightNumber, `“${text.slice(0, 20)}” is not a weight: type a number from −1 to 1, such as 0.05 or -1e-3. The numbers below are still for w = ${this.settings.weight}.`);
     });
     this.scaledInput.addEventListener('change', () => set({ scaled: this.scaledInput.checked }));
     const pickWeight = () => {
@@ -209,6 +236,13 @@ export class SigmoidView {
     };
     this.presetSelect.addEventListener('change', pickWeight);
     this.indexInput.addEventListener('input', pickWeight);
+  }
+
+  /** Mark an input invalid (with the reason on screen) or valid again (empty message). */
+  private invalid(input: HTMLInputElement, message: string): void {
+    if (message) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    setText(this.inputError, message);
   }
 
   private scheduleUpdate(): void {
@@ -236,19 +270,32 @@ export class SigmoidView {
     );
     const f32 = THRESHOLDS.find((t) => t.method === 'float32')!;
     const f64 = THRESHOLDS.find((t) => t.method === 'float64')!;
-    const absZ = Math.abs(z);
+    const f32Now = float32Pair(x, weight);
+    const s64 = getSigmoid('float64', x, weight);
+    const d64 = s64 * (1 - s64);
     const pixelAt = (t: number) => (weight === 0 ? Infinity : (t / Math.abs(weight)) * (scaled ? 255 : 1));
     const reach = (t: number) => (pixelAt(t) <= 255 ? `pixel ≥ ${Math.ceil(pixelAt(t))}` : `no pixel (needs ${Number.isFinite(pixelAt(t)) ? Math.ceil(pixelAt(t)).toLocaleString('en') : '∞'})`);
     setText(
       this.verdict,
-      (absZ >= f64.x
-        ? 'Saturated even in float64: σ is exactly 1 (or 0) and the gradient through this unit is exactly 0.'
-        : absZ >= f32.x
-          ? 'Saturated in float32: σ is exactly 1.0 and σ′ exactly 0 — this unit passes no gradient. float64 still has a tiny one.'
-          : absZ > 5
-            ? `Not yet exactly 1, but nearly flat: σ′ = ${sigmoidDerivativeExact(z).toExponential(2)}, ${(0.25 / sigmoidDerivativeExact(z)).toExponential(1)}× smaller than at z = 0.`
+      // Judged from the very numbers the table shows: on the negative side σ heads for 0, which float32
+      // still resolves (8.4e-12 at z = −25.5), so σ′ is tiny there but not 0.
+      (d64 === 0
+        ? `Saturated even in float64: σ is exactly ${s64.toFixed(1)} and the gradient through this unit is exactly 0.`
+        : f32Now.d === 0
+          ? `Saturated in float32: σ is exactly ${f32Now.s.toFixed(1)} and σ′ exactly 0 — this unit passes no gradient. float64 still has a tiny one (${d64.toExponential(2)}).`
+          : Math.abs(z) > 5
+            ? `Nearly flat: σ′ = ${f32Now.d.toExponential(2)} in float32, ${(0.25 / f32Now.d).toExponential(1)}× smaller than at z = 0 — a tiny gradient, but not 0.`
             : 'In the sigmoid’s useful range: σ′ is a healthy fraction of its maximum 0.25.') +
-        ` With w = ${weight}, float32 saturates at ${reach(f32.x)}, float64 at ${reach(f64.x)}${scaled ? ' (after /255)' : ''}.`,
+        (weight > 0 ? ` With w = ${weight}, float32 saturates at ${reach(f32.x)}, float64 at ${reach(f64.x)}${scaled ? ' (after /255)' : ''}.` : weight < 0 ? ` With a negative weight σ heads for 0, which float32 resolves much further than 1: ${float32Pair(scaled ? 1 : 255, weight).d === 0 ? 'still, at pixel 255 this weight takes float32’s σ′ to exactly 0.' : 'σ′ stays tiny but not 0 for every pixel value up to 255.'}` : ''),
+    );
+    this.sideBySide.replaceChildren(
+      ...[
+        { label: `raw pixel ${pixel}`, x: pixel },
+        { label: `${pixel} / 255 = ${(pixel / 255).toPrecision(4)}`, x: pixel / 255 },
+      ].map((row) => {
+        const v = float32Pair(row.x, weight);
+        return h('tr', {}, h('th', { scope: 'row' }, row.label), h('td', {}, (row.x * weight).toPrecision(5)), h('td', { className: v.s === 1 ? 'sat' : '' }, show('float32', v.s)), h('td', { className: v.d === 0 ? 'sat' : '' }, v.d === 0 ? '0 (gradient gone)' : v.d.toExponential(3)));
+      }),
     );
     const marker = (chart: Chart, y: number) => {
       const ds = chart.data.datasets[chart.data.datasets.length - 1];

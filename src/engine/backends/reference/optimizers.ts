@@ -38,11 +38,12 @@ function scaleOf(spec: OptimizerSpec, index: number): ParamScale {
  * respect to `params[i]`. Values are written back into the typed arrays, so a float32 run rounds every
  * stored quantity to float32 as a float32 framework would.
  */
-export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: Vec[], grads: Vec[]): void {
+export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: Vec[], grads: Vec[], trainable?: boolean[]): void {
   state.step += 1;
   const t = state.step;
   params.forEach((w, i) => {
-    const g = grads[i];
+    if (trainable && !trainable[i]) return;
+    const g = clipGradient(spec, grads[i]);
     const scale = scaleOf(spec, i);
     const lr = spec.learningRate * scale.lr;
     switch (spec.name) {
@@ -105,4 +106,28 @@ export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: 
       }
     }
   });
+}
+
+/**
+ * Keras' per-tensor clipping (optimizer.clipnorm / clipvalue), before the update: g·clipnorm/‖g‖ when
+ * ‖g‖ > clipnorm; each element clamped to ±clipvalue. Returns g itself when nothing is clipped.
+ */
+export function clipGradient(spec: Pick<OptimizerSpec, 'clipnorm' | 'clipvalue'>, g: Vec): Vec {
+  if (spec.clipnorm !== undefined) {
+    let sq = 0;
+    for (let k = 0; k < g.length; k++) sq += g[k] * g[k];
+    const norm = Math.sqrt(sq);
+    if (!(norm > spec.clipnorm)) return g;
+    const factor = spec.clipnorm / norm;
+    const out = g.slice();
+    for (let k = 0; k < g.length; k++) out[k] = g[k] * factor;
+    return out;
+  }
+  if (spec.clipvalue !== undefined) {
+    const c = spec.clipvalue;
+    const out = g.slice();
+    for (let k = 0; k < g.length; k++) out[k] = Math.min(c, Math.max(-c, g[k]));
+    return out;
+  }
+  return g;
 }

@@ -15,8 +15,9 @@ import type {
   NetworkSpec,
   TargetSource,
   Trace,
+  WeightSlot,
 } from '../../backend.js';
-import { CLIP_EPSILON } from '../../backend.js';
+import { CLIP_EPSILON, dropoutUniform, weightLayout } from '../../backend.js';
 import { elementwise, logSumExpRow, softmaxRow } from '../../math/activations.js';
 import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers.js';
 
@@ -29,10 +30,12 @@ interface StoredData {
 
 /** Everything a forward pass computed for one batch, kept for the backward pass. */
 interface ForwardPass {
-  /** inputs[0] is the transformed input batch; inputs[l] is the input of layer l. */
+  /** inputs[l] is what layer l's matmul saw: the transformed input batch after layer l's stages. */
   inputs: Vec[];
   pre: Vec[];
   post: Vec[];
+  /** Per layer, per stage: what the backward pass needs. */
+  caches: StageCache[][];
 }
 
 interface LossAndGrad {
@@ -42,16 +45,32 @@ interface LossAndGrad {
   correct: number;
 }
 
+/** What a stage computed in a training-mode forward pass, kept for its backward pass. */
+interface StageCache {
+  /** batchNorm: the normalized input x̂ [rows, n] and 1/√(σ² + ε) per feature. */
+  xhat?: Float64Array;
+  invStd?: Float64Array;
+  /** dropout: the multiplier of every value (0 or 1/(1 − rate)). */
+  mask?: Float64Array;
+}
+
+/** Training mode uses batch statistics and dropout; inference mode moving statistics and no dropout. */
+type Mode = 'training' | 'inference';
+
 export class ReferenceRunner implements NetworkRunner {
   readonly spec: NetworkSpec;
+  private readonly layout: WeightSlot[];
   private params: Vec[];
   private optimizer: OptimizerState;
   private data = new Map<DataId, StoredData>();
   private nextId = 1;
+  /** Training steps taken (trainBatch calls): picks each step's dropout mask. */
+  private step = 0;
 
   constructor(spec: NetworkSpec, weights: Float64Array[]) {
     this.spec = spec;
-    this.params = this.paramShapes().map((n) => this.alloc(n));
+    this.layout = weightLayout(spec);
+    this.params = this.layout.map((slot) => this.alloc(slot.size));
     this.setWeights(weights);
     this.optimizer = createOptimizerState(this.params, (n) => this.alloc(n));
   }
@@ -60,21 +79,9 @@ export class ReferenceRunner implements NetworkRunner {
     return this.spec.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
   }
 
-  /** Lengths of the parameter tensors in weight order: kernel, bias, kernel, bias, … */
-  private paramShapes(): number[] {
-    const sizes: number[] = [];
-    for (const layer of this.spec.layers) {
-      sizes.push(layer.inputSize * layer.units);
-      if (layer.useBias) sizes.push(layer.units);
-    }
-    return sizes;
-  }
-
-  /** Index of layer l's kernel (and bias, at +1 when present) in `params`. */
-  private kernelIndex(l: number): number {
-    let index = 0;
-    for (let i = 0; i < l; i++) index += this.spec.layers[i].useBias ? 2 : 1;
-    return index;
+  /** Index in `params` of layer l's kernel (bias at +1 when present), or of a stage weight. */
+  private paramIndex(l: number, stage: number, role: WeightSlot['role']): number {
+    return this.layout.findIndex((w) => w.layer === l && w.stage === stage && w.role === role);
   }
 
   getWeights(): Float64Array[] {
@@ -82,7 +89,7 @@ export class ReferenceRunner implements NetworkRunner {
   }
 
   setWeights(weights: Float64Array[]): void {
-    const shapes = this.paramShapes();
+    const shapes = this.layout.map((w) => w.size);
     if (weights.length !== shapes.length) {
       throw new Error(`setWeights: expected ${shapes.length} tensors, got ${weights.length}`);
     }
@@ -128,11 +135,128 @@ export class ReferenceRunner implements NetworkRunner {
     return out;
   }
 
-  private forward(input: Vec, count: number): ForwardPass {
-    const pass: ForwardPass = { inputs: [input], pre: [], post: [] };
+  /**
+   * One stage on [count, n] values. Every value is computed in double precision and rounded once into
+   * the dtype. `update` (trainBatch only) moves batch norm's moving statistics.
+   */
+  private applyStage(l: number, s: number, x: Vec, count: number, mode: Mode, update: boolean, cache: StageCache): Vec {
+    const stage = this.spec.layers[l].stages![s];
+    const n = this.spec.layers[l].inputSize;
+    const out = this.alloc(count * n);
+    if (stage.kind === 'affine') {
+      for (let r = 0; r < count; r++) for (let i = 0; i < n; i++) out[r * n + i] = stage.scale[i] * x[r * n + i] + stage.offset[i];
+      return out;
+    }
+    if (stage.kind === 'dropout') {
+      if (mode === 'inference' || stage.rate === 0) {
+        out.set(x);
+        return out;
+      }
+      const keep = 1 / (1 - stage.rate);
+      const mask = new Float64Array(count * n);
+      for (let k = 0; k < count * n; k++) {
+        mask[k] = dropoutUniform(stage.seed, this.step, k) < stage.rate ? 0 : keep;
+        out[k] = x[k] * mask[k];
+      }
+      cache.mask = mask;
+      return out;
+    }
+    // batchNorm
+    const gammaAt = this.paramIndex(l, s, 'gamma');
+    const betaAt = this.paramIndex(l, s, 'beta');
+    const gamma = gammaAt >= 0 ? this.params[gammaAt] : undefined;
+    const beta = betaAt >= 0 ? this.params[betaAt] : undefined;
+    const movingMean = this.params[this.paramIndex(l, s, 'movingMean')];
+    const movingVar = this.params[this.paramIndex(l, s, 'movingVariance')];
+    if (mode === 'inference') {
+      for (let i = 0; i < n; i++) {
+        const inv = 1 / Math.sqrt(movingVar[i] + stage.epsilon);
+        const g = gamma ? gamma[i] : 1;
+        const b = beta ? beta[i] : 0;
+        for (let r = 0; r < count; r++) out[r * n + i] = g * ((x[r * n + i] - movingMean[i]) * inv) + b;
+      }
+      return out;
+    }
+    const xhat = new Float64Array(count * n);
+    const invStd = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let mean = 0;
+      for (let r = 0; r < count; r++) mean += x[r * n + i];
+      mean /= count;
+      let variance = 0;
+      for (let r = 0; r < count; r++) variance += (x[r * n + i] - mean) ** 2;
+      variance /= count;
+      const inv = 1 / Math.sqrt(variance + stage.epsilon);
+      invStd[i] = inv;
+      const g = gamma ? gamma[i] : 1;
+      const b = beta ? beta[i] : 0;
+      for (let r = 0; r < count; r++) {
+        const h = (x[r * n + i] - mean) * inv;
+        xhat[r * n + i] = h;
+        out[r * n + i] = g * h + b;
+      }
+      if (update) {
+        movingMean[i] = stage.momentum * movingMean[i] + (1 - stage.momentum) * mean;
+        movingVar[i] = stage.momentum * movingVar[i] + (1 - stage.momentum) * variance;
+      }
+    }
+    cache.xhat = xhat;
+    cache.invStd = invStd;
+    return out;
+  }
+
+  /**
+   * Back through stage s of layer l: dy is d(mean loss)/d(stage output), [count, n], in double. Returns
+   * d/d(stage input) and writes batch norm's gamma/beta gradients into `grads`.
+   */
+  private stageBackward(l: number, s: number, dy: Float64Array, count: number, cache: StageCache, grads: Vec[]): Float64Array {
+    const stage = this.spec.layers[l].stages![s];
+    const n = this.spec.layers[l].inputSize;
+    const dx = new Float64Array(count * n);
+    if (stage.kind === 'affine') {
+      for (let r = 0; r < count; r++) for (let i = 0; i < n; i++) dx[r * n + i] = dy[r * n + i] * stage.scale[i];
+      return dx;
+    }
+    if (stage.kind === 'dropout') {
+      if (!cache.mask) return Float64Array.from(dy);
+      for (let k = 0; k < count * n; k++) dx[k] = dy[k] * cache.mask[k];
+      return dx;
+    }
+    const gammaAt = this.paramIndex(l, s, 'gamma');
+    const betaAt = this.paramIndex(l, s, 'beta');
+    const xhat = cache.xhat!;
+    for (let i = 0; i < n; i++) {
+      const g = gammaAt >= 0 ? this.params[gammaAt][i] : 1;
+      let sumDy = 0;
+      let sumDyXhat = 0;
+      for (let r = 0; r < count; r++) {
+        sumDy += dy[r * n + i];
+        sumDyXhat += dy[r * n + i] * xhat[r * n + i];
+      }
+      if (gammaAt >= 0) grads[gammaAt][i] = sumDyXhat;
+      if (betaAt >= 0) grads[betaAt][i] = sumDy;
+      // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)), the batch-statistics backward pass
+      const scale = g * cache.invStd![i];
+      for (let r = 0; r < count; r++) {
+        dx[r * n + i] = scale * (dy[r * n + i] - sumDy / count - (xhat[r * n + i] * sumDyXhat) / count);
+      }
+    }
+    return dx;
+  }
+
+  private forward(input: Vec, count: number, mode: Mode, update = false): ForwardPass {
+    const pass: ForwardPass = { inputs: [], pre: [], post: [], caches: [] };
     let current = input;
     this.spec.layers.forEach((layer, l) => {
-      const k = this.kernelIndex(l);
+      const caches: StageCache[] = [];
+      (layer.stages ?? []).forEach((_, s) => {
+        const cache: StageCache = {};
+        current = this.applyStage(l, s, current, count, mode, update, cache);
+        caches.push(cache);
+      });
+      pass.caches.push(caches);
+      pass.inputs.push(current);
+      const k = this.paramIndex(l, -1, 'kernel');
       const kernel = this.params[k];
       const bias = layer.useBias ? this.params[k + 1] : undefined;
       const z = this.alloc(count * layer.units);
@@ -157,7 +281,6 @@ export class ReferenceRunner implements NetworkRunner {
       }
       pass.pre.push(z);
       pass.post.push(y);
-      if (l + 1 < this.spec.layers.length) pass.inputs.push(y);
       current = y;
     });
     return pass;
@@ -243,13 +366,14 @@ export class ReferenceRunner implements NetworkRunner {
     for (let i = 0; i < count * width; i++) dz[i] = dy[i] * act.der(z[i], y[i]);
   }
 
-  /** Gradients of the mean loss w.r.t. every parameter tensor, in weight order. */
+  /** Gradients of the mean loss w.r.t. every parameter tensor, in weight order (0 for non-trainable). */
   private backward(pass: ForwardPass, dzLast: Vec, count: number): Vec[] {
     const grads: Vec[] = this.params.map((p) => this.alloc(p.length));
     let dz = dzLast;
     for (let l = this.spec.layers.length - 1; l >= 0; l--) {
       const layer = this.spec.layers[l];
-      const k = this.kernelIndex(l);
+      const stages = layer.stages ?? [];
+      const k = this.paramIndex(l, -1, 'kernel');
       const input = pass.inputs[l];
       // dKernel = inputᵀ · dz, accumulated in double precision and rounded once into the dtype.
       const dKernel = new Float64Array(layer.inputSize * layer.units);
@@ -269,9 +393,10 @@ export class ReferenceRunner implements NetworkRunner {
           dBias[u] = sum;
         }
       }
-      if (l === 0) break; // the input needs no gradient
+      // The input needs a gradient only for the layer below, or for a batch norm among the stages.
+      if (l === 0 && !stages.some((st) => st.kind === 'batchNorm')) break;
       const kernel = this.params[k];
-      const dInput = new Float64Array(count * layer.inputSize);
+      let dInput: Float64Array = new Float64Array(count * layer.inputSize);
       for (let r = 0; r < count; r++) {
         for (let i = 0; i < layer.inputSize; i++) {
           let sum = 0;
@@ -279,6 +404,8 @@ export class ReferenceRunner implements NetworkRunner {
           dInput[r * layer.inputSize + i] = sum;
         }
       }
+      for (let s = stages.length - 1; s >= 0; s--) dInput = this.stageBackward(l, s, dInput, count, pass.caches[l][s], grads);
+      if (l === 0) break;
       const below = this.spec.layers[l - 1];
       const dzBelow = this.alloc(count * below.units);
       this.activationBackward(below.activation, pass.pre[l - 1], pass.post[l - 1], dInput, dzBelow, count, below.units);
@@ -294,29 +421,30 @@ export class ReferenceRunner implements NetworkRunner {
 
   trainBatch(id: DataId, rows: Int32Array, count: number): BatchResult {
     const d = this.stored(id);
-    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count, 'training', true);
     const { losses, dz, correct } = this.lossAndGrad(pass, this.requireTargets(d), rows, count);
     const grads = this.backward(pass, dz, count);
-    applyUpdate(this.spec.optimizer, this.optimizer, this.params, grads);
+    applyUpdate(this.spec.optimizer, this.optimizer, this.params, grads, this.layout.map((w) => w.trainable));
+    this.step++;
     return { lossSum: sum(losses), correct, rows: count };
   }
 
   evaluate(id: DataId, rows: Int32Array, count: number): BatchResult {
     const d = this.stored(id);
-    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count, 'inference');
     const { losses, correct } = this.lossAndGrad(pass, this.requireTargets(d), rows, count);
     return { lossSum: sum(losses), correct, rows: count };
   }
 
   predict(id: DataId, rows: Int32Array, count: number): Float64Array {
     const d = this.stored(id);
-    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count, 'inference');
     return Float64Array.from(pass.post[pass.post.length - 1]);
   }
 
   trace(id: DataId, rows: Int32Array, count: number): Trace {
     const d = this.stored(id);
-    const pass = this.forward(this.gatherInputs(d.x, rows, count), count);
+    const pass = this.forward(this.gatherInputs(d.x, rows, count), count, 'training');
     const { losses, dz } = this.lossAndGrad(pass, this.requireTargets(d), rows, count);
     const grads = this.backward(pass, dz, count);
     return {

@@ -35,8 +35,14 @@ export const H_COLSUM_OK = 100; // i32 1 when the first layer's L_COLSUM matches
 export const H_SPLIT = 104; // i32 byte offset in a first-layer row where thread 1's units begin
 export const H_THREAD1 = 108; // ptr thread 1's record (T1_* below)
 export const H_VCONST = 128; // 8 × v128 scratch: splatted optimizer constants (see update() in assembly)
-export const H_LAYERS = 256; // first layer record
-export const HEADER_BYTES = 256;
+// Stages (layers in front of a dense layer: affine, batch norm, dropout) and gradient clipping:
+export const H_DSTAGE = 256; // ptr f64[maxRows * maxIn] gradient w.r.t. a staged layer's input (backward)
+export const H_DSTEP = 260; // i32 training batches run so far (picks each step's dropout mask)
+export const H_STAGEMODE = 264; // i32 STAGEMODE_* of the current call
+export const H_CLIPKIND = 268; // i32 CLIP_* below
+export const H_CLIP = 272; // f64 clipnorm or clipvalue
+export const H_LAYERS = 320; // first layer record
+export const HEADER_BYTES = 320;
 
 // ---- one layer record (LAYER_BYTES each, starting at H_LAYERS)
 export const LAYER_BYTES = 128;
@@ -66,6 +72,36 @@ export const L_LRW = 88; // f64 learning-rate multiplier of the kernel (paramSca
 export const L_EPSW = 96; // f64 epsilon multiplier of the kernel
 export const L_LRB = 104; // f64 learning-rate multiplier of the bias
 export const L_EPSB = 112; // f64 epsilon multiplier of the bias
+export const L_NSTAGES = 120; // i32 stages applied to this layer's input (0: none)
+export const L_STAGES = 124; // ptr the first of L_NSTAGES stage records (STAGE_BYTES each)
+
+// ---- one stage record (STAGE_BYTES each). np = n padded to whole vectors; padded values stay 0.
+export const STAGE_BYTES = 128;
+export const S_KIND = 0; // i32 STAGE_* below
+export const S_N = 4; // i32 values per row (the layer's input size)
+export const S_OUT = 8; // ptr T[maxRows * n] output of the last call (row stride n)
+export const S_GAMMA = 12; // ptr T[np] batch norm scale (0 when scale is false)
+export const S_BETA = 16; // ptr T[np] batch norm offset (0 when center is false)
+export const S_MMEAN = 20; // ptr T[np] moving mean
+export const S_MVAR = 24; // ptr T[np] moving variance
+export const S_GS1 = 28; // ptr T[np] optimizer slots of gamma
+export const S_GS2 = 32;
+export const S_GS3 = 36;
+export const S_BS1 = 40; // ptr T[np] optimizer slots of beta
+export const S_BS2 = 44;
+export const S_BS3 = 48;
+export const S_GGAMMA = 52; // ptr T[np] gradient of gamma (last backward pass)
+export const S_GBETA = 56; // ptr T[np] gradient of beta
+export const S_XHAT = 60; // ptr f64[maxRows * n] normalized input of the last training-mode call
+export const S_INV = 64; // ptr f64[n] 1/√(σ² + ε) of the last training-mode call
+export const S_SCALE = 68; // ptr f64[n] affine scale
+export const S_OFFSET = 72; // ptr f64[n] affine offset
+export const S_MASK = 76; // ptr f64[maxRows * n] dropout multipliers of the last training-mode call
+export const S_SEED = 80; // u32 dropout seed
+export const S_MASKON = 84; // i32 1 when S_MASK belongs to the last call
+export const S_RATE = 88; // f64 dropout rate
+export const S_MOMENTUM = 96; // f64 batch norm momentum
+export const S_EPS = 104; // f64 batch norm epsilon
 
 // ---- thread 1's record (THREAD1_BYTES): its own scratch, so the two threads never write one buffer
 export const THREAD1_BYTES = 192;
@@ -137,6 +173,18 @@ export const CLIP_EPS = 1e-7;
 export const OPT_SGD = 0;
 export const OPT_ADAM = 1;
 export const OPT_RMSPROP = 2;
+
+export const STAGE_AFFINE = 0;
+export const STAGE_BATCHNORM = 1;
+export const STAGE_DROPOUT = 2;
+
+export const STAGEMODE_INFERENCE = 0; // moving statistics, no dropout
+export const STAGEMODE_TRAINING = 1; // batch statistics, dropout; nothing updated (trace)
+export const STAGEMODE_UPDATE = 2; // as TRAINING, and batch norm's moving statistics move (train)
+
+export const CLIP_NONE = 0;
+export const CLIP_NORM = 1;
+export const CLIP_VALUE = 2;
 
 export const MODE_PREDICT = 0; // forward only
 export const MODE_EVALUATE = 1; // forward + loss

@@ -19,9 +19,12 @@ import type {
   InputSource,
   NetworkRunner,
   NetworkSpec,
+  StageSpec,
   TargetSource,
   Trace,
+  WeightSlot,
 } from '../../backend.js';
+import { weightLayout } from '../../backend.js';
 import type { WasmHeap } from './heap.js';
 import * as M from './layout.js';
 import { SplitPolicy } from './split-policy.js';
@@ -69,6 +72,8 @@ export const MIN_SPLIT_WORK = 500_000;
  */
 export function splitOffset(spec: NetworkSpec): number {
   if (spec.layers.length < 2 || spec.layers[0].activation === 'softmax') return 0;
+  // stages and clipping run on one thread (the two-thread step knows neither)
+  if (spec.layers.some((l) => (l.stages ?? []).length > 0) || spec.optimizer.clipnorm !== undefined || spec.optimizer.clipvalue !== undefined) return 0;
   const size = spec.dtype === 'float32' ? 4 : 8;
   const lanes = 16 / size;
   const rowBytes = Math.ceil(spec.layers[0].units / lanes) * lanes * size;
@@ -85,8 +90,31 @@ const ACT: Record<DenseSpec['activation'], number> = {
   softmax: M.ACT_SOFTMAX,
 };
 
+/** One stage's memory (see S_* in layout.ts); 0 for what its kind does not use. */
+interface StageMem {
+  spec: StageSpec;
+  rec: number;
+  /** gamma, beta, movingMean, movingVariance (T[np]; 0 when absent) */
+  gamma: number;
+  beta: number;
+  mmean: number;
+  mvar: number;
+  slots: number[];
+  ggamma: number;
+  gbeta: number;
+  inv: number;
+  scale: number;
+  offset: number;
+  /** workspace (depends on the row capacity) */
+  out: number;
+  xhat: number;
+  mask: number;
+}
+
 interface LayerMem {
   spec: DenseSpec;
+  stages: StageMem[];
+  stageRecs: number;
   up: number;
   rec: number;
   w: number;
@@ -122,6 +150,8 @@ export class WasmRunner implements NetworkRunner {
   private readonly run: (net: number, data: number, rows: number, count: number, mode: number) => number;
   private readonly net: number;
   private readonly layers: LayerMem[] = [];
+  private readonly layout: WeightSlot[];
+  private dstage = 0;
   private capacity = 0;
   private shared: number[] = [];
   private rowsPtr = 0;
@@ -146,12 +176,39 @@ export class WasmRunner implements NetworkRunner {
     this.run = spec.dtype === 'float32' ? kernels.run32 : kernels.run64;
     const heap = this.heap;
     this.net = heap.alloc(M.HEADER_BYTES + spec.layers.length * M.LAYER_BYTES);
+    this.layout = weightLayout(spec);
+    const clipping = spec.optimizer.clipnorm !== undefined || spec.optimizer.clipvalue !== undefined;
     for (const [l, layer] of spec.layers.entries()) {
       const up = Math.ceil(layer.units / this.lanes) * this.lanes;
       const wBytes = layer.inputSize * up * this.size;
       const bBytes = up * this.size;
+      const stageSpecs = layer.stages ?? [];
+      const npBytes = Math.ceil(layer.inputSize / this.lanes) * 16;
+      const f64n = layer.inputSize * 8;
+      const stages: StageMem[] = stageSpecs.map((st) => {
+        const bn = st.kind === 'batchNorm';
+        return {
+          spec: st,
+          rec: 0,
+          gamma: bn && st.scale ? heap.alloc(npBytes) : 0,
+          beta: bn && st.center ? heap.alloc(npBytes) : 0,
+          mmean: bn ? heap.alloc(npBytes) : 0,
+          mvar: bn ? heap.alloc(npBytes) : 0,
+          slots: bn ? Array.from({ length: 6 }, () => heap.alloc(npBytes)) : [0, 0, 0, 0, 0, 0],
+          ggamma: bn ? heap.alloc(npBytes) : 0,
+          gbeta: bn ? heap.alloc(npBytes) : 0,
+          inv: bn ? heap.alloc(f64n) : 0,
+          scale: st.kind === 'affine' ? heap.alloc(f64n) : 0,
+          offset: st.kind === 'affine' ? heap.alloc(f64n) : 0,
+          out: 0, xhat: 0, mask: 0,
+        };
+      });
+      const stageRecs = stages.length ? heap.alloc(stages.length * M.STAGE_BYTES) : 0;
+      stages.forEach((st, s) => (st.rec = stageRecs + s * M.STAGE_BYTES));
       this.layers.push({
         spec: layer,
+        stages,
+        stageRecs,
         up,
         rec: this.net + M.H_LAYERS + l * M.LAYER_BYTES,
         w: heap.alloc(wBytes),
@@ -160,7 +217,7 @@ export class WasmRunner implements NetworkRunner {
         bs: [heap.alloc(bBytes), heap.alloc(bBytes), heap.alloc(bBytes)],
         colsum: l === 0 ? heap.alloc(bBytes) : 0,
         gb: heap.alloc(bBytes),
-        gw: 0,
+        gw: clipping ? heap.alloc(wBytes) : 0,
         z: 0, y: 0, dz: 0, rstart: 0, ridx: 0, rval: 0,
       });
     }
@@ -218,12 +275,16 @@ export class WasmRunner implements NetworkRunner {
         i32[(h + M.H_CENTERED) >> 2] = opt.centered ? 1 : 0;
         break;
     }
-    let tensor = 0;
-    for (const L of this.layers) {
+    i32[(h + M.H_CLIPKIND) >> 2] = opt.clipnorm !== undefined ? M.CLIP_NORM : opt.clipvalue !== undefined ? M.CLIP_VALUE : M.CLIP_NONE;
+    f64[(h + M.H_CLIP) >> 3] = opt.clipnorm ?? opt.clipvalue ?? 0;
+    for (const [l, L] of this.layers.entries()) {
       const r = L.rec;
+      const tensor = this.layout.findIndex((w) => w.layer === l && w.role === 'kernel');
       const ws = opt.paramScales?.[tensor] ?? { lr: 1, epsilon: 1 };
       const bs = (L.spec.useBias ? opt.paramScales?.[tensor + 1] : undefined) ?? { lr: 1, epsilon: 1 };
-      tensor += L.spec.useBias ? 2 : 1;
+      i32[(r + M.L_NSTAGES) >> 2] = L.stages.length;
+      i32[(r + M.L_STAGES) >> 2] = L.stageRecs;
+      for (const st of L.stages) this.writeStage(L, st);
       i32[(r + M.L_IN) >> 2] = L.spec.inputSize;
       i32[(r + M.L_UNITS) >> 2] = L.spec.units;
       i32[(r + M.L_UP) >> 2] = L.up;
@@ -247,6 +308,33 @@ export class WasmRunner implements NetworkRunner {
     }
   }
 
+  private writeStage(L: LayerMem, st: StageMem): void {
+    const i32 = this.heap.i32;
+    const f64 = this.heap.f64;
+    const r = st.rec;
+    const n = L.spec.inputSize;
+    const spec = st.spec;
+    i32[(r + M.S_KIND) >> 2] = spec.kind === 'affine' ? M.STAGE_AFFINE : spec.kind === 'batchNorm' ? M.STAGE_BATCHNORM : M.STAGE_DROPOUT;
+    i32[(r + M.S_N) >> 2] = n;
+    const ptrs: [number, number][] = [
+      [M.S_GAMMA, st.gamma], [M.S_BETA, st.beta], [M.S_MMEAN, st.mmean], [M.S_MVAR, st.mvar],
+      [M.S_GS1, st.slots[0]], [M.S_GS2, st.slots[1]], [M.S_GS3, st.slots[2]],
+      [M.S_BS1, st.slots[3]], [M.S_BS2, st.slots[4]], [M.S_BS3, st.slots[5]],
+      [M.S_GGAMMA, st.ggamma], [M.S_GBETA, st.gbeta], [M.S_INV, st.inv], [M.S_SCALE, st.scale], [M.S_OFFSET, st.offset],
+    ];
+    for (const [field, p] of ptrs) i32[(r + field) >> 2] = p;
+    if (spec.kind === 'affine') {
+      f64.set(spec.scale, st.scale >> 3);
+      f64.set(spec.offset, st.offset >> 3);
+    } else if (spec.kind === 'batchNorm') {
+      f64[(r + M.S_MOMENTUM) >> 3] = spec.momentum;
+      f64[(r + M.S_EPS) >> 3] = spec.epsilon;
+    } else {
+      f64[(r + M.S_RATE) >> 3] = spec.rate;
+      i32[(r + M.S_SEED) >> 2] = spec.seed | 0;
+    }
+  }
+
   /** Make the per-row workspace large enough for `rows` rows (reallocates only when it grows). */
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
@@ -257,11 +345,19 @@ export class WasmRunner implements NetworkRunner {
     for (const p of this.threadOne) heap.release(p);
     heap.release(this.rowsPtr);
     for (const L of this.layers) for (const p of [L.z, L.y, L.dz, L.rstart, L.ridx, L.rval]) heap.release(p);
+    for (const L of this.layers) for (const st of L.stages) for (const p of [st.out, st.xhat, st.mask]) heap.release(p);
+    heap.release(this.dstage);
     const maxIn = Math.max(...this.layers.map((L) => L.spec.inputSize));
     const maxUp = Math.max(...this.layers.map((L) => L.up));
     const in0 = this.layers[0].spec.inputSize;
+    this.dstage = this.layers.some((L) => L.stages.length) ? heap.alloc(cap * maxIn * 8) : 0;
     for (const L of this.layers) {
       const n = L.spec.inputSize;
+      for (const st of L.stages) {
+        st.out = heap.alloc(cap * n * s);
+        st.xhat = st.spec.kind === 'batchNorm' ? heap.alloc(cap * n * 8) : 0;
+        st.mask = st.spec.kind === 'dropout' ? heap.alloc(cap * n * 8) : 0;
+      }
       L.z = heap.alloc(cap * L.up * s);
       L.y = heap.alloc(cap * L.up * s);
       L.dz = heap.alloc(cap * L.up * s);
@@ -297,6 +393,14 @@ export class WasmRunner implements NetworkRunner {
     i32[(h + M.H_LOSSES) >> 2] = losses;
     i32[(h + M.H_XDENSE) >> 2] = xdense;
     i32[(h + M.H_DOUT) >> 2] = dout;
+    i32[(h + M.H_DSTAGE) >> 2] = this.dstage;
+    for (const L of this.layers) {
+      for (const st of L.stages) {
+        i32[(st.rec + M.S_OUT) >> 2] = st.out;
+        i32[(st.rec + M.S_XHAT) >> 2] = st.xhat;
+        i32[(st.rec + M.S_MASK) >> 2] = st.mask;
+      }
+    }
     if (this.split) {
       const t1 = this.threadOneRec;
       [M.T1_GROW, M.T1_RSTART, M.T1_RIDX, M.T1_RVAL, M.T1_COLSTART, M.T1_COLROW, M.T1_COLVAL].forEach((field, i) => {
@@ -325,47 +429,51 @@ export class WasmRunner implements NetworkRunner {
 
   // ------------------------------------------------------------------------------------ weights
 
+  /** The pointer of a stage weight (T[np]) of weight slot w. */
+  private stagePtr(w: WeightSlot): number {
+    const st = this.layers[w.layer].stages[w.stage];
+    return w.role === 'gamma' ? st.gamma : w.role === 'beta' ? st.beta : w.role === 'movingMean' ? st.mmean : st.mvar;
+  }
+
   getWeights(): Float64Array[] {
     this.check();
-    const out: Float64Array[] = [];
     const v = this.view();
-    for (const L of this.layers) {
-      const { inputSize: n, units } = L.spec;
-      const w = new Float64Array(n * units);
-      const base = L.w / this.size;
-      for (let i = 0; i < n; i++) w.set(v.subarray(base + i * L.up, base + i * L.up + units), i * units);
-      out.push(w);
-      if (L.spec.useBias) out.push(Float64Array.from(v.subarray(L.b / this.size, L.b / this.size + units)));
-    }
-    return out;
+    return this.layout.map((w) => {
+      const L = this.layers[w.layer];
+      if (w.role === 'kernel') {
+        const { inputSize: n, units } = L.spec;
+        const out = new Float64Array(n * units);
+        const base = L.w / this.size;
+        for (let i = 0; i < n; i++) out.set(v.subarray(base + i * L.up, base + i * L.up + units), i * units);
+        return out;
+      }
+      const p = w.role === 'bias' ? L.b : this.stagePtr(w);
+      return Float64Array.from(v.subarray(p / this.size, p / this.size + w.size));
+    });
   }
 
   setWeights(weights: Float64Array[]): void {
     this.check();
-    const expected: number[] = [];
-    for (const L of this.layers) {
-      expected.push(L.spec.inputSize * L.spec.units);
-      if (L.spec.useBias) expected.push(L.spec.units);
-    }
+    const expected = this.layout.map((w) => w.size);
+    const order = 'pass the tensors in getWeights() order (per dense layer: its batch norm weights, then kernel and bias)';
     if (weights.length !== expected.length) {
-      throw new NormlabError('shape', `setWeights expected ${expected.length} weight tensors, got ${weights.length}`,
-        'pass the tensors in the order kernel0, bias0, kernel1, bias1, … (as getWeights() returns them)');
+      throw new NormlabError('shape', `setWeights expected ${expected.length} weight tensors, got ${weights.length}`, order);
     }
     weights.forEach((w, i) => {
-      if (w.length !== expected[i]) {
-        throw new NormlabError('shape', `setWeights: tensor ${i} has ${w.length} values, expected ${expected[i]}`,
-          'pass the tensors in the order kernel0, bias0, kernel1, bias1, … (as getWeights() returns them)');
-      }
+      if (w.length !== expected[i]) throw new NormlabError('shape', `setWeights: tensor ${i} has ${w.length} values, expected ${expected[i]}`, order);
     });
     const v = this.view();
-    let t = 0;
-    for (const L of this.layers) {
-      const { inputSize: n, units } = L.spec;
-      const w = weights[t++];
-      const base = L.w / this.size;
-      for (let i = 0; i < n; i++) v.set(w.subarray(i * units, (i + 1) * units), base + i * L.up);
-      if (L.spec.useBias) v.set(weights[t++], L.b / this.size);
-    }
+    this.layout.forEach((slot, t) => {
+      const L = this.layers[slot.layer];
+      const w = weights[t];
+      if (slot.role === 'kernel') {
+        const { inputSize: n, units } = L.spec;
+        const base = L.w / this.size;
+        for (let i = 0; i < n; i++) v.set(w.subarray(i * units, (i + 1) * units), base + i * L.up);
+      } else {
+        v.set(w, (slot.role === 'bias' ? L.b : this.stagePtr(slot)) / this.size);
+      }
+    });
     if (this.size === 4) this.k.prepare32(this.net);
     else this.k.prepare64(this.net);
   }
@@ -378,6 +486,8 @@ export class WasmRunner implements NetworkRunner {
       const bBytes = L.up * this.size;
       for (const p of L.ws) u8.fill(0, p, p + wBytes);
       for (const p of L.bs) u8.fill(0, p, p + bBytes);
+      const npBytes = Math.ceil(L.spec.inputSize / this.lanes) * 16;
+      for (const st of L.stages) for (const p of st.slots) if (p) u8.fill(0, p, p + npBytes);
     }
     this.heap.i32[(this.net + M.H_STEP) >> 2] = 0;
   }
@@ -557,11 +667,14 @@ export class WasmRunner implements NetworkRunner {
       for (let r = 0; r < rowsN; r++) out.set(v.subarray(ptr / s + r * up, ptr / s + r * up + width), r * width);
       return out;
     };
-    const gradients: Float64Array[] = [];
-    for (const L of this.layers) {
-      gradients.push(strided(L.gw, L.spec.inputSize, L.up, L.spec.units));
-      if (L.spec.useBias) gradients.push(strided(L.gb, 1, L.up, L.spec.units));
-    }
+    const gradients = this.layout.map((w) => {
+      const L = this.layers[w.layer];
+      if (w.role === 'kernel') return strided(L.gw, L.spec.inputSize, L.up, L.spec.units);
+      if (w.role === 'bias') return strided(L.gb, 1, L.up, L.spec.units);
+      if (!w.trainable) return new Float64Array(w.size);
+      const st = L.stages[w.stage];
+      return strided(w.role === 'gamma' ? st.ggamma : st.gbeta, 1, 0, w.size);
+    });
     const lossesPtr = this.heap.i32[(this.net + M.H_LOSSES) >> 2];
     return {
       preActivations: this.layers.map((L) => strided(L.z, count, L.up, L.spec.units)),
@@ -580,7 +693,12 @@ export class WasmRunner implements NetworkRunner {
     heap.release(this.rowsPtr);
     for (const L of this.layers) {
       for (const p of [L.w, L.b, ...L.ws, ...L.bs, L.colsum, L.gb, L.gw, L.z, L.y, L.dz, L.rstart, L.ridx, L.rval]) heap.release(p);
+      for (const st of L.stages) {
+        for (const p of [st.gamma, st.beta, st.mmean, st.mvar, ...st.slots, st.ggamma, st.gbeta, st.inv, st.scale, st.offset, st.out, st.xhat, st.mask]) heap.release(p);
+      }
+      heap.release(L.stageRecs);
     }
+    heap.release(this.dstage);
     heap.release(this.threadOneRec);
     heap.release(this.net);
     this.disposed = true;
@@ -599,6 +717,11 @@ function validateSpec(spec: NetworkSpec): void {
     }
     if (!(layer.activation in ACT)) {
       throw new NormlabError('config', `unknown activation '${layer.activation}'`, `use one of ${Object.keys(ACT).join(', ')}`);
+    }
+    for (const st of layer.stages ?? []) {
+      if (st.kind === 'affine' && (st.scale.length !== layer.inputSize || st.offset.length !== layer.inputSize)) {
+        throw new NormlabError('shape', `an affine stage of layer ${l} has ${st.scale.length} scales and ${st.offset.length} offsets for ${layer.inputSize} inputs`);
+      }
     }
     if (l > 0 && layer.inputSize !== spec.layers[l - 1].units) {
       throw new NormlabError('shape', `layer ${l} expects ${layer.inputSize} inputs but layer ${l - 1} has ${spec.layers[l - 1].units} units`);

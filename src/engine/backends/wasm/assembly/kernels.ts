@@ -36,6 +36,10 @@ import {
   ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX,
   LOSS_CE_FUSED, LOSS_CE_CLIPPED, CLIP_EPS, LOSS_MSE, OPT_SGD, OPT_ADAM,
   MODE_PREDICT, MODE_TRAIN, MODE_TRACE,
+  H_DSTEP, H_DSTAGE, H_STAGEMODE, H_CLIPKIND, H_CLIP, L_NSTAGES, L_STAGES, STAGE_BYTES,
+  S_KIND, S_N, S_OUT, S_GAMMA, S_BETA, S_MMEAN, S_MVAR, S_GS1, S_GS2, S_GS3, S_BS1, S_BS2, S_BS3, S_GGAMMA, S_GBETA,
+  S_XHAT, S_INV, S_SCALE, S_OFFSET, S_MASK, S_SEED, S_MASKON, S_RATE, S_MOMENTUM, S_EPS,
+  STAGE_AFFINE, STAGE_BATCHNORM, STAGEMODE_INFERENCE, STAGEMODE_TRAINING, STAGEMODE_UPDATE, CLIP_NONE, CLIP_NORM,
 } from '../layout';
 
 // Adam's bias corrections 1/(1 - β^t) of the current step (per instance: each thread computes its own).
@@ -311,14 +315,22 @@ function activateUnits<T>(act: i32, Z: usize, Y: usize, count: i32, up: i32, u0:
   }
 }
 
+/**
+ * Whether layer l reads raw uint8 bytes with the input transform fused into it: the first layer, on
+ * uint8 data, without stages (a stage needs the transformed values themselves).
+ */
+@inline function fusedInput(net: usize, data: usize, l: i32): bool {
+  return l == 0 && i32At(data + D_XKIND) == XK_U8 && i32At(layerAt(net, 0) + L_NSTAGES) == 0;
+}
+
 /** The scale `a` of layer l's input values (the fused input transform of a uint8 first layer; else 1). */
-@inline function inputScale<T>(data: usize, l: i32): T {
-  return l == 0 && i32At(data + D_XKIND) == XK_U8 ? <T>load<f64>(data + D_A) : <T>1;
+@inline function inputScale<T>(net: usize, data: usize, l: i32): T {
+  return fusedInput(net, data, l) ? <T>load<f64>(data + D_A) : <T>1;
 }
 
 /** The row added to every pre-activation of layer l: its bias, or b·colsum(W) + bias (see prepareOffsetRow). */
 @inline function offsetRow(net: usize, data: usize, l: i32): usize {
-  if (l == 0 && i32At(data + D_XKIND) == XK_U8 && load<f64>(data + D_B) != 0) return ptrAt(net + H_GROW);
+  if (fusedInput(net, data, l) && load<f64>(data + D_B) != 0) return ptrAt(net + H_GROW);
   return ptrAt(layerAt(net, l) + L_B);
 }
 
@@ -353,7 +365,7 @@ export function listInput<T>(net: usize, data: usize, rows: usize, count: i32, l
  */
 export function prepareOffsetRow<T>(net: usize, data: usize): void {
   const tb = load<f64>(data + D_B);
-  if (i32At(data + D_XKIND) != XK_U8 || tb == 0) return;
+  if (!fusedInput(net, data, 0) || tb == 0) return;
   if (i32At(net + H_COLSUM_OK) == 0) prepare<T>(net);
   const lp = layerAt(net, 0);
   const g = ptrAt(net + H_GROW);
@@ -374,7 +386,7 @@ export function forwardUnits<T>(net: usize, data: usize, count: i32, l: i32, u0:
   const lp = layerAt(net, l);
   const up = i32At(lp + L_UP);
   const Z = ptrAt(lp + L_Z);
-  forwardSparse<T>(count, rs, ri, rv, ptrAt(lp + L_W), up, inputScale<T>(data, l), offsetRow(net, data, l), Z, u0, u1);
+  forwardSparse<T>(count, rs, ri, rv, ptrAt(lp + L_W), up, inputScale<T>(net, data, l), offsetRow(net, data, l), Z, u0, u1);
   const act = i32At(lp + L_ACT);
   if (act != ACT_SOFTMAX) activateUnits<T>(act, Z, ptrAt(lp + L_Y), count, up, u0, u1);
 }
@@ -385,11 +397,15 @@ export function forward<T>(net: usize, data: usize, rows: usize, count: i32, fro
   for (let l = from; l < L; l++) {
     const lp = layerAt(net, l);
     const up = i32At(lp + L_UP);
-    listInput<T>(net, data, rows, count, l, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL));
-    if (l == 0) prepareOffsetRow<T>(net, data);
+    if (i32At(lp + L_NSTAGES) > 0) {
+      stagesForward<T>(net, data, rows, count, l);
+    } else {
+      listInput<T>(net, data, rows, count, l, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL));
+      if (l == 0) prepareOffsetRow<T>(net, data);
+    }
     const Z = ptrAt(lp + L_Z);
     forwardSparse<T>(count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), ptrAt(lp + L_W), up,
-      inputScale<T>(data, l), offsetRow(net, data, l), Z, 0, <usize>up * sizeof<T>());
+      inputScale<T>(net, data, l), offsetRow(net, data, l), Z, 0, <usize>up * sizeof<T>());
     activate<T>(i32At(lp + L_ACT), Z, ptrAt(lp + L_Y), count, i32At(lp + L_UNITS), up);
   }
 }
@@ -863,16 +879,28 @@ export function layerGradients<T>(net: usize, data: usize, count: i32, l: i32, t
   biasGrad<T>(DZ, count, up, GB, u0, u1);
   let a: T = 1;
   let b: T = 0;
-  if (l == 0 && i32At(data + D_XKIND) == XK_U8) {
+  if (fusedInput(net, data, l)) {
     a = <T>load<f64>(data + D_A);
     b = <T>load<f64>(data + D_B);
   }
-  if (!train) {
+  const clipping = train && i32At(net + H_CLIPKIND) != CLIP_NONE;
+  if (!train || clipping) {
     const GW = ptrAt(lp + L_GW);
     for (let i = 0; i < n; i++) {
       const k0 = i32At(cs + (<usize>i << 2));
       const k1 = i32At(cs + (<usize>(i + 1) << 2));
       gradRow<T>(k0, k1, cr, cv, DZ, u0, u1, a, b, GB, GW + <usize>i * rowBytes);
+    }
+    if (!train) return;
+    // Per-tensor clipping needs the whole gradient before any update: the fused row-by-row update
+    // gives way to clip-then-update of the kernel and the bias (one thread: clipping never splits).
+    const wBytes = <usize>n * rowBytes;
+    clipTensor<T>(net, GW, wBytes);
+    update<T>(vc, net, W, ptrAt(lp + L_WS1), ptrAt(lp + L_WS2), ptrAt(lp + L_WS3), GW, wBytes, load<f64>(lp + L_LRW), load<f64>(lp + L_EPSW));
+    if (l == 0) store<i32>(net + H_COLSUM_OK, 0);
+    if (i32At(lp + L_USEBIAS) != 0) {
+      clipTensor<T>(net, GB, rowBytes);
+      update<T>(vc, net, ptrAt(lp + L_B), ptrAt(lp + L_BS1), ptrAt(lp + L_BS2), ptrAt(lp + L_BS3), GB, rowBytes, load<f64>(lp + L_LRB), load<f64>(lp + L_EPSB));
     }
     return;
   }
@@ -921,7 +949,8 @@ export function backToBelow<T>(net: usize, count: i32, l: i32, b0: usize, b1: us
 
 /** Backward through layer l (whole layer, one thread): the DZ of the layer below (l > 0), then paramGradients. */
 export function backwardLayer<T>(net: usize, data: usize, count: i32, l: i32, train: bool, cs: usize, cr: usize, cv: usize, G: usize, vc: usize): void {
-  if (l > 0) backToBelow<T>(net, count, l, 0, <usize>i32At(layerAt(net, l - 1) + L_UP) * sizeof<T>());
+  if (i32At(layerAt(net, l) + L_NSTAGES) > 0) stagesBackward<T>(net, count, l, train, vc);
+  else if (l > 0) backToBelow<T>(net, count, l, 0, <usize>i32At(layerAt(net, l - 1) + L_UP) * sizeof<T>());
   paramGradients<T>(net, data, count, l, train, cs, cr, cv, G, vc);
 }
 
@@ -940,13 +969,289 @@ function backward<T>(net: usize, data: usize, count: i32, mode: i32): void {
   for (let l = L - 1; l >= 0; l--) backwardLayer<T>(net, data, count, l, train, cs, cr, cv, G, net + H_VCONST);
 }
 
+// ------------------------------------------------------------------------------------------- stages
+// Rescaling/normalization (affine), batch normalization and dropout in front of a dense layer. They
+// touch rows × inputs values once per pass, next to the rows × inputs × units of the matmul, so they
+// are written for clarity: every value in double precision, rounded once into T (as the reference).
+
+@inline function stageAt(lp: usize, s: i32): usize {
+  return ptrAt(lp + L_STAGES) + <usize>s * STAGE_BYTES;
+}
+
+/** The same uniform number as dropoutUniform() in ../../backend.ts (u32 arithmetic wraps like Math.imul). */
+@inline function dropoutUniform(seed: u32, step: u32, index: u32): f64 {
+  let h: u32 = seed ^ ((step + 1) * 0x9e3779b1);
+  h = h ^ ((index + 1) * 0x85ebca6b);
+  h ^= h >> 16;
+  h = h * 0x7feb352d;
+  h ^= h >> 15;
+  h = h * 0x846ca68b;
+  h ^= h >> 16;
+  return <f64>(h >> 8) / 16777216.0;
+}
+
+/** One stage: [count, n] values at src (row stride `stride` elements of T) → its S_OUT (stride n). */
+function stageForward<T>(net: usize, sp: usize, src: usize, stride: i32, count: i32): void {
+  const kind = i32At(sp + S_KIND);
+  const n = i32At(sp + S_N);
+  const out = ptrAt(sp + S_OUT);
+  const mode = i32At(net + H_STAGEMODE);
+  const sz = sizeof<T>();
+  if (kind == STAGE_AFFINE) {
+    const sc = ptrAt(sp + S_SCALE);
+    const off = ptrAt(sp + S_OFFSET);
+    for (let r = 0; r < count; r++) {
+      const x = src + <usize>r * <usize>stride * sz;
+      const o = out + <usize>r * <usize>n * sz;
+      for (let i = 0; i < n; i++) {
+        store<T>(o + <usize>i * sz, <T>(load<f64>(sc + (<usize>i << 3)) * <f64>load<T>(x + <usize>i * sz) + load<f64>(off + (<usize>i << 3))));
+      }
+    }
+    return;
+  }
+  if (kind == STAGE_BATCHNORM) {
+    const gamma = ptrAt(sp + S_GAMMA);
+    const beta = ptrAt(sp + S_BETA);
+    const mm = ptrAt(sp + S_MMEAN);
+    const mv = ptrAt(sp + S_MVAR);
+    const eps = load<f64>(sp + S_EPS);
+    const rowIn = <usize>stride * sz;
+    const rowOut = <usize>n * sz;
+    if (mode == STAGEMODE_INFERENCE) {
+      for (let i = 0; i < n; i++) {
+        const p = <usize>i * sz;
+        const inv = 1.0 / Math.sqrt(<f64>load<T>(mv + p) + eps);
+        const g: f64 = gamma != 0 ? <f64>load<T>(gamma + p) : 1.0;
+        const b: f64 = beta != 0 ? <f64>load<T>(beta + p) : 0.0;
+        const m = <f64>load<T>(mm + p);
+        for (let r = 0; r < count; r++) {
+          store<T>(out + <usize>r * rowOut + p, <T>(g * ((<f64>load<T>(src + <usize>r * rowIn + p) - m) * inv) + b));
+        }
+      }
+      return;
+    }
+    const xhat = ptrAt(sp + S_XHAT);
+    const invs = ptrAt(sp + S_INV);
+    const momentum = load<f64>(sp + S_MOMENTUM);
+    for (let i = 0; i < n; i++) {
+      const p = <usize>i * sz;
+      let mean: f64 = 0;
+      for (let r = 0; r < count; r++) mean += <f64>load<T>(src + <usize>r * rowIn + p);
+      mean /= <f64>count;
+      let variance: f64 = 0;
+      for (let r = 0; r < count; r++) {
+        const d = <f64>load<T>(src + <usize>r * rowIn + p) - mean;
+        variance += d * d;
+      }
+      variance /= <f64>count;
+      const inv = 1.0 / Math.sqrt(variance + eps);
+      store<f64>(invs + (<usize>i << 3), inv);
+      const g: f64 = gamma != 0 ? <f64>load<T>(gamma + p) : 1.0;
+      const b: f64 = beta != 0 ? <f64>load<T>(beta + p) : 0.0;
+      for (let r = 0; r < count; r++) {
+        const h = (<f64>load<T>(src + <usize>r * rowIn + p) - mean) * inv;
+        store<f64>(xhat + ((<usize>r * <usize>n + <usize>i) << 3), h);
+        store<T>(out + <usize>r * rowOut + p, <T>(g * h + b));
+      }
+      if (mode == STAGEMODE_UPDATE) {
+        store<T>(mm + p, <T>(momentum * <f64>load<T>(mm + p) + (1 - momentum) * mean));
+        store<T>(mv + p, <T>(momentum * <f64>load<T>(mv + p) + (1 - momentum) * variance));
+      }
+    }
+    return;
+  }
+  // dropout
+  const rate = load<f64>(sp + S_RATE);
+  const on = mode != STAGEMODE_INFERENCE && rate > 0;
+  store<i32>(sp + S_MASKON, on ? 1 : 0);
+  const mask = ptrAt(sp + S_MASK);
+  const keep = 1.0 / (1.0 - rate);
+  const seed = <u32>load<i32>(sp + S_SEED);
+  const step = <u32>i32At(net + H_DSTEP);
+  for (let r = 0; r < count; r++) {
+    const x = src + <usize>r * <usize>stride * sz;
+    const o = out + <usize>r * <usize>n * sz;
+    for (let i = 0; i < n; i++) {
+      const v = <f64>load<T>(x + <usize>i * sz);
+      if (on) {
+        const k = r * n + i;
+        const m = dropoutUniform(seed, step, <u32>k) < rate ? 0.0 : keep;
+        store<f64>(mask + (<usize>k << 3), m);
+        store<T>(o + <usize>i * sz, <T>(v * m));
+      } else {
+        store<T>(o + <usize>i * sz, <T>v);
+      }
+    }
+  }
+}
+
+/** Layer l's input through its stages, then the row lists of the result (the layer's actual input). */
+function stagesForward<T>(net: usize, data: usize, rows: usize, count: i32, l: i32): void {
+  const lp = layerAt(net, l);
+  const n = i32At(lp + L_IN);
+  let src: usize;
+  let stride: i32;
+  if (l == 0) {
+    // the transformed input, as values (the uint8 fast path needs the raw bytes; a stage does not)
+    const kind = i32At(data + D_XKIND);
+    const x = ptrAt(data + D_X);
+    const ta = load<f64>(data + D_A);
+    const tb = load<f64>(data + D_B);
+    src = ptrAt(net + H_XDENSE);
+    if (kind == XK_U8) gatherFloat<T, u8>(x, n, rows, count, ta, tb, src);
+    else if (kind == XK_F32) gatherFloat<T, f32>(x, n, rows, count, ta, tb, src);
+    else gatherFloat<T, f64>(x, n, rows, count, ta, tb, src);
+    stride = n;
+  } else {
+    const below = layerAt(net, l - 1);
+    src = ptrAt(below + L_Y);
+    stride = i32At(below + L_UP);
+  }
+  const ns = i32At(lp + L_NSTAGES);
+  for (let s = 0; s < ns; s++) {
+    const sp = stageAt(lp, s);
+    stageForward<T>(net, sp, src, stride, count);
+    src = ptrAt(sp + S_OUT);
+    stride = n;
+  }
+  rowsFromDense<T>(src, n, n, count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL));
+}
+
+/** Keras' per-tensor clipping of a gradient of `bytes` bytes (padding lanes are 0 and stay 0). */
+function clipTensor<T>(net: usize, g: usize, bytes: usize): void {
+  const kind = i32At(net + H_CLIPKIND);
+  if (kind == CLIP_NONE) return;
+  const c = load<f64>(net + H_CLIP);
+  const sz = sizeof<T>();
+  if (kind == CLIP_NORM) {
+    let sq: f64 = 0;
+    for (let p: usize = 0; p < bytes; p += sz) {
+      const v = <f64>load<T>(g + p);
+      sq += v * v;
+    }
+    const norm = Math.sqrt(sq);
+    if (!(norm > c)) return;
+    const f = c / norm;
+    for (let p: usize = 0; p < bytes; p += sz) store<T>(g + p, <T>(<f64>load<T>(g + p) * f));
+  } else {
+    for (let p: usize = 0; p < bytes; p += sz) store<T>(g + p, <T>min<f64>(c, max<f64>(-c, <f64>load<T>(g + p))));
+  }
+}
+
+/**
+ * Backward through a staged layer l, before its own parameter gradients: the gradient w.r.t. its input
+ * (Σ_u DZ·W, accumulated in T vectors, kept in double), back through the stages in reverse order (batch
+ * norm's gamma/beta gradients, and in training their update), then — for l > 0 — through the activation
+ * of the layer below into that layer's DZ.
+ */
+function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usize): void {
+  const lp = layerAt(net, l);
+  const n = i32At(lp + L_IN);
+  const up = i32At(lp + L_UP);
+  const rowBytes = <usize>up * sizeof<T>();
+  const DZ = ptrAt(lp + L_DZ);
+  const W = ptrAt(lp + L_W);
+  const D = ptrAt(net + H_DSTAGE);
+  const sz = sizeof<T>();
+  for (let r = 0; r < count; r++) {
+    const dz = DZ + <usize>r * rowBytes;
+    for (let i = 0; i < n; i++) {
+      const w = W + <usize>i * rowBytes;
+      let acc = vzero();
+      for (let u: usize = 0; u < rowBytes; u += 16) acc = fma<T>(acc, v128.load(dz + u), v128.load(w + u));
+      store<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3), <f64>hsum<T>(acc));
+    }
+  }
+  const ns = i32At(lp + L_NSTAGES);
+  const total = <usize>count * <usize>n;
+  for (let s = ns - 1; s >= 0; s--) {
+    const sp = stageAt(lp, s);
+    const kind = i32At(sp + S_KIND);
+    if (kind == STAGE_AFFINE) {
+      const sc = ptrAt(sp + S_SCALE);
+      for (let k: usize = 0; k < total; k++) {
+        const p = D + (k << 3);
+        store<f64>(p, load<f64>(p) * load<f64>(sc + ((k % <usize>n) << 3)));
+      }
+    } else if (kind == STAGE_BATCHNORM) {
+      const gamma = ptrAt(sp + S_GAMMA);
+      const beta = ptrAt(sp + S_BETA);
+      const xhat = ptrAt(sp + S_XHAT);
+      const invs = ptrAt(sp + S_INV);
+      const gg = ptrAt(sp + S_GGAMMA);
+      const gb = ptrAt(sp + S_GBETA);
+      const cnt = <f64>count;
+      for (let i = 0; i < n; i++) {
+        let sumDy: f64 = 0;
+        let sumDyXhat: f64 = 0;
+        for (let r = 0; r < count; r++) {
+          const k = (<usize>r * <usize>n + <usize>i) << 3;
+          const dy = load<f64>(D + k);
+          sumDy += dy;
+          sumDyXhat += dy * load<f64>(xhat + k);
+        }
+        const p = <usize>i * sz;
+        if (gamma != 0) store<T>(gg + p, <T>sumDyXhat);
+        if (beta != 0) store<T>(gb + p, <T>sumDy);
+        const g: f64 = gamma != 0 ? <f64>load<T>(gamma + p) : 1.0;
+        const scale = g * load<f64>(invs + (<usize>i << 3));
+        for (let r = 0; r < count; r++) {
+          const k = (<usize>r * <usize>n + <usize>i) << 3;
+          store<f64>(D + k, scale * (load<f64>(D + k) - sumDy / cnt - (load<f64>(xhat + k) * sumDyXhat) / cnt));
+        }
+      }
+      if (train) {
+        const bytes = (<usize>n * sz + 15) & ~(<usize>15);
+        if (gamma != 0) {
+          clipTensor<T>(net, gg, bytes);
+          update<T>(vc, net, gamma, ptrAt(sp + S_GS1), ptrAt(sp + S_GS2), ptrAt(sp + S_GS3), gg, bytes, 1, 1);
+        }
+        if (beta != 0) {
+          clipTensor<T>(net, gb, bytes);
+          update<T>(vc, net, beta, ptrAt(sp + S_BS1), ptrAt(sp + S_BS2), ptrAt(sp + S_BS3), gb, bytes, 1, 1);
+        }
+      }
+    } else if (i32At(sp + S_MASKON) != 0) {
+      const mask = ptrAt(sp + S_MASK);
+      for (let k: usize = 0; k < total; k++) store<f64>(D + (k << 3), load<f64>(D + (k << 3)) * load<f64>(mask + (k << 3)));
+    }
+  }
+  if (l == 0) return;
+  const below = layerAt(net, l - 1);
+  const upB = i32At(below + L_UP);
+  const rowBytesB = <usize>upB * sz;
+  const OUT = ptrAt(below + L_DZ);
+  memory.fill(OUT, 0, <usize>count * rowBytesB);
+  for (let r = 0; r < count; r++) {
+    for (let i = 0; i < n; i++) store<T>(OUT + <usize>r * rowBytesB + <usize>i * sz, <T>load<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3)));
+  }
+  const act = i32At(below + L_ACT);
+  const Yb = ptrAt(below + L_Y);
+  if (act == ACT_SOFTMAX) {
+    for (let r = 0; r < count; r++) {
+      const o = OUT + <usize>r * rowBytesB;
+      const y = Yb + <usize>r * rowBytesB;
+      let dot: f64 = 0;
+      for (let j = 0; j < n; j++) dot += <f64>load<T>(o + <usize>j * sz) * <f64>load<T>(y + <usize>j * sz);
+      for (let j = 0; j < n; j++) {
+        const p = <usize>j * sz;
+        store<T>(o + p, <T>(<f64>load<T>(y + p) * (<f64>load<T>(o + p) - dot)));
+      }
+    }
+  } else {
+    timesDerivative<T>(act, OUT, ptrAt(below + L_Z), Yb, 0, <usize>count * rowBytesB);
+  }
+}
+
 // ------------------------------------------------------------------------------------- entry points
 
 function run<T>(net: usize, data: usize, rows: usize, count: i32, mode: i32): f64 {
+  store<i32>(net + H_STAGEMODE, mode == MODE_TRAIN ? STAGEMODE_UPDATE : mode == MODE_TRACE ? STAGEMODE_TRAINING : STAGEMODE_INFERENCE);
   forward<T>(net, data, rows, count, 0);
   if (mode == MODE_PREDICT) return 0;
   const sum = lossAndGrad<T>(net, data, rows, count);
   if (mode == MODE_TRAIN || mode == MODE_TRACE) backward<T>(net, data, count, mode);
+  if (mode == MODE_TRAIN) store<i32>(net + H_DSTEP, i32At(net + H_DSTEP) + 1);
   return sum;
 }
 

@@ -1,0 +1,63 @@
+/**
+ * For the static-site e2e tests: build sites with `normlab site build` (from source) and serve them with
+ * a plain static file server — Python's `http.server`, which knows nothing of normlab — on a free port.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { ROOT } from './web-harness.js';
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** `normlab site build DIR ...args`; returns its stdout. */
+export function buildSiteCli(dir: string, args: string[] = []): string {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'site', 'build', dir, ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`normlab site build failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `python3 -m http.server 0 --bind 127.0.0.1 -d DIR`; resolves with its URL once it listens. */
+export async function startStaticServer(dir: string): Promise<StaticServer> {
+  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '-d', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`python3 -m http.server printed no port within 15 s: ${out}`)), 15_000);
+    const onData = (d: Buffer) => {
+      out += String(d);
+      const match = /port (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${match[1]}/`);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', () => {}); // one log line per request: drained, not kept
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`python3 -m http.server exited with ${code}: ${out}`));
+    });
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          live.delete(child);
+          resolve();
+          return;
+        }
+        child.once('exit', () => {
+          live.delete(child);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
