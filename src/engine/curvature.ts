@@ -93,7 +93,13 @@ export function gradientOracle(
     },
     gradientOfRows(w, subset) {
       runner.setWeights(splitWeights(w, sizes));
-      return flattenWeights(runner.trace(id, subset.map((i) => all[i]), subset.length).gradients);
+      return flattenWeights(
+        runner.trace(
+          id,
+          subset.map((i) => all[i]),
+          subset.length,
+        ).gradients,
+      );
     },
     get gradientCalls() {
       return calls;
@@ -215,7 +221,15 @@ export interface LanczosResult {
 export function lanczos(apply: (v: Float64Array) => Float64Array, dim: number, options: PowerIterationOptions & { vectors?: number } = {}): LanczosResult {
   const maxIter = Math.min(options.iterations ?? 30, dim);
   const tolerance = options.tolerance ?? 1e-4;
-  const q0 = options.start ? Float64Array.from(options.start) : Float64Array.from({ length: dim }, ((r) => () => r.normal())(new Random(options.seed ?? 7).derive('lanczos')));
+  const q0 = options.start
+    ? Float64Array.from(options.start)
+    : Float64Array.from(
+        { length: dim },
+        (
+          (r) => () =>
+            r.normal()
+        )(new Random(options.seed ?? 7).derive('lanczos')),
+      );
   const n0 = norm(q0);
   const Q: Float64Array[] = [q0.map((x) => x / n0)];
   const alpha: number[] = [];

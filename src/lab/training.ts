@@ -11,7 +11,7 @@ import type { ActivationName, LossSpec, OptimizerSpec } from '../engine/backend.
 import { backendNames } from '../engine/backends/registry.js';
 import { Callback, type CallbackHooks, type Logs } from '../engine/model/callbacks.js';
 import { sequential, type Sequential } from '../engine/model/sequential.js';
-import { layers } from '../engine/layers/index.js';
+import { layers, type Layer } from '../engine/layers/index.js';
 import { DEFAULT_LEARNING_RATE, train } from '../engine/optimizers.js';
 import { DivergenceWatch, type Divergence } from './divergence.js';
 import { TrainSettings } from './settings.js';
@@ -44,18 +44,21 @@ export interface TrainingHooks {
   /** Called with the built model before training (e.g. to set weights for a controlled experiment). */
   prepareModel?(model: Sequential): void;
   optimizer?: OptimizerSpec;
+  /** Layers between Flatten and the first dense layer (e.g. rescaling, batchNormalization). */
+  inputLayers?(): Layer[];
   /** The loss (default: sparse categorical cross-entropy from the logits, as tf.keras). */
   loss?: LossSpec;
 }
 
 /** The lab model: Flatten → Dense(units…, activation) → Dense(classes, softmax). */
-export function buildLabModel(config: Pick<TrainingConfig, 'units' | 'activation' | 'dtype' | 'backend' | 'seed'>, inputShape: number[], classes: number): Sequential {
+export function buildLabModel(config: Pick<TrainingConfig, 'units' | 'activation' | 'dtype' | 'backend' | 'seed'>, inputShape: number[], classes: number, inputLayers: Layer[] = []): Sequential {
   return sequential({
     dtype: config.dtype,
     seed: config.seed,
     backend: config.backend,
     layers: [
       layers.flatten({ inputShape }),
+      ...inputLayers,
       ...config.units.map((units) => layers.dense({ units, activation: config.activation as ActivationName })),
       layers.dense({ units: classes, activation: 'softmax' }),
     ],
@@ -90,7 +93,7 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
   checkTrainable(data, config.validationSplit);
   const learningRate = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];
   const transform = inputTransform(config.normalize, data.train.images);
-  const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length);
+  const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length, hooks.inputLayers?.() ?? []);
   model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: hooks.loss ?? 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   hooks.prepareModel?.(model);
   const trainTensors = datasetTensors(data.train, transform);

@@ -15,7 +15,16 @@ import '../../src/node.js';
 import type { InputSource, NetworkSpec, TargetSource } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/backends/reference/index.js';
 import { backendNames, getBackend } from '../../src/engine/backends/registry.js';
-import { blockMask, flattenWeights, gradientOracle, hessianVectorProduct, lossPlane, powerIteration, sharpness, topEigenpairs } from '../../src/engine/curvature.js';
+import {
+  blockMask,
+  flattenWeights,
+  gradientOracle,
+  hessianVectorProduct,
+  lossPlane,
+  powerIteration,
+  sharpness,
+  topEigenpairs,
+} from '../../src/engine/curvature.js';
 import { symmetricEigenvalues } from '../../src/engine/math/eigen.js';
 import { TestRandom } from './helpers.js';
 

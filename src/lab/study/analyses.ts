@@ -44,7 +44,8 @@ const l2 = (v: ArrayLike<number>) => {
 export function mechanismAtInit(backend: Backend, spec: NetworkSpec, weights: Float64Array[], batch: ProbeBatch): MechanismAtInit {
   const spec64: NetworkSpec = { ...spec, dtype: 'float64', optimizer: structuredClone(spec.optimizer) };
   const [l0, l1] = spec.layers;
-  if (!l0 || !l1 || spec.layers.length !== 2 || l0.activation !== 'relu' || !l0.useBias || !l1.useBias) throw new Error('mechanismAtInit: expects dense relu → dense softmax with biases');
+  if (!l0 || !l1 || spec.layers.length !== 2 || l0.activation !== 'relu' || !l0.useBias || !l1.useBias)
+    throw new Error('mechanismAtInit: expects dense relu → dense softmax with biases');
   const n = batch.rows;
   const inSize = l0.inputSize;
   const H = l0.units;
@@ -171,14 +172,24 @@ function secondMomentEstimate(oracle: GradientOracle, w: Float64Array, rows: num
   const v = new Float64Array(w.length);
   const batches = Math.max(1, Math.floor(rows / batchSize));
   for (let b = 0; b < batches; b++) {
-    const g = oracle.gradientOfRows(w, Int32Array.from({ length: batchSize }, (_, i) => b * batchSize + i));
+    const g = oracle.gradientOfRows(
+      w,
+      Int32Array.from({ length: batchSize }, (_, i) => b * batchSize + i),
+    );
     for (let i = 0; i < v.length; i++) v[i] += (g[i] * g[i]) / batches;
   }
   return v;
 }
 
 /** λ_max (whole, first layer) and/or Adam's preconditioned sharpness at the current weights. */
-export function curvatureAt(backend: Backend, spec: NetworkSpec, weights: Float64Array[], batch: ProbeBatch, transform: { a: number; b: number }, req: CurvatureRequest): CurvaturePoint {
+export function curvatureAt(
+  backend: Backend,
+  spec: NetworkSpec,
+  weights: Float64Array[],
+  batch: ProbeBatch,
+  transform: { a: number; b: number },
+  req: CurvatureRequest,
+): CurvaturePoint {
   const rows = Math.min(req.rows, batch.rows);
   const { x, y } = source(batch, transform.a, transform.b, rows);
   const oracle = gradientOracle(backend, spec, weights, x, y);
@@ -214,7 +225,15 @@ export function curvatureAt(backend: Backend, spec: NetworkSpec, weights: Float6
 }
 
 /** The plane of the top two Hessian eigenvectors at w0; `project` later places the first steps on it. */
-export function planeAtInit(backend: Backend, spec: NetworkSpec, weights: Float64Array[], batch: ProbeBatch, transform: { a: number; b: number }, rows: number, iterations: number) {
+export function planeAtInit(
+  backend: Backend,
+  spec: NetworkSpec,
+  weights: Float64Array[],
+  batch: ProbeBatch,
+  transform: { a: number; b: number },
+  rows: number,
+  iterations: number,
+) {
   const { x, y } = source(batch, transform.a, transform.b, Math.min(rows, batch.rows));
   const oracle = gradientOracle(backend, spec, weights, x, y);
   const w0 = flattenWeights(weights);
@@ -274,7 +293,14 @@ export function spectrumTransforms(stats: { mean: number; std: number }): { tran
  * first `count` images. Computed once from the raw moments μ = E[x], M = E[xxᵀ] (skipping zero pixels,
  * about half of them): E[x'x'ᵀ] = a²M + ab(μ1ᵀ + 1μᵀ) + b²11ᵀ; per-pixel centring is M − μμᵀ.
  */
-export function inputSpectrum(images: Uint8Array, count: number, inputSize: number, stats: { mean: number; std: number }, floor = 1e-6): InputSpectrum {
+export function inputSpectrum(
+  images: Uint8Array,
+  count: number,
+  inputSize: number,
+  stats: { mean: number; std: number },
+  floor = 1e-6,
+  only?: string[],
+): InputSpectrum {
   const started = performance.now();
   const n = inputSize;
   const M = new Float64Array(n * n);
@@ -302,10 +328,14 @@ export function inputSpectrum(images: Uint8Array, count: number, inputSize: numb
   }
   const rows: SpectrumRow[] = [];
   let rawEigen: Float64Array | null = null;
-  for (const t of spectrumTransforms(stats)) {
+  let standardEigen: Float64Array | null = null;
+  const wanted = new Set(only ?? spectrumTransforms(stats).map((t) => t.transform));
+  for (const t of spectrumTransforms(stats).filter((t) => wanted.has(t.transform))) {
     let eig: Float64Array;
     if (t.transform === 'scale' && rawEigen) {
       eig = rawEigen.map((v) => v * t.a * t.a); // exactly (1/255)² × the raw spectrum
+    } else if (t.transform === 'centre' && standardEigen) {
+      eig = standardEigen.map((v) => v * stats.std * stats.std); // standardize = centre / std, exactly
     } else {
       const C = new Float64Array(n * n);
       for (let i = 0; i < n; i++) {
@@ -315,6 +345,7 @@ export function inputSpectrum(images: Uint8Array, count: number, inputSize: numb
       }
       eig = symmetricEigenvalues(C, n);
       if (t.transform === 'none') rawEigen = eig;
+      if (t.transform === 'standardize') standardEigen = eig;
     }
     const top = eig[0];
     const kept = Array.from(eig).filter((v) => v > floor * top);

@@ -14,7 +14,13 @@ import { losses } from '../../engine/losses.js';
 import { pixelStatistics } from '../../data/transforms.js';
 import { curvatureAt, inputSpectrum, mechanismAtInit, planeAtInit, type ProbeBatch } from './analyses.js';
 import { optimizerFor, resolveBackendName, trainOnDataset } from '../training.js';
-import { withParamScales } from '../../engine/optimizers.js';
+import { withClipping, withParamScales } from '../../engine/optimizers.js';
+import { layers } from '../../engine/layers/index.js';
+import type { OptimizerSpec } from '../../engine/backend.js';
+
+function withClipnorm(spec: OptimizerSpec, clipnorm: number | undefined): OptimizerSpec {
+  return clipnorm === undefined ? spec : withClipping(spec, { clipnorm });
+}
 import type { Sequential } from '../../engine/model/sequential.js';
 import type { CurvaturePoint, CurvePoint, DataSpec, RunAnalyses, RunResult, RunSpec } from './types.js';
 
@@ -118,7 +124,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
   const engineBackend = getBackend(backend);
   if (asked?.spectrum) {
     const count = Math.min(asked.spectrum.images, data.train.count);
-    analyses.spectrum = timed(() => inputSpectrum(data.train.images, count, batch.inputSize, pixelStatistics(data.train.images)));
+    analyses.spectrum = timed(() => inputSpectrum(data.train.images, count, batch.inputSize, pixelStatistics(data.train.images), 1e-6, asked.spectrum!.transforms));
   }
   const curvature: CurvaturePoint[] = [];
   let plane: ReturnType<typeof planeAtInit> | undefined;
@@ -168,7 +174,8 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     },
     data,
     {
-      optimizer: paramScales ? withParamScales(baseOptimizer, paramScales) : baseOptimizer,
+      optimizer: withClipnorm(paramScales ? withParamScales(baseOptimizer, paramScales) : baseOptimizer, intervention?.clipnorm),
+      inputLayers: intervention?.firstLayer ? () => [intervention.firstLayer === 'rescaling' ? layers.rescaling({ scale: 1 / 255 }) : layers.batchNormalization()] : undefined,
       loss: intervention?.clipProbabilities ? losses.sparseCategoricalCrossentropy({ clipProbabilities: true }) : undefined,
       callbacks: [probes, planeCapture],
       prepareModel: (model: Sequential) => {

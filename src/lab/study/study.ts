@@ -119,6 +119,9 @@ export function analyzeStudy(
   };
 }
 
+/** The ablation arms the engine can run (clipnorm, rescaling and batchNormalization layers). */
+export const ENGINE_ARMS = { clipnorm: true, rescaling: true, batchNormalization: true };
+
 export async function runStudy(input: StudyOptions, hooks: StudyHooks = {}): Promise<StudyResult> {
   const started = performance.now();
   const options = resolveStudyOptions(input);
@@ -126,7 +129,7 @@ export async function runStudy(input: StudyOptions, hooks: StudyHooks = {}): Pro
   // Load (and, if allowed, download) once here; the jobs then find the files in place.
   const full = await loadStudyData({ ...dataSpec, download: input.download ?? true, trainLimit: undefined, testLimit: undefined });
   const data = await loadStudyData(dataSpec);
-  const specs = planStudy(options, { train: full.train.count, test: full.test.count });
+  const specs = planStudy(options, { train: full.train.count, test: full.test.count }, ENGINE_ARMS);
   hooks.onPlan?.(specs, options);
   const execute = hooks.execute ?? inProcessExecutor();
   let done = 0;

@@ -60,7 +60,7 @@ export interface AnalysisSpec {
   /** The loss on the plane of the top two Hessian eigenvectors at init, with the first `steps` SGD steps. */
   plane?: { rows: number; grid: number; steps: number; iterations: number };
   /** The spectrum of E[xxᵀ] for every transform, over the first `images` training images. */
-  spectrum?: { images: number };
+  spectrum?: { images: number; transforms?: string[] };
 }
 
 export interface RunSpec {
