@@ -160,6 +160,8 @@ export interface CurvatureRequest {
   rows: number;
   iterations: number;
   whole: boolean;
+  /** Also λ_max of the first layer's block (kernel0 + bias0). */
+  firstLayer: boolean;
   preconditioned: boolean;
   /** Adam's ε and the batch size whose gradient noise the second moment averages. */
   epsilon: number;
@@ -206,10 +208,12 @@ export function curvatureAt(
   };
   if (req.whole) {
     const whole = sharpness(oracle, w, options);
-    const first = sharpness(oracle, w, { ...options, tensors: [0, 1] });
     note(whole);
-    note(first);
     lambdaMax = whole.lambdaMax;
+  }
+  if (req.firstLayer) {
+    const first = sharpness(oracle, w, { ...options, tensors: [0, 1] });
+    note(first);
     lambdaMaxFirstLayer = first.lambdaMax;
   }
   if (req.preconditioned) {

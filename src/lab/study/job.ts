@@ -145,6 +145,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
           rows: c.rows,
           iterations: c.iterations,
           whole: c.whole,
+          firstLayer: c.firstLayer ?? false,
           preconditioned: c.preconditioned,
           epsilon,
           batchSize: spec.batchSize,

@@ -81,16 +81,18 @@ export function resolveStudyOptions(options: StudyOptions): StudyOptionsResolved
     batchSize: options.batchSize ?? 32,
     trainLimit,
     testLimit: options.testLimit ?? (quick ? 500 : null),
-    subsetTrainLimit: Math.min(options.subsetTrainLimit ?? (quick ? 600 : browser ? 4000 : DEFAULT_SUBSET), trainLimit ?? Infinity),
+    subsetTrainLimit: Math.min(options.subsetTrainLimit ?? (quick ? 600 : browser ? 3000 : DEFAULT_SUBSET), trainLimit ?? Infinity),
     probeRows: options.probeRows ?? (quick ? 64 : 512),
     probeTestRows: options.probeTestRows ?? (quick ? 200 : 2000),
     probeSteps: options.probeSteps ?? (quick ? QUICK_PROBE_STEPS : DEFAULT_PROBE_STEPS),
-    sweepLearningRates: options.sweepLearningRates ?? (quick ? [1e-4] : DEFAULT_SWEEP),
-    sgdSweepLearningRates: options.sgdSweepLearningRates ?? (quick ? [] : DEFAULT_SGD_SWEEP),
+    sweepLearningRates: options.sweepLearningRates ?? (quick || browser ? [1e-4] : DEFAULT_SWEEP),
+    sgdSweepLearningRates: options.sgdSweepLearningRates ?? (quick ? [] : browser ? [1e-4] : DEFAULT_SGD_SWEEP),
     reparamMaxSteps: options.reparamMaxSteps ?? (quick ? null : 1000),
     curvature: options.curvature ?? true,
-    curvatureRows: quick ? 64 : 256,
-    curvatureIterations: quick ? 8 : 16,
+    // The Hessian of 64 probe images: the scale of the minibatches (32) SGD actually steps on, and cheap
+    // enough for every seed (Lanczos converges on the top eigenvalue in ~10 products).
+    curvatureRows: 64,
+    curvatureIterations: quick ? 8 : 12,
     spectrumImages: quick ? 1000 : browser ? 3000 : 10_000,
     workers: options.workers ?? 2,
   };
@@ -239,13 +241,14 @@ export function planStudy(o: StudyOptionsResolved, counts: { train: number; test
             // Every seed at init; seed 1 also along the run. SGD runs measure λ_max (whole + first layer),
             // Adam runs the preconditioned sharpness (same initial weights as the SGD run of the seed).
             analyses.curvature = {
-              steps: first ? [0, 10, 100, -1] : [0],
+              steps: first ? [0, o.quick ? 10 : 100, -1] : [0],
               rows: curvatureRows,
               iterations: o.curvatureIterations,
               preconditioned: optimizer === 'adam',
               whole: optimizer === 'sgd',
+              firstLayer: first && optimizer === 'sgd',
             };
-            if (first && optimizer === 'sgd' && transform !== 'standardize') analyses.plane = { rows: Math.min(128, curvatureRows), grid: o.quick ? 7 : 15, steps: 10, iterations: o.curvatureIterations };
+            if (first && optimizer === 'sgd' && transform !== 'standardize') analyses.plane = { rows: curvatureRows, grid: o.quick ? 7 : 15, steps: 10, iterations: o.curvatureIterations };
           }
           if (o.curvature && first && transform === 'scale' && optimizer === 'adam') analyses.spectrum = { images: o.spectrumImages, transforms: o.quick ? ['none', 'scale', 'standardize', 'centre'] : undefined };
           add(seed, 'normalizations', { transform, activation: 'relu', optimizer, tier: sub, analyses: Object.keys(analyses).length ? analyses : undefined });

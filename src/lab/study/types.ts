@@ -56,7 +56,7 @@ export interface AnalysisSpec {
   /** At initialisation: raw vs /255 on the same weights (homogeneity, gradient split, Adam's steps, bias). */
   mechanism?: boolean;
   /** λ_max of the Hessian (whole, first layer; Adam: preconditioned) at these optimizer steps (0 = init; -1 = the end). */
-  curvature?: { steps: number[]; rows: number; iterations: number; preconditioned: boolean; whole: boolean };
+  curvature?: { steps: number[]; rows: number; iterations: number; preconditioned: boolean; whole: boolean; firstLayer?: boolean };
   /** The loss on the plane of the top two Hessian eigenvectors at init, with the first `steps` SGD steps. */
   plane?: { rows: number; grid: number; steps: number; iterations: number };
   /** The spectrum of E[xxᵀ] for every transform, over the first `images` training images. */
