@@ -9,6 +9,7 @@
  *   npm run bench [-- --json] [--quick] [--epochs 3] [--slow-epochs 1] [--skip reference,tfjs,float64,one-thread,sweep,why] [--out f.json]
  *
  * `why`: the normlab why study, --quick and (unless --quick) the default, wall and CPU time (bench/why.ts).
+ *   npm run bench [-- --json] [--quick] [--epochs 3] [--slow-epochs 1] [--skip reference,tfjs,float64,one-thread,sweep,layers] [--out f.json]
  *
  * (`npm run -s bench -- --json` keeps npm's own banner out of the JSON on stdout; progress goes to stderr.)
  *
@@ -19,7 +20,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import '../src/node.js';
+import { registerNodeBackends } from '../src/node.js';
 import { getBackendName, registerBackend } from '../src/engine/backends/registry.js';
 import { loadWasmBackendSync } from '../src/engine/backends/wasm/node.js';
 import { defaultWorkerCount } from '../src/engine/parallel/index.js';
@@ -31,7 +32,9 @@ import { timeWhy, type WhyTiming } from './why.js';
 import { loadTfjsWasm, timeTfjs, type TfjsInfo } from './tfjs.js';
 import { peakRssMB, type EngineTiming } from './timing.js';
 
-const PARTS = ['float64', 'one-thread', 'reference', 'tfjs', 'sweep', 'why'] as const;
+registerNodeBackends();
+
+const PARTS = ['float64', 'one-thread', 'reference', 'tfjs', 'sweep', 'layers', 'why'] as const;
 
 // The wasm backend pinned to one thread, to show what the second thread adds to a single run.
 registerBackend('wasm-1-thread', () => loadWasmBackendSync({ threads: 1 }));
@@ -95,6 +98,10 @@ async function main(flags: Flags): Promise<void> {
   const f32 = await run('normlab wasm float32', () => timeNormlab('wasm', 'float32', data, wasmPlan));
   // the training run's footprint, before anything else in this process grows it
   const trainingPeakRssMB = peakRssMB();
+  // issue 11: the normalization answers inside the model, side by side with the fused x / 255 row above
+  const layerRows = !skip.has('layers');
+  const rescaling = layerRows ? await run('normlab wasm float32, rescaling(1/255) in the model', () => timeNormlab('wasm', 'float32', data, wasmPlan, 'normlab wasm float32, rescaling(1/255) in the model', 'rescaling')) : undefined;
+  const batchNorm = layerRows ? await run('normlab wasm float32, batchNormalization after dense 1', () => timeNormlab('wasm', 'float32', data, wasmPlan, 'normlab wasm float32, batchNormalization after dense 1', 'batchnorm')) : undefined;
   const oneThread = !skip.has('one-thread');
   const f32one = oneThread ? await run('normlab wasm float32 (1 thread)', () => timeNormlab('wasm-1-thread', 'float32', data, wasmPlan, 'normlab wasm float32 (1 thread)')) : undefined;
   const f64 = skip.has('float64') ? undefined : await run('normlab wasm float64', () => timeNormlab('wasm', 'float64', data, wasmPlan));
@@ -102,10 +109,12 @@ async function main(flags: Flags): Promise<void> {
   const reference = skip.has('reference') ? undefined : await run('normlab reference float32', () => timeNormlab('reference', 'float32', data, slowPlan));
   let tfjsInfo: TfjsInfo | undefined;
   let tfjs: EngineTiming | undefined;
+  let tfjsBatchNorm: EngineTiming | undefined;
   if (!skip.has('tfjs')) {
     const loaded = await loadTfjsWasm();
     tfjsInfo = loaded.info;
     tfjs = await run(`tfjs ${tfjsInfo.version} wasm`, () => timeTfjs(loaded.tf, data, slowPlan));
+    if (layerRows) tfjsBatchNorm = await run(`tfjs ${tfjsInfo.version} wasm, batchNormalization after dense 1`, () => timeTfjs(loaded.tf, data, slowPlan, true));
   }
   let sweep: SweepResult | undefined;
   if (!skip.has('sweep')) {
@@ -137,6 +146,9 @@ async function main(flags: Flags): Promise<void> {
     threadsSpeedupFloat64: f64 && f64one ? f64one.secondsPerEpoch / f64.secondsPerEpoch : null,
     tfjsOverWasmOneThread: tfjs && f32one ? tfjs.secondsPerEpoch / f32one.secondsPerEpoch : null,
     float64OverFloat32OneThread: f32one && f64one ? f64one.secondsPerEpoch / f32one.secondsPerEpoch : null,
+    rescalingOverFused: rescaling ? rescaling.secondsPerEpoch / f32.secondsPerEpoch : null,
+    batchNormOverPlain: batchNorm ? batchNorm.secondsPerEpoch / f32.secondsPerEpoch : null,
+    tfjsBatchNormOverWasmBatchNorm: tfjsBatchNorm && batchNorm ? tfjsBatchNorm.secondsPerEpoch / batchNorm.secondsPerEpoch : null,
   };
   const targets = {
     wasmAtMost1SecondPerEpoch: f32.secondsPerEpoch <= 1,
@@ -145,6 +157,8 @@ async function main(flags: Flags): Promise<void> {
     trainingPeakRssAtMost300MB: trainingPeakRssMB <= 300,
     whyQuickAtMost10s: why.find((w) => w.name === 'why --quick') ? why.find((w) => w.name === 'why --quick')!.wallSeconds <= 10 : null,
     whyDefaultAtMost90s: why.find((w) => w.name === 'why (default)') ? why.find((w) => w.name === 'why (default)')!.wallSeconds <= 90 : null,
+    rescalingWithin5PercentOfFused: ratios.rescalingOverFused === null ? null : ratios.rescalingOverFused <= 1.05,
+    batchNormAtMost1_5xPlain: ratios.batchNormOverPlain === null ? null : ratios.batchNormOverPlain <= 1.5,
   };
   const result = {
     schema: 'normlab-bench/1',
@@ -204,6 +218,11 @@ function printTable(result: { machine: { cpu: string; cores: number; node: strin
     console.log(['speed-up of one run from its second thread (1 thread / threads: auto):', ...ratio('float32', r.threadsSpeedupFloat32), ...ratio('float64', r.threadsSpeedupFloat64)].join('  '));
     console.log(['ratios on 1 thread:', ...ratio('tfjs wasm / normlab wasm', r.tfjsOverWasmOneThread), ...ratio('float64 / float32', r.float64OverFloat32OneThread)].join('  '));
   }
+  if (r.rescalingOverFused !== null) {
+    console.log(
+      ['layers in the model (issue 11):', ...ratio('rescaling(1/255) / fused x/255', r.rescalingOverFused), ...ratio('batchNormalization after dense 1 / plain', r.batchNormOverPlain), ...ratio('tfjs wasm / normlab wasm, batch-norm model', r.tfjsBatchNormOverWasmBatchNorm)].join('  '),
+    );
+  }
   console.log(`peak RSS of the wasm float32 training run (process so far): ${int(result.trainingPeakRssMB)} MB`);
   if (sweep) {
     console.log('');
@@ -220,6 +239,8 @@ function printTable(result: { machine: { cpu: string; cores: number; node: strin
   const t = result.targets;
   console.log(
     `targets: why --quick ≤ 10 s: ${mark(t.whyQuickAtMost10s)} · why ≤ 90 s: ${mark(t.whyDefaultAtMost90s)} · wasm ≤ 1.0 s/epoch: ${mark(t.wasmAtMost1SecondPerEpoch)} · ≥ 15× tfjs: ${mark(t.atLeast15xTfjs)} · float64 ≤ 2.5× float32: ${mark(t.float64AtMost2_5xFloat32)} · training peak RSS ≤ 300 MB: ${mark(t.trainingPeakRssAtMost300MB)}`,
+    `targets: wasm ≤ 1.0 s/epoch: ${mark(t.wasmAtMost1SecondPerEpoch)} · ≥ 15× tfjs: ${mark(t.atLeast15xTfjs)} · float64 ≤ 2.5× float32: ${mark(t.float64AtMost2_5xFloat32)} · training peak RSS ≤ 300 MB: ${mark(t.trainingPeakRssAtMost300MB)}` +
+      ` · rescaling within 5% of x/255: ${mark(t.rescalingWithin5PercentOfFused)} · batch norm ≤ 1.5× plain: ${mark(t.batchNormAtMost1_5xPlain)}`,
   );
 }
 

@@ -6,11 +6,13 @@
  * `backend` is a registered backend name: 'wasm' (the default, threads: auto), 'reference', or the
  * benchmark's own 'wasm-1-thread' (see index.ts); `label` names the row in the results.
  */
-import { datasetTensors } from '../src/data/tensors.js';
+import { datasetTensors } from '../src/engine/dataset-tensors.js';
 import { inputTransform } from '../src/data/transforms.js';
 import type { DType } from '../src/engine/backend.js';
 import { train } from '../src/engine/optimizers.js';
 import { buildLabModel } from '../src/lab/training.js';
+import { layers } from '../src/engine/layers/index.js';
+import { sequential } from '../src/engine/model/sequential.js';
 import { sliceDataset } from '../src/data/slice.js';
 import type { BenchData } from './data.js';
 import { BATCH_SIZE, PREDICT_BATCH, mean, measure, peakRssMB, type EngineTiming } from './timing.js';
@@ -23,9 +25,21 @@ export interface RunPlan {
   epochs: number;
 }
 
-export async function timeNormlab(backend: string, dtype: DType, data: BenchData, plan: RunPlan, label = `normlab ${backend} ${dtype}`): Promise<EngineTiming> {
-  const transform = inputTransform('scale');
-  const model = buildLabModel({ units: [128], activation: 'relu', dtype, backend, seed: 1 }, [data.train.height, data.train.width], data.train.classNames.length);
+/**
+ * Which lab model: 'plain' (x / 255 fused into the input), 'rescaling' (raw pixels, layers.rescaling(1/255)
+ * inside the model), 'batchnorm' (x / 255, layers.batchNormalization() after the first dense layer).
+ */
+export type ModelVariant = 'plain' | 'rescaling' | 'batchnorm';
+
+export async function timeNormlab(backend: string, dtype: DType, data: BenchData, plan: RunPlan, label = `normlab ${backend} ${dtype}`, variant: ModelVariant = 'plain'): Promise<EngineTiming> {
+  const transform = inputTransform(variant === 'rescaling' ? 'none' : 'scale');
+  const inputShape = [data.train.height, data.train.width];
+  const classes = data.train.classNames.length;
+  const config = { units: [128], activation: 'relu' as const, dtype, backend, seed: 1 };
+  const model =
+    variant === 'batchnorm'
+      ? sequential({ dtype, backend, seed: 1, layers: [layers.flatten({ inputShape }), layers.dense({ units: 128, activation: 'relu' }), layers.batchNormalization(), layers.dense({ units: classes, activation: 'softmax' })] })
+      : buildLabModel(config, inputShape, classes, variant === 'rescaling' ? [layers.rescaling({ scale: 1 / 255, inputShape }), layers.flatten()] : undefined);
   model.compile({ optimizer: train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   try {
     const warm = datasetTensors(sliceDataset(data.train, plan.warmupRows), transform);

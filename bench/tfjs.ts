@@ -45,11 +45,13 @@ function tensors(tf: Tf, ds: Dataset) {
   return { x: tf.tensor3d(pixels, [ds.count, ds.height, ds.width]), y: tf.tensor1d(Float32Array.from(ds.labels)) };
 }
 
-export async function timeTfjs(tf: Tf, data: BenchData, plan: RunPlan): Promise<EngineTiming> {
+/** `batchNorm`: the model with tf.layers.batchNormalization() after the first dense layer. */
+export async function timeTfjs(tf: Tf, data: BenchData, plan: RunPlan, batchNorm = false): Promise<EngineTiming> {
   const model = tf.sequential({
     layers: [
       tf.layers.flatten({ inputShape: [data.train.height, data.train.width] }),
       tf.layers.dense({ units: 128, activation: 'relu' }),
+      ...(batchNorm ? [tf.layers.batchNormalization()] : []),
       tf.layers.dense({ units: data.train.classNames.length, activation: 'softmax' }),
     ],
   });
@@ -86,7 +88,7 @@ export async function timeTfjs(tf: Tf, data: BenchData, plan: RunPlan): Promise<
     const predict = await measure(() => tf.tidy(() => (model.predict(test.x, { batchSize: PREDICT_BATCH }) as import('@tensorflow/tfjs').Tensor).dataSync()));
     const scale = data.train.count / timedSet.count;
     return {
-      name: 'tfjs wasm float32',
+      name: batchNorm ? 'tfjs wasm float32, batchNormalization after dense 1' : 'tfjs wasm float32',
       warmup: { rows: warm.x.shape[0], seconds: warmup.seconds },
       timed: { rows: timedSet.count, epochs: plan.epochs, epochSeconds, cpuSeconds: run.cpuSeconds },
       secondsPerEpoch: mean(epochSeconds) * scale,

@@ -11,7 +11,7 @@ import { loadWasmBackend } from './engine/backends/wasm/index.js';
 
 export * from './engine/index.js';
 export { NormlabError, isNormlabError } from './errors.js';
-export { datasetTensors } from './data/tensors.js';
+export { datasetTensors } from './engine/dataset-tensors.js';
 export { inputTransform, TRANSFORM_NAMES, type TransformName } from './data/transforms.js';
 
 export interface BrowserBackendOptions {

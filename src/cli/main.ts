@@ -4,7 +4,8 @@
  * Each subcommand lives in commands/<name>.ts and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
-import '../node.js';
+import { registerNodeBackends } from '../node.js';
+import { registerNodeModelFiles } from '../node-files.js';
 import { backendNames } from '../engine/backends/registry.js';
 import { registerAssignment } from './commands/assignment.js';
 import { registerExercise } from './commands/exercise.js';
@@ -17,6 +18,8 @@ import { reportError } from './output.js';
 import { NormlabError } from '../errors.js';
 
 export function buildProgram(): Command {
+  registerNodeBackends();
+  registerNodeModelFiles();
   const program = new Command();
   program
     .name('normlab')

@@ -40,6 +40,14 @@ export function oneOf<T extends string>(choices: readonly T[]) {
   };
 }
 
+/**
+ * --backend: a registered backend, or 'wasm'/'reference' (wasm falls back to reference with a note where
+ * it is not built). Checked when the flags are parsed, before any data is loaded.
+ */
+export function backendChoice(registered: readonly string[]) {
+  return oneOf([...new Set([...registered, 'wasm', 'reference'])]);
+}
+
 /** Comma-separated list of at most `maxItems` values parsed by `item`, e.g. --units 512,256. */
 export function listOf<T>(item: (v: string) => T, what: string, maxItems = Infinity) {
   return (value: string): T[] => {

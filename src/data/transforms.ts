@@ -4,7 +4,17 @@
  * the pixels themselves stay uint8.
  */
 import { NormlabError } from '../errors.js';
-import type { Affine } from '../engine/backend.js';
+
+/**
+ * x' = a·x + b, applied to every input value as batches are formed (or fused into the first layer).
+ * Defined here, below the engine, because a transform is a property of the data; the engine's Backend
+ * interface re-exports it. none: a=1,b=0; scale: a=1/255,b=0; symmetric: a=2/255,b=-1; standardize:
+ * a=1/std, b=-mean/std.
+ */
+export interface Affine {
+  a: number;
+  b: number;
+}
 
 export const TRANSFORM_NAMES = ['none', 'scale', 'standardize', 'symmetric', 'centre'] as const;
 export type TransformName = (typeof TRANSFORM_NAMES)[number];

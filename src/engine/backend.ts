@@ -14,6 +14,7 @@
  * backend rounds them on the way in, so `getWeights()` returns float32-representable values.
  * Kernels are stored row-major as [inputSize, units] — the same layout as tfjs/Keras `getWeights()`.
  */
+import type { Affine } from '../data/transforms.js';
 
 export type DType = 'float32' | 'float64';
 
@@ -171,15 +172,8 @@ export function dropoutUniform(seed: number, step: number, index: number): numbe
   return (h >>> 8) / 16777216;
 }
 
-/**
- * The input transform x' = a·x + b applied to every input value as batches are formed (or fused into
- * the first layer). none: a=1,b=0; scale: a=1/255,b=0; symmetric: a=2/255,b=-1; standardize:
- * a=1/std, b=-mean/std.
- */
-export interface Affine {
-  a: number;
-  b: number;
-}
+/** The input transform x' = a·x + b (defined with the transforms in src/data/transforms.ts). */
+export type { Affine };
 
 /** Rows of input, row-major [rows, inputSize], plus the transform to apply to each value. */
 export interface InputSource {

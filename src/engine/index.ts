@@ -6,6 +6,7 @@ export { sequential, Sequential, setSeed, modelWarnings, type SequentialArgs, ty
 export { loadLayersModel, loadModel } from './model/load.js';
 export { layers, Dense, Flatten, Layer, Rescaling, Normalization, BatchNormalization, Dropout } from './layers/index.js';
 export { Callback, CallbackList, type CallbackHooks, type Logs } from './model/callbacks.js';
+export { callbacks, EarlyStopping, type EarlyStoppingArgs } from './model/early-stopping.js';
 export { History, type NonFiniteEvent } from './model/history.js';
 export { NonFiniteLossError, type FitArgs } from './model/fit.js';
 export { Tensor, tensor, tensor1d, tensor2d, tensor3d, scalar, oneHot, type TensorDType } from './tensor.js';

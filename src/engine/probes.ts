@@ -14,7 +14,7 @@
  * - logit gap: top logit − second logit, per sample;
  * - softmax max exactly 1: the stored softmax output of the top class equals 1.0 in the run's dtype.
  */
-import { weightLayout, type NetworkSpec, type Trace } from './backend.js';
+import { weightLayout, type NetworkSpec, type StageSpec, type Trace, type WeightSlot } from './backend.js';
 import { Callback, type Logs } from './model/callbacks.js';
 import type { Sequential } from './model/sequential.js';
 import type { Tensor } from './tensor.js';
@@ -45,6 +45,15 @@ export interface LayerDiagnostics {
   updateRatio: number | null;
   /** ‖Δb‖/‖b‖ of the bias over the same step (null if none or ‖b‖ = 0). */
   biasUpdateRatio: number | null;
+  /**
+   * The layers that run in front of this dense layer, in order ('affine' for rescaling/normalization,
+   * 'batchNorm', 'dropout'); [] for none. Optional: probes recorded before these layers existed lack it.
+   */
+  inputStages?: string[];
+  /** L2 norm of the gradient w.r.t. those layers' trainable weights (batch norm gamma, beta); null if none. */
+  stageGradNorm?: number | null;
+  /** Batch norm in front of this layer: mean over its features of movingVariance (how far the moving statistics have moved from 1). */
+  movingVarianceMean?: number | null;
 }
 
 export interface ProbeDiagnostics {
@@ -116,6 +125,29 @@ export function kernelIndices(spec: Pick<NetworkSpec, 'layers'>): number[] {
   return out;
 }
 
+/** What the layers in front of dense layer l look like in one trace (see LayerDiagnostics). */
+function stageDiagnostics(layout: WeightSlot[], l: number, stages: StageSpec[], trace: Trace, weights: ArrayLike<number>[]) {
+  let sq = 0;
+  let any = false;
+  let varianceSum = 0;
+  let varianceCount = 0;
+  layout.forEach((slot, t) => {
+    if (slot.layer !== l || slot.stage < 0) return;
+    if (slot.trainable) {
+      any = true;
+      sq += l2(trace.gradients[t]) ** 2;
+    } else if (slot.role === 'movingVariance') {
+      for (let i = 0; i < weights[t].length; i++) varianceSum += weights[t][i];
+      varianceCount += weights[t].length;
+    }
+  });
+  return {
+    inputStages: stages.map((s) => s.kind),
+    stageGradNorm: any ? Math.sqrt(sq) : null,
+    movingVarianceMean: varianceCount ? varianceSum / varianceCount : null,
+  };
+}
+
 /** ‖after − before‖ / ‖before‖ per weight tensor (Infinity when ‖before‖ = 0 and something changed). */
 export function updateRatios(before: ArrayLike<number>[], after: ArrayLike<number>[]): number[] {
   return before.map((b, i) => {
@@ -138,6 +170,7 @@ export function diagnose(
 ): Omit<ProbeDiagnostics, 'step' | 'epoch' | 'kind' | 'extra'> {
   const rows = trace.losses.length;
   const kernels = kernelIndices(spec);
+  const layout = weightLayout(spec);
   const layers: LayerDiagnostics[] = spec.layers.map((layer, l) => {
     const z = trace.preActivations[l];
     const y = trace.activations[l];
@@ -200,6 +233,7 @@ export function diagnose(
       gradNorm: Math.sqrt(kernelGradNorm ** 2 + biasGradNorm ** 2),
       updateRatio: ratios ? ratios[k] : null,
       biasUpdateRatio: ratios && layer.useBias && Number.isFinite(ratios[k + 1]) ? ratios[k + 1] : null,
+      ...stageDiagnostics(layout, l, layer.stages ?? [], trace, weights),
     };
   });
 

@@ -1,7 +1,10 @@
 /**
  * The one seeded random source of a run. Initialisation and shuffling both draw from generators derived
- * from the run's seed, so the same seed gives the same weights, the same batch order and therefore the
- * same history on every backend.
+ * from the run's seed, so the same seed gives the same initial weights and the same batch order on every
+ * backend, and the same history on the same backend (bit for bit). Across backends the histories agree
+ * within rounding, which stays small for normalized inputs; with raw 0–255 inputs rounding differences can
+ * grow chaotically (test/engine/backends/wasm-model.test.ts nudges one weight by one ulp and watches the
+ * reference part ways with itself), so there the same seed does not promise the same history.
  *
  * mulberry32 is hand-written on purpose: it is 6 lines, fast, and its output is fixed forever, whereas a
  * library's generator could change between versions and silently change every recorded result.

@@ -37,6 +37,8 @@ export interface StopWrite {
   value: string;
   truthy: boolean;
   ctx: HookContext | null;
+  /** Made inside the hook's own call (not by a timer that ran while the hook awaited). */
+  onStack: boolean;
 }
 
 export interface RunFacts {
@@ -50,8 +52,11 @@ export interface RunFacts {
   openHook: HookContext | null;
   stopWrites: StopWrite[];
   unknownProperties: { name: string; suggestion?: string; ctx: HookContext | null }[];
-  prints: { stream: string; text: string; match: 'exact' | 'near'; ctx: HookContext | null }[];
+  /** `ctx`: the hook running at the time; `onStack`: the print was made inside that hook's call. */
+  prints: { stream: string; text: string; match: 'exact' | 'near'; ctx: HookContext | null; onStack: boolean }[];
   network: string[];
+  /** Every refused attempt (read, write, process, network, native, code from a string…), caught or not. */
+  violations: Omit<Extract<HarnessEvent, { type: 'violation' }>, 'type'>[];
   /** The harness stopped the run because the submission printed too much. */
   outputLimit?: { bytes: number; ctx: HookContext | null };
   exitCall?: { code: string; frames: string[] };
@@ -72,6 +77,7 @@ export function collectFacts(events: readonly HarnessEvent[]): RunFacts {
     unknownProperties: [],
     prints: [],
     network: [],
+    violations: [],
   };
   const fitOf = (call: number | null) => facts.fits.find((f) => f.call === call);
   const open: HookContext[] = [];
@@ -127,16 +133,19 @@ export function collectFacts(events: readonly HarnessEvent[]): RunFacts {
         break;
       }
       case 'stop-write':
-        facts.stopWrites.push({ call: e.call, value: e.value, truthy: e.truthy, ctx: e.ctx });
+        facts.stopWrites.push({ call: e.call, value: e.value, truthy: e.truthy, ctx: e.ctx, onStack: e.onStack === true });
         break;
       case 'unknown-property':
         facts.unknownProperties.push({ name: e.name, suggestion: e.suggestion, ctx: e.ctx });
         break;
       case 'print':
-        facts.prints.push({ stream: e.stream, text: e.text, match: e.match, ctx: e.ctx });
+        facts.prints.push({ stream: e.stream, text: e.text, match: e.match, ctx: e.ctx, onStack: e.onStack === true });
         break;
       case 'network':
         facts.network.push(e.target);
+        break;
+      case 'violation':
+        facts.violations.push({ permission: e.permission, resource: e.resource, via: e.via, frames: e.frames, ctx: e.ctx });
         break;
       case 'output-limit':
         facts.outputLimit = { bytes: e.bytes, ctx: e.ctx };
@@ -180,7 +189,80 @@ export function allEpochs(facts: RunFacts): EpochFact[] {
   return facts.fits.flatMap((f) => f.epochLogs);
 }
 
-/** Writes of a truthy value to `model.stopTraining` made by the learner's code (inside a hook). */
+/** Writes of a truthy value to `model.stopTraining` made by the learner's code inside a hook's call. */
 export function learnerStops(facts: RunFacts, call?: number): StopWrite[] {
-  return facts.stopWrites.filter((w) => w.truthy && w.ctx !== null && (call === undefined || w.call === call));
+  return facts.stopWrites.filter((w) => w.truthy && w.ctx !== null && w.onStack && !w.ctx.builtin && (call === undefined || w.call === call));
+}
+
+/** Stops made by an engine-provided callback (tf.callbacks.earlyStopping), not by the learner's code. */
+export function builtinStops(facts: RunFacts, call?: number): StopWrite[] {
+  return facts.stopWrites.filter((w) => w.truthy && w.ctx !== null && w.ctx.builtin && (call === undefined || w.call === call));
+}
+
+/** Stops made while a learner hook was awaiting, by code outside its call (a timer, a promise callback). */
+export function strayStops(facts: RunFacts, call?: number): StopWrite[] {
+  return facts.stopWrites.filter((w) => w.truthy && w.ctx !== null && !w.onStack && (call === undefined || w.call === call));
+}
+
+export type StopProblem =
+  /** no learner stop in the graded fit */
+  | 'none'
+  /** before the epoch where accuracy first passed the threshold (or it never did) */
+  | 'early'
+  /** in a later epoch than the first one above the threshold */
+  | 'late'
+  /** in a batch hook while the batch's or the epoch's accuracy so far was not above the threshold */
+  | 'batch-below'
+  /** in a hook where no accuracy had been measured yet (onTrainBegin, onEpochBegin) or that ends nothing */
+  | 'hook';
+
+export interface StopAnalysis {
+  fit: FitFact;
+  /** The graded fit's epochs. */
+  epochs: EpochFact[];
+  /** Index into `epochs` of the first epoch whose acc passed the threshold; -1 if none. */
+  firstAbove: number;
+  /** The learner's first stop in the graded fit. */
+  stop?: StopWrite;
+  /** True when the stop followed the accuracy crossing (the rule the stop and message tests apply). */
+  valid: boolean;
+  problem?: StopProblem;
+}
+
+/**
+ * Whether training was stopped for the right reason. The rule: the learner's first write of a truthy
+ * `model.stopTraining` in the graded fit must be made inside a hook's own call, and
+ * - in onEpochEnd: in the epoch whose logs first had acc > threshold;
+ * - in onBatchEnd/onBatchBegin: when the batch's own acc and the epoch's accuracy so far were both above
+ *   the threshold, and no earlier epoch had ended above it (stopping there makes that partial epoch's
+ *   logged accuracy exactly the accuracy so far, above the threshold).
+ * Any other stop (earlier, later, in onTrainBegin/onEpochBegin, without looking at the accuracy) is not.
+ */
+export function analyzeStop(facts: RunFacts, threshold: number): StopAnalysis | undefined {
+  const fit = gradedFit(facts);
+  if (!fit) return undefined;
+  const epochs = fit.epochLogs;
+  const accOf = (l: Record<string, number>) => l.acc ?? l.accuracy;
+  const firstAbove = epochs.findIndex((e) => (accOf(e.logs) ?? 0) > threshold);
+  const stop = learnerStops(facts, fit.call)[0];
+  const out: StopAnalysis = { fit, epochs, firstAbove, stop, valid: false };
+  if (!stop?.ctx) return { ...out, problem: 'none' };
+  const ctx = stop.ctx;
+  const crossingEpoch = firstAbove >= 0 ? epochs[firstAbove].epoch : undefined;
+  if (ctx.hook === 'onEpochEnd') {
+    if (crossingEpoch === undefined || ctx.epoch < crossingEpoch) return { ...out, problem: 'early' };
+    if (ctx.epoch > crossingEpoch) return { ...out, problem: 'late' };
+    return { ...out, valid: true };
+  }
+  if (ctx.hook === 'onBatchEnd' || ctx.hook === 'onBatchBegin') {
+    if (crossingEpoch !== undefined && crossingEpoch < ctx.epoch) return { ...out, problem: 'late' };
+    const above = (ctx.acc ?? 0) > threshold && (ctx.runningAcc ?? 0) > threshold;
+    return above ? { ...out, valid: true } : { ...out, problem: 'batch-below' };
+  }
+  return { ...out, problem: 'hook' };
+}
+
+/** Same hook call: same fit, hook, epoch, batch and callback. */
+export function sameHookCall(a: HookContext | null | undefined, b: HookContext | null | undefined): boolean {
+  return !!a && !!b && a.call === b.call && a.hook === b.hook && a.epoch === b.epoch && a.batch === b.batch && a.callback === b.callback;
 }

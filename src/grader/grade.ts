@@ -12,7 +12,7 @@
  * Nothing the submission prints is parsed: verdicts come only from the event channel (./protocol.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants as fsConstants, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,10 +27,10 @@ import { collectFacts, gradedFit, type RunFacts } from './facts.js';
 import { KEY_BYTES, type HarnessConfig } from './protocol.js';
 import { buildRuntime, compileSubmission, packageRoot, type Runtime } from './runtime.js';
 import { DEFAULT_LIMITS, probeIsolation, runSandbox, SANDBOX_UID, setupWorks, type Isolation, type Limits, type SandboxRun } from './sandbox.js';
-import { classifyRun } from './status.js';
+import { classifyRun, deniedAction, frameWords } from './status.js';
 import { summarizeRun } from './summary.js';
 import { TypeChecker, type TypeError_ } from './typecheck.js';
-import type { RunStatus, SubmissionResult } from './types.js';
+import type { Integrity, RunStatus, SubmissionResult, Violation } from './types.js';
 import { verifyAccuracy, type Verification } from './verify.js';
 
 export interface GradeOptions {
@@ -48,31 +48,99 @@ export interface GradeOptions {
   typeCheck?: boolean;
   /** Where the session's scratch folder goes (default: the OS temp folder). */
   tmpRoot?: string;
+  /**
+   * What a refused attempt (read, write, process, network, native code, code from a string) costs, even
+   * one the submission caught: 'zero' (default) scores the run 0 with status sandbox-violation; 'flag'
+   * scores it as usual. Both report every attempt in `integrity`, in every format.
+   */
+  onViolation?: ViolationPolicy;
 }
+
+export type ViolationPolicy = 'zero' | 'flag';
+export const VIOLATION_POLICIES: readonly ViolationPolicy[] = ['zero', 'flag'];
 
 export interface SubmissionFile {
   file: string;
   /** How reports name it (relative to the graded folder, or as given). */
   name: string;
+  /** Why this entry cannot be graded (found while listing the folder). */
+  problem?: string;
 }
 
 const SUBMISSION_EXT = /\.(ts|mts|js|mjs)$/;
 
-/** The submissions in a folder: code files in it, and one level down (one folder per learner). */
+/**
+ * The submissions in a folder: code files in it, and one level down (one folder per learner).
+ * Nothing is followed: a symbolic link (to a file, a folder, nowhere, or itself) is listed as an entry of
+ * its own, which grading reports as an `invalid-file`, so one bad entry never stops the others.
+ */
 export function findSubmissions(dir: string): SubmissionFile[] {
-  const root = resolve(dir);
+  const root = realpathSync(dir);
   const out: SubmissionFile[] = [];
   const visit = (d: string, depth: number) => {
-    for (const name of readdirSync(d).sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch (e) {
+      out.push({ file: d, name: relative(root, d) || '.', problem: `the folder could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+      return;
+    }
+    for (const name of names) {
       if (name.startsWith('.') || name === 'node_modules') continue;
       const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory() && depth === 0) visit(p, 1);
-      else if (st.isFile() && SUBMISSION_EXT.test(name) && !name.endsWith('.d.ts')) out.push({ file: p, name: relative(root, p) });
+      let st: Stats;
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue; // gone since readdir
+      }
+      if (st.isSymbolicLink()) {
+        if (depth === 0 || SUBMISSION_EXT.test(name)) out.push({ file: p, name: relative(root, p) });
+      } else if (st.isDirectory() && depth === 0) visit(p, 1);
+      else if (SUBMISSION_EXT.test(name) && !name.endsWith('.d.ts')) out.push({ file: p, name: relative(root, p) });
     }
   };
   visit(root, 0);
   return out;
+}
+
+const MAX_SOURCE_BYTES = 1024 * 1024;
+
+/**
+ * A submission's source, read without following a symbolic link at its last component (O_NOFOLLOW) and
+ * only if it is a regular file; the descriptor's identity is checked against the lstat, so a file swapped
+ * for a link in between is refused too. Grading runs as root in CI: following a learner's link would
+ * read whatever it points at.
+ */
+export function readSubmission(file: string): { ok: true; source: string } | { ok: false; problem: string } {
+  let st: Stats;
+  try {
+    st = lstatSync(file);
+  } catch (e) {
+    return { ok: false, problem: `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+  if (st.isSymbolicLink()) return { ok: false, problem: 'it is a symbolic link; the grader never follows links in a submissions folder (submit the file itself)' };
+  if (!st.isFile()) return { ok: false, problem: `it is not a regular file (${st.isDirectory() ? 'a folder' : 'a special file'})` };
+  if (st.size > MAX_SOURCE_BYTES) return { ok: false, problem: `it is ${st.size} bytes; a submission may have at most ${MAX_SOURCE_BYTES}` };
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const now = fstatSync(fd);
+    if (!now.isFile() || now.ino !== st.ino || now.dev !== st.dev) return { ok: false, problem: 'it changed while the grader opened it' };
+    const buffer = Buffer.alloc(Math.min(now.size, MAX_SOURCE_BYTES));
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return { ok: true, source: buffer.subarray(0, read).toString('utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, problem: code === 'ELOOP' ? 'it is a symbolic link; the grader never follows links in a submissions folder' : `it could not be read (${code ?? (e as Error).message})` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export class Grader {
@@ -139,7 +207,7 @@ export class Grader {
       while (next < files.length) {
         const i = next++;
         onStart?.(i);
-        results[i] = await this.grade(files[i].file, files[i].name);
+        results[i] = files[i].problem ? this.invalid(files[i].file, files[i].name, files[i].problem!, performance.now()) : await this.grade(files[i].file, files[i].name);
         onResult?.(results[i], i);
       }
     };
@@ -162,13 +230,10 @@ export class Grader {
   private async gradeInSandbox(file: string, base: SubmissionResult, started: number): Promise<SubmissionResult> {
     const a = this.assignment;
     const id = ++this.counter;
-    let source: string;
-    try {
-      source = readFileSync(file, 'utf8');
-    } catch (e) {
-      return this.finish(base, 'compile-error', `The file could not be read: ${(e as Error).message}.`, started);
-    }
-    const compiled = await compileSubmission(source, basename(file), this.runtime.publicUrl);
+    const read = readSubmission(file);
+    if (!read.ok) return this.invalid(file, base.submission, read.problem, started);
+    const source = read.source;
+    const compiled = await compileSubmission(source, basename(file), this.runtime.publicUrl, this.runtime.guardUrl);
     if (!compiled.ok) {
       const d = compiled.diagnostics[0];
       const more = compiled.diagnostics.length > 1 ? ` (and ${compiled.diagnostics.length - 1} more)` : '';
@@ -176,6 +241,12 @@ export class Grader {
       return this.finish(base, 'compile-error', `The file does not compile: line ${d.line}, column ${d.column}: ${what}${more}.\n  ${d.line} | ${d.text}`, started);
     }
     base.notes.push(...compiled.notes);
+    if (compiled.refused.length > 0) {
+      // Not run at all: a module whose code is a string in its URL (or on the network) is code from a string.
+      const r = compiled.refused[0];
+      base.integrity = this.integrity(compiled.refused.map((x) => ({ permission: 'CodeFromString', what: `import code built from a string or fetched (${x.specifier}…)`, where: `${basename(file)} line ${x.line}` })));
+      return this.finish(base, 'sandbox-violation', `The submission imports code from a URL (line ${r.line}: '${r.specifier}…'); only 'normlab' and Node's built-in modules may be imported, and code built from strings is not allowed while grading, so it was not run.`, started);
+    }
     let typeErrors: TypeError_[] = [];
     if (this.typeChecker && /\.m?ts$/.test(file)) {
       try {
@@ -190,8 +261,12 @@ export class Grader {
     const subDir = join(this.scratch, 'subs', String(id));
     const workDir = join(this.scratch, 'work', String(id));
     mkdirSync(subDir, { recursive: true, mode: 0o755 });
-    mkdirSync(workDir, { recursive: true, mode: 0o700 });
-    if (this.isolation.dropUser && !this.isolation.namespaces) chownSync(workDir, SANDBOX_UID, SANDBOX_UID);
+    // work/ itself must be searchable by the sandbox user: Node's permission model stats the granted
+    // folder at start-up, and a folder it cannot stat is granted as a single file (files inside denied).
+    mkdirSync(dirname(workDir), { recursive: true, mode: 0o755 });
+    chmodSync(dirname(workDir), 0o755);
+    mkdirSync(workDir, { mode: 0o700 });
+    if (this.isolation.dropUser) chownSync(workDir, SANDBOX_UID, SANDBOX_UID);
     const compiledFile = join(subDir, 'submission.mjs');
     writeFileSync(compiledFile, compiled.js, { mode: 0o444 });
     const key = randomBytes(KEY_BYTES);
@@ -208,6 +283,7 @@ export class Grader {
       message: a.message,
       seed: this.options.seed ?? 1,
       outputBytes: this.limits.outputBytes,
+      engineUrl: this.runtime.publicUrl,
     };
     const sourceDir = dirname(resolve(file));
     const hide = [...this.hidden];
@@ -233,13 +309,27 @@ export class Grader {
     }
 
     const runFacts = collectFacts(run.events);
-    let { status, message } = classifyRun(run, runFacts, this.limits);
+    let { status, message } = classifyRun(run, runFacts, this.limits, facts);
+    base.integrity = this.integrity(runFacts.violations.map((v) => ({ permission: v.permission, what: deniedAction(v.permission, v.resource), where: v.frames[0] ? frameWords(v.frames[0]) : undefined })));
     if (typeErrors.length > 0 && status !== 'completed') {
       message += ` (TypeScript had flagged line ${typeErrors[0].line}: ${typeErrors[0].message.replace(/\.$/, '')}.)`;
     }
     const verification = status === 'completed' || status === 'exited-early' ? this.verify(runFacts) : undefined;
     base.notes.push(...this.runNotes(runFacts, run));
+    if (status === 'completed' && facts.unawaitedFits.length > 0 && runFacts.result?.returned === 'history') {
+      const f = facts.unawaitedFits[0];
+      base.notes.push(`line ${f.line} calls model.fit without await: it worked only because trainMnist returned that promise (an async function's return waits for it); anything that reads the History before that gets a Promise. Write const history = await model.fit(…).`);
+    }
     base.tests = runChecks({ assignment: a, facts: runFacts, source: facts, status, statusMessage: message, verification });
+    const caughtViolation = base.integrity.violations.length > 0 && status !== 'sandbox-violation';
+    if (caughtViolation && base.integrity.policy === 'zero') {
+      // The attempt was refused and caught, and the run went on: under 'zero' it still scores nothing.
+      const first = base.integrity.violations[0];
+      const before = `${status}, ${base.tests.reduce((t, x) => t + x.score, 0)}/${base.tests.reduce((t, x) => t + x.maxScore, 0)}`;
+      message = `The submission tried to ${first.what}${first.where ? ` at ${first.where}` : ''} and caught the refusal${base.integrity.violations.length > 1 ? ` (${base.integrity.violations.length} refused attempts in all)` : ''}; that is not allowed while grading, so the run scores 0 (violation policy: zero; without it: ${before}). A submission only needs the xTrain and yTrain it is given.`;
+      status = 'sandbox-violation';
+      base.tests = base.tests.map((t) => ({ ...t, score: 0, passed: false, message: `Scored 0: the run tried something forbidden (see the integrity flag). Had it not, this test would have ${t.passed ? 'passed' : 'failed'}: ${t.message}` }));
+    }
     base.run = summarizeRun(a, runFacts, status, message, verification);
     base.output = { stdout: run.stdout, stderr: run.stderr, bytes: run.outputBytes };
     base.sandbox = {
@@ -252,6 +342,24 @@ export class Grader {
       leakedProcesses: run.leaked,
     };
     return this.finish(base, status, message, started);
+  }
+
+  private integrity(violations: Violation[]): Integrity {
+    const policy = this.options.onViolation ?? 'zero';
+    if (violations.length === 0) return { policy, violations, summary: '' };
+    const unique = [...new Map(violations.map((v) => [`${v.permission} ${v.what}`, v])).values()];
+    const list = unique.slice(0, 3).map((v) => `${v.what}${v.where ? ` at ${v.where}` : ''}`).join('; ');
+    const scoring = policy === 'zero' ? 'scored 0 (--on-violation zero)' : 'scored as usual (--on-violation flag); review it';
+    return {
+      policy,
+      violations: unique.slice(0, 20),
+      summary: `INTEGRITY FLAG: ${violations.length} refused attempt${violations.length === 1 ? '' : 's'} to ${list}${unique.length > 3 ? '; …' : ''}; ${scoring}.`,
+    };
+  }
+
+  /** A result for an entry that is not run: a link, a special file, an unreadable one. */
+  private invalid(file: string, name: string, problem: string, started: number): SubmissionResult {
+    return this.finish(this.emptyResult(file, name), 'invalid-file', `${name} was not graded: ${problem}.`, started);
   }
 
   /** The parent's own accuracy measurement of the graded fit's final weights. */
@@ -283,6 +391,7 @@ export class Grader {
       tests: [],
       run: { fitCalls: 0, epochs: [], ending: '' },
       notes: [],
+      integrity: { policy: this.options.onViolation ?? 'zero', violations: [], summary: '' },
       output: { stdout: '', stderr: '', bytes: 0 },
       sandbox: { wallSeconds: 0, peakRssMB: 0, exitCode: null, signal: null, isolation: this.isolation.notes, leakedProcesses: 0 },
       seconds: 0,
@@ -335,5 +444,6 @@ export function submissionsAt(path: string): { kind: 'file' | 'dir'; files: Subm
     return { kind: 'dir', files };
   }
   if (!SUBMISSION_EXT.test(path)) throw new NormlabError('grade-input', `${path} is not a .ts, .mts, .js or .mjs file`, 'a submission is a TypeScript or JavaScript module that exports trainMnist');
-  return { kind: 'file', files: [{ file: path, name: path }] };
+  // A single file named on the command line is the caller's choice: a link there is resolved here, once.
+  return { kind: 'file', files: [{ file: realpathSync(path), name: path }] };
 }

@@ -10,12 +10,21 @@
  *  6. imports the submission, calls `trainMnist(xTrain, yTrain)`, reports what it returned, and exits.
  * Every fact goes to the parent as an authenticated event on fd 4 (see ./protocol.ts).
  */
+import childProcess from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as dgram from 'node:dgram';
 import dns from 'node:dns';
 import * as fs from 'node:fs';
+import fsDefault from 'node:fs';
+import inspector from 'node:inspector';
 import * as nodeModule from 'node:module';
+import nodeModuleDefault from 'node:module';
 import * as net from 'node:net';
+import repl from 'node:repl';
+import { isProxy } from 'node:util/types';
+import vm from 'node:vm';
+import wasi from 'node:wasi';
+import workerThreads from 'node:worker_threads';
 import * as normlab from '../api.js';
 import { Callback, CallbackList } from '../engine/model/callbacks.js';
 import { History } from '../engine/model/history.js';
@@ -23,7 +32,8 @@ import { Sequential } from '../engine/model/sequential.js';
 import { Tensor } from '../engine/tensor.js';
 import { Layer } from '../engine/layers/layer.js';
 import { closestName } from '../util/suggest.js';
-import { describeError, describeValue, instrumentEngine, type Recorder } from './instrument.js';
+import { checkImportSpecifier, installGuards, setImportCheck, type ViolationReport } from './guards.js';
+import { captureStack, describeError, describeValue, installStackGuard, instrumentEngine, type Recorder } from './instrument.js';
 import { CONFIG_FD, EVENTS_FD, KEY_BYTES, type HarnessConfig, type HarnessEvent, type HookContext } from './protocol.js';
 
 // 2. Captured before any submission code exists.
@@ -43,6 +53,9 @@ const originalExit = process.exit.bind(process);
 const originalKill = process.kill.bind(process);
 const toBase64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+// Stack traces the grader reads are formatted by V8 and Node, never by the submission (./instrument.ts).
+installStackGuard();
 
 // 1. Key and configuration, then the descriptor is gone. The key arrives as raw bytes ahead of the JSON
 // and goes straight into a KeyObject, whose material lives outside the JavaScript heap, so a submission
@@ -123,12 +136,13 @@ const recorder: Recorder = {
   dataDigest: digest,
   base64: toBase64,
   markers,
+  stack: captureStack,
 };
 const { state } = instrumentEngine(normlab as unknown as Record<string, unknown>, recorder, { x: xTrain, y: yTrain });
 const current = (): HookContext | null => state.currentHook();
 
 // 5. Guards.
-function deny(what: string, permission: string): Error {
+function deny(what: string, permission: string): Error & { resource: string } {
   const e = new Error(`${what} is not allowed while grading`) as Error & { code: string; permission: string; resource: string };
   e.code = 'ERR_ACCESS_DENIED';
   e.permission = permission;
@@ -139,27 +153,58 @@ function lock(obj: object, name: string, value: unknown): void {
   Object.defineProperty(obj, name, { value, writable: false, configurable: false, enumerable: false });
 }
 
+// Every refused attempt is reported, caught by the submission or not (the parent applies its policy).
+let violations = 0;
+function violation(v: ViolationReport): void {
+  if (++violations > 50) return;
+  let frames: string[] = [];
+  try {
+    const stack = captureStack();
+    frames = stack.split('\n').slice(1).map((l) => l.trim()).filter((l) => l.startsWith('at ') && markers.some((m) => l.includes(m))).slice(0, 4);
+  } catch {
+    /* frames are a courtesy */
+  }
+  send({ type: 'violation', permission: v.permission, resource: v.resource.slice(0, 300), via: v.via, frames, ctx: current() });
+}
+
 // Network: the sandbox normally runs in an empty network namespace; this is the second layer.
 lock(net.Socket.prototype, 'connect', function connect(...args: unknown[]) {
   const target = describeTarget(args);
   send({ type: 'network', target });
-  throw deny(`network access (connect to ${target})`, 'Network');
+  const e = deny(`connect to ${target}`, 'Network');
+  violation({ permission: 'Network', resource: e.resource, via: 'net.connect' });
+  throw e;
 });
 for (const m of ['bind', 'send', 'connect'] as const) {
   lock(dgram.Socket.prototype, m, function denied() {
     send({ type: 'network', target: `udp ${m}` });
-    throw deny(`network access (udp ${m})`, 'Network');
+    violation({ permission: 'Network', resource: `udp ${m}`, via: `dgram.${m}` });
+    throw deny(`udp ${m}`, 'Network');
   });
 }
 for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'reverse'] as const) {
   const fake = (host: unknown) => {
-    send({ type: 'network', target: `dns ${String(host)}` });
-    throw deny(`network access (DNS lookup of ${String(host)})`, 'Network');
+    const what = `DNS lookup of ${typeof host === 'string' ? host.slice(0, 100) : typeof host}`;
+    send({ type: 'network', target: `dns ${typeof host === 'string' ? host.slice(0, 100) : typeof host}` });
+    violation({ permission: 'Network', resource: what, via: `dns.${name}` });
+    throw deny(what, 'Network');
   };
   lock(dns, name, fake);
   lock(dns.promises, name, fake);
 }
 nodeModule.syncBuiltinESMExports();
+installGuards(violation, {
+  fs: fsDefault as unknown as Record<string, unknown>,
+  fsPromises: fsDefault.promises as unknown as Record<string, unknown>,
+  childProcess: childProcess as unknown as Record<string, unknown>,
+  workerThreads: workerThreads as unknown as Record<string, unknown>,
+  inspector: inspector as unknown as Record<string, unknown>,
+  vm: vm as unknown as Record<string, unknown>,
+  repl: repl as unknown as Record<string, unknown>,
+  module: nodeModuleDefault as unknown as Record<string, unknown>,
+  wasi: wasi as unknown as Record<string, unknown>,
+});
+setImportCheck((spec) => checkImportSpecifier(spec, config.engineUrl, nodeModule.isBuiltin, violation));
 
 function describeTarget(args: unknown[]): string {
   const a = args[0];
@@ -177,7 +222,11 @@ lock(process, 'exit', function exit(code?: number | string | null) {
   return originalExit(code as number);
 });
 lock(process, 'kill', function kill(pid: number, signal?: string | number) {
-  if (pid !== process.pid && pid !== 0) throw deny(`sending signals to other processes (pid ${pid})`, 'ChildProcess');
+  if (pid !== process.pid && pid !== 0) {
+    const e = deny(`process.kill(${typeof pid === 'number' ? pid : typeof pid})`, 'Signal');
+    violation({ permission: 'Signal', resource: e.resource, via: 'process.kill' });
+    throw e;
+  }
   return originalKill(pid, signal);
 });
 
@@ -202,7 +251,7 @@ for (const stream of [process.stdout, process.stderr]) {
         const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
         if (text.includes(config.message) || near.test(text)) {
           printEvents++;
-          send({ type: 'print', stream: name, text: text.trim().slice(0, 300), match: text.includes(config.message) ? 'exact' : 'near', ctx: current() });
+          send({ type: 'print', stream: name, text: text.trim().slice(0, 300), match: text.includes(config.message) ? 'exact' : 'near', ctx: current(), onStack: state.hookOnStack() !== null });
         }
       }
     } catch {
@@ -263,7 +312,7 @@ const intrinsics: object[] = [
 for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array]) intrinsics.push(T, T.prototype);
 for (const o of intrinsics) harden(o);
 for (const name of [
-  'Object', 'Array', 'Function', 'JSON', 'Math', 'Reflect', 'Proxy', 'Promise', 'Number', 'String', 'Boolean', 'Symbol', 'Map', 'Set',
+  'Object', 'Array', 'Error', 'Function', 'JSON', 'Math', 'Reflect', 'Proxy', 'Promise', 'Number', 'String', 'Boolean', 'Symbol', 'Map', 'Set',
   'WeakMap', 'WeakSet', 'Date', 'ArrayBuffer', 'DataView', 'Atomics', 'WebAssembly', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray',
   'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array',
 ]) {
@@ -308,7 +357,9 @@ const callStarted = perfNow();
 const dataBefore = digest();
 let returned: unknown;
 try {
-  returned = await (entry as (x: Tensor, y: Tensor) => unknown)(xTrain, yTrain);
+  const value = (entry as (x: Tensor, y: Tensor) => unknown)(xTrain, yTrain);
+  // A Proxy is never awaited (await would run its traps: `then` is looked up); a promise is.
+  returned = isProxy(value) && !state.isEngineModel(value) ? value : await value;
 } catch (e) {
   state.scanModels();
   send({ type: 'error', error: describeError(e, 'call', current(), markers) });
@@ -317,11 +368,29 @@ try {
 state.scanModels();
 const seconds = (perfNow() - callStarted) / 1000;
 let kind: string;
-let historyOf: number | null = state.historyCall(returned);
-if (historyOf !== null) kind = 'history';
-else if ((historyOf = state.isHistoryRecord(returned)) !== null) kind = 'history-record';
-else if (returned instanceof History) kind = 'history-other';
-else if (returned instanceof Sequential) kind = 'model';
-else kind = describeValue(returned);
+let historyOf: number | null = null;
+// Classifying the value must never run the submission's code (a Proxy's traps, a getter): WeakMap
+// lookups and prototype checks on non-proxies only.
+try {
+  if (state.isEngineModel(returned)) kind = 'model';
+  else if (isProxy(returned)) kind = 'a Proxy';
+  else if ((historyOf = state.historyCall(returned)) !== null) kind = 'history';
+  else if ((historyOf = state.isHistoryRecord(returned)) !== null) kind = 'history-record';
+  else if (returned !== null && typeof returned === 'object' && protoChainHas(returned, History.prototype)) kind = 'history-other';
+  else if (returned !== null && typeof returned === 'object' && protoChainHas(returned, Sequential.prototype)) kind = 'model';
+  else kind = describeValue(returned);
+} catch {
+  kind = 'a value the grader could not inspect';
+}
 send({ type: 'result', returned: kind, historyOf, seconds, dataChanged: digest() !== dataBefore });
 finish(0);
+
+function protoChainHas(v: object, proto: object): boolean {
+  let p: object | null = v;
+  for (let i = 0; i < 100 && p; i++) {
+    if (isProxy(p)) return false;
+    p = Object.getPrototypeOf(p) as object | null;
+    if (p === proto) return true;
+  }
+  return false;
+}

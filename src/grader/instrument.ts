@@ -18,11 +18,13 @@
  * channel or its key.
  */
 import { Callback, type CallbackHooks, type Logs } from '../engine/model/callbacks.js';
+import { EarlyStopping } from '../engine/model/early-stopping.js';
 import { History } from '../engine/model/history.js';
 import { Sequential } from '../engine/model/sequential.js';
 import { Tensor } from '../engine/tensor.js';
 import { NormlabError } from '../errors.js';
 import { closestName } from '../util/suggest.js';
+import { isNativeError, isPromise, isProxy } from 'node:util/types';
 import type { CallbackInfo, HarnessEvent, HookContext, KeyRead, ModelInfo, TensorInfo, WeightsDump } from './protocol.js';
 
 export interface Recorder {
@@ -33,6 +35,8 @@ export interface Recorder {
   base64(bytes: Uint8Array): string;
   /** Substrings that identify the submission's stack frames. */
   markers: string[];
+  /** The current call stack as V8 prints it, immune to the submission's Error.prepareStackTrace. */
+  stack(): string;
 }
 
 export const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
@@ -46,6 +50,14 @@ export interface InstrumentState {
   /** True when `value` is the `.history` record of a History returned by fit. */
   isHistoryRecord(value: unknown): number | null;
   currentHook(): HookContext | null;
+  /**
+   * The learner hook whose call this code runs in, by call stack: synchronously inside the hook (or a
+   * function it called), or in the hook's own async body after an await. A timer or a promise callback
+   * that merely runs while a hook is awaiting is not inside it.
+   */
+  hookOnStack(): HookContext | null;
+  /** A model the engine made (the engine's models are Proxies that only watch writes; safe to inspect). */
+  isEngineModel(value: unknown): boolean;
   /** Check models for new unknown property writes (call after learner code ran). */
   scanModels(): void;
   fitCalls(): number;
@@ -78,6 +90,8 @@ export function instrumentEngine(
   let nextModelId = 1;
   let fitCount = 0;
   let current: HookContext | null = null;
+  /** The hook whose synchronous part is running right now (set only around the direct call). */
+  let syncHook: HookContext | null = null;
   let currentFit: number | null = null;
   /** The last error a learner hook threw, with where (to attribute fit's rejection to the callback). */
   let hookError: { error: unknown; ctx: HookContext } | null = null;
@@ -114,28 +128,55 @@ export function instrumentEngine(
       get: () => value,
       set: (v: unknown) => {
         value = v;
-        rec.send({ type: 'stop-write', call: currentFit, value: describeValue(v), ctx: current, truthy: Boolean(v) });
+        rec.send({ type: 'stop-write', call: currentFit, value: describeValue(v), ctx: current, truthy: Boolean(v), onStack: hookOnStack() !== null });
       },
       enumerable: true,
       configurable: false,
     });
   };
 
-  /** Runs before the learner's callbacks: records the true per-epoch logs. */
+  const hookOnStack = (): HookContext | null => {
+    if (syncHook) return syncHook;
+    if (!current) return null;
+    // After an await in the learner's async hook, V8's async stack trace still runs through our invoke.
+    return /at async LearnerCallback\.invoke /.test(rec.stack()) ? current : null;
+  };
+
+  /** Runs before the learner's callbacks: records the true per-epoch logs and the running accuracy. */
   class EpochRecorder extends Callback {
     epoch = 0;
     started = 0;
-    constructor(readonly call: number) {
+    private correct = 0;
+    private seen = 0;
+    constructor(
+      readonly call: number,
+      private readonly verbose = false,
+      private readonly epochs = 1,
+    ) {
       super();
     }
     onEpochBegin(epoch: number) {
       this.epoch = epoch;
       this.started = rec.now();
+      this.correct = 0;
+      this.seen = 0;
+    }
+    onBatchEnd(_batch: number, logs?: Logs) {
+      const size = typeof logs?.size === 'number' ? logs.size : 0;
+      if (typeof logs?.acc === 'number') {
+        this.correct += logs.acc * size;
+        this.seen += size;
+      }
+    }
+    /** The epoch's accuracy over the batches trained so far (what its logs.acc would be if it stopped now). */
+    runningAcc(): number | undefined {
+      return this.seen > 0 ? this.correct / this.seen : undefined;
     }
     onEpochEnd(epoch: number, logs?: Logs) {
       const copy: Record<string, number> = {};
       for (const [k, v] of Object.entries(logs ?? {})) if (typeof v === 'number') copy[k] = v;
       rec.send({ type: 'epoch-end', call: this.call, epoch, logs: copy, seconds: (rec.now() - this.started) / 1000 });
+      if (this.verbose) console.error(`Epoch ${epoch + 1}/${this.epochs} - ${Object.entries(copy).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
     }
   }
 
@@ -146,7 +187,7 @@ export function instrumentEngine(
       readonly inner: CallbackHooks & Record<string, unknown>,
       readonly index: number,
       readonly call: number,
-      readonly epochOf: () => number,
+      readonly recorder: EpochRecorder,
     ) {
       super();
     }
@@ -170,9 +211,17 @@ export function instrumentEngine(
       const fn = this.inner[hook];
       if (typeof fn !== 'function') return undefined;
       const isBatch = BATCH_HOOKS.has(hook);
-      const epoch = this.epochOf();
+      const epoch = this.recorder.epoch;
       const ctx: HookContext = { call: this.call, hook, epoch, callback: this.index };
       if (isBatch && typeof first === 'number') ctx.batch = first;
+      // The true accuracy this hook call was given (read before the learner's code can touch the logs).
+      const given = logs && typeof logs === 'object' ? (logs as Record<string, unknown>).acc : undefined;
+      if (typeof given === 'number') ctx.acc = given;
+      if (this.inner instanceof EarlyStopping) ctx.builtin = 'earlyStopping';
+      if (isBatch) {
+        const running = this.recorder.runningAcc();
+        if (running !== undefined) ctx.runningAcc = running;
+      }
       const reads = new Map<string, KeyRead>();
       const proxy = logs && typeof logs === 'object' ? recordingLogs(logs, reads) : logs;
       const args = hook === 'onTrainBegin' || hook === 'onTrainEnd' ? [proxy] : [first, proxy];
@@ -182,7 +231,15 @@ export function instrumentEngine(
       const started = rec.now();
       let threw = false;
       try {
-        return await (fn as (...a: unknown[]) => unknown).apply(this.inner, args);
+        const previousSync = syncHook;
+        syncHook = ctx;
+        let returned: unknown;
+        try {
+          returned = (fn as (...a: unknown[]) => unknown).apply(this.inner, args);
+        } finally {
+          syncHook = previousSync;
+        }
+        return await returned;
       } catch (e) {
         threw = true;
         hookError = { error: e, ctx };
@@ -243,8 +300,12 @@ export function instrumentEngine(
     const epochsRaw = options.epochs;
     const callbacksArg = options.callbacks === undefined ? 'none' : describeValue(options.callbacks);
     const list = options.callbacks === undefined || options.callbacks === null ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
-    const recorder = new EpochRecorder(call);
-    const learner = list.map((cb, i) => (cb && typeof cb === 'object' ? new LearnerCallback(cb as never, i, call, () => recorder.epoch) : cb));
+    // The engine's per-epoch line carries the epoch's time, which differs between two gradings of one file;
+    // while grading the same line is printed without it (same place, same stream), so reports stay identical.
+    const verbose = options.verbose ?? 1;
+    options.verbose = 0;
+    const recorder = new EpochRecorder(call, Boolean(verbose), typeof epochsRaw === 'number' ? epochsRaw : 1);
+    const learner = list.map((cb, i) => (cb && typeof cb === 'object' ? new LearnerCallback(cb as never, i, call, recorder) : cb));
     options.callbacks = [recorder, ...learner];
     const digest = rec.dataDigest();
     rec.send({
@@ -308,6 +369,12 @@ export function instrumentEngine(
 
   const api: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(engine)) api[k] = v;
+  const sequential = engine.sequential as (...a: unknown[]) => Sequential;
+  api.sequential = function sequentialModel(...args: unknown[]) {
+    const model = sequential(...args);
+    modelId(model);
+    return model;
+  };
   api.registerBackend = function registerBackend(name: unknown) {
     throw new NormlabError(
       'sandbox',
@@ -322,6 +389,8 @@ export function instrumentEngine(
     historyCall: (v) => (v && typeof v === 'object' ? histories.get(v) ?? null : null),
     isHistoryRecord: (v) => (v && typeof v === 'object' ? historyRecords.get(v) ?? null : null),
     currentHook: () => current,
+    hookOnStack,
+    isEngineModel: (v) => v !== null && typeof v === 'object' && modelIds.has(v),
     scanModels,
     fitCalls: () => fitCount,
   };
@@ -360,15 +429,46 @@ function stopLikeProps(cb: object): string[] | undefined {
   return out.length ? out : undefined;
 }
 
+/**
+ * A learner's value in a few words. Never runs the learner's code: no getters, no Proxy traps, no
+ * toString; only own data properties found by walking the prototype chain a bounded number of steps.
+ */
 export function describeValue(v: unknown, brief = false): string {
-  if (v === undefined) return 'undefined';
-  if (v === null) return 'null';
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
-  if (Array.isArray(v)) return brief ? `an array of ${v.length}` : `[${v.slice(0, 5).map((e) => describeValue(e, true)).join(', ')}${v.length > 5 ? ', …' : ''}]`;
-  const name = (v as { constructor?: { name?: string } }).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
+  try {
+    if (v === undefined) return 'undefined';
+    if (v === null) return 'null';
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+    if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+    if (typeof v === 'symbol') return 'a symbol';
+    if (isProxy(v)) return 'a Proxy';
+    if (typeof v === 'function') {
+      const name = dataProperty(v, 'name', false);
+      return `a function${typeof name === 'string' && name ? ` (${name.slice(0, 40)})` : ''}`;
+    }
+    if (Array.isArray(v)) return brief ? `an array of ${v.length}` : `[${Array.from({ length: Math.min(5, v.length) }, (_, i) => describeValue(dataProperty(v, String(i), false), true)).join(', ')}${v.length > 5 ? ', …' : ''}]`;
+    if (isPromise(v)) return 'a Promise';
+    const ctor = dataProperty(v, 'constructor', true);
+    const name = typeof ctor === 'function' && !isProxy(ctor) ? dataProperty(ctor, 'name', false) : undefined;
+    return typeof name === 'string' && name && name !== 'Object' ? `a ${name.slice(0, 40)}` : 'an object';
+  } catch {
+    return 'a value the grader could not inspect';
+  }
+}
+
+/**
+ * `obj[key]` if it is a data property (own, or inherited when `inherited`), else undefined. Stops at a
+ * Proxy anywhere on the chain and after 32 prototypes.
+ */
+export function dataProperty(obj: unknown, key: string, inherited: boolean): unknown {
+  let o: unknown = obj;
+  for (let i = 0; i < 32 && o !== null && (typeof o === 'object' || typeof o === 'function'); i++) {
+    if (isProxy(o)) return undefined;
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d) return 'value' in d ? d.value : undefined;
+    if (!inherited) return undefined;
+    o = Object.getPrototypeOf(o);
+  }
+  return undefined;
 }
 
 function methodNames(obj: object): string[] {
@@ -411,8 +511,12 @@ function describeCallback(cb: unknown): CallbackInfo {
     const suggestion = closestName(m, HOOKS);
     if (suggestion && !hooks.includes(suggestion)) misnamed.push({ name: m, suggestion });
   }
-  const ctor = (cb as { constructor?: { name?: string } }).constructor?.name;
-  return { kind: cb instanceof Callback ? 'Callback subclass' : 'object', className: ctor && ctor !== 'Object' ? ctor : undefined, hooks, misnamed };
+  if (cb instanceof EarlyStopping) {
+    const settings = `monitor: '${cb.monitor}', patience: ${cb.patience}${cb.minDelta ? `, minDelta: ${cb.minDelta}` : ''}${cb.baseline !== undefined ? `, baseline: ${cb.baseline}` : ''}${cb.mode !== 'auto' ? `, mode: '${cb.mode}'` : ''}`;
+    return { kind: 'Callback subclass', className: 'EarlyStopping', hooks, misnamed: [], builtin: `tf.callbacks.earlyStopping({${settings}})` };
+  }
+  const ctor = describeValue(cb).replace(/^an? /, '');
+  return { kind: cb instanceof Callback ? 'Callback subclass' : 'object', className: ctor && ctor !== 'object' && ctor !== 'Object' && ctor !== 'Proxy' ? ctor : undefined, hooks, misnamed };
 }
 
 function describeModel(model: Sequential, id: number): ModelInfo {
@@ -509,30 +613,128 @@ function dumpWeights(model: Sequential, rec: Recorder): WeightsDump | undefined 
   }
 }
 
-/** An error as plain data. `markers`: substrings that identify the submission's stack frames. */
-export function describeError(e: unknown, phase: string, hook: HookContext | null, markers: string[] = []): import('./protocol.js').ErrorInfo {
-  const err = e as { name?: unknown; message?: unknown; hint?: unknown; code?: unknown; permission?: unknown; resource?: unknown; stack?: unknown; cause?: unknown };
-  let root = err;
-  // fetch() wraps the real reason in `cause`
-  for (let i = 0; i < 3 && root && typeof root === 'object' && root.cause && typeof root.cause === 'object'; i++) {
-    if ((root as { code?: unknown }).code) break;
-    root = root.cause as typeof err;
+let submissionPrepare: unknown;
+let capturing = 0;
+const HarnessError = Error;
+
+/**
+ * Makes Error.prepareStackTrace an accessor that hides the submission's formatter while the grader reads
+ * a stack (a formatter that loops or lies must not decide what the grader sees), and keeps
+ * Error.stackTraceLimit a plain number. Called once by the harness before the submission loads.
+ */
+export function installStackGuard(): void {
+  submissionPrepare = Error.prepareStackTrace;
+  Object.defineProperty(Error, 'prepareStackTrace', {
+    get: () => (capturing > 0 ? undefined : submissionPrepare),
+    set: (v: unknown) => {
+      submissionPrepare = v;
+    },
+    configurable: false,
+    enumerable: false,
+  });
+  Object.defineProperty(Error, 'stackTraceLimit', { value: Error.stackTraceLimit, writable: true, configurable: false, enumerable: true });
+}
+
+/** Runs `f` with V8's own stack formatting. */
+export function withGraderStacks<T>(f: () => T): T {
+  capturing++;
+  try {
+    return f();
+  } finally {
+    capturing--;
   }
-  const isObj = e !== null && typeof e === 'object';
-  const stack = isObj && typeof err.stack === 'string' ? err.stack : '';
+}
+
+/** The current call stack, formatted by V8/Node whatever the submission did to Error. */
+export function captureStack(): string {
+  return withGraderStacks(() => {
+    const limit = HarnessError.stackTraceLimit;
+    try {
+      HarnessError.stackTraceLimit = 40;
+      const stack = new HarnessError().stack;
+      return typeof stack === 'string' ? stack : '';
+    } catch {
+      return '';
+    } finally {
+      HarnessError.stackTraceLimit = limit;
+    }
+  });
+}
+
+/** V8's own `stack` getter, where this V8 makes `stack` an accessor (captured before any submission). */
+const NATIVE_STACK_GETTER = (() => {
+  const probe = new Error('probe');
+  return Object.getOwnPropertyDescriptor(probe, 'stack')?.get ?? Object.getOwnPropertyDescriptor(Error.prototype, 'stack')?.get;
+})();
+
+function nativeStack(e: object): string | undefined {
+  if (!NATIVE_STACK_GETTER || !isNativeError(e)) return undefined;
+  let o: object | null = e;
+  for (let i = 0; i < 8 && o && !isProxy(o); i++) {
+    const d = Object.getOwnPropertyDescriptor(o, 'stack');
+    if (d) {
+      if (d.get !== NATIVE_STACK_GETTER) return undefined;
+      const v: unknown = NATIVE_STACK_GETTER.call(e);
+      return typeof v === 'string' ? v.slice(0, 20_000) : undefined;
+    }
+    o = Object.getPrototypeOf(o) as object | null;
+  }
+  return undefined;
+}
+
+/**
+ * An error as plain data. `markers`: substrings that identify the submission's stack frames.
+ * Bounded and safe for anything a learner can throw: only data properties are read (a getter that throws
+ * or loops is never called, a Proxy is never touched), strings are cut, and a native error's stack (a
+ * data property V8 fills in) is read as such.
+ */
+export function describeError(e: unknown, phase: string, hook: HookContext | null, markers: string[] = []): import('./protocol.js').ErrorInfo {
+  try {
+    return withGraderStacks(() => describeErrorInner(e, phase, hook, markers));
+  } catch {
+    return { name: 'Error', message: 'an error the grader could not inspect', frames: [], phase, hook: hook ?? undefined };
+  }
+}
+
+function describeErrorInner(e: unknown, phase: string, hook: HookContext | null, markers: string[]): import('./protocol.js').ErrorInfo {
+  const text = (v: unknown, max = 500) => (typeof v === 'string' ? v.slice(0, max) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+  const isObj = e !== null && (typeof e === 'object' || typeof e === 'function');
+  if (!isObj) {
+    const shown = typeof e === 'string' ? JSON.stringify(e.slice(0, 200)) : typeof e === 'symbol' ? 'a symbol' : String(e).slice(0, 200);
+    return { name: typeof e, message: `a ${typeof e} was thrown: ${shown}`, frames: [], phase, hook: hook ?? undefined };
+  }
+  if (isProxy(e)) return { name: 'Proxy', message: 'a Proxy object was thrown (the grader does not look inside it)', frames: [], phase, hook: hook ?? undefined };
+  const field = (o: unknown, k: string) => dataProperty(o, k, true);
+  let root: unknown = e;
+  // fetch() wraps the real reason in `cause`
+  for (let i = 0; i < 3; i++) {
+    const cause = field(root, 'cause');
+    if (field(root, 'code') !== undefined || cause === null || typeof cause !== 'object' || isProxy(cause)) break;
+    root = cause;
+  }
+  const stack = text(field(e, 'stack'), 20_000) ?? nativeStack(e) ?? '';
   const frames = stack
     .split('\n')
     .slice(1)
     .map((l) => l.trim())
     .filter((l) => l.startsWith('at ') && (markers.length === 0 || markers.some((m) => l.includes(m))))
-    .slice(0, 6);
+    .slice(0, 6)
+    .map((l) => l.slice(0, 300));
+  const name = text(field(e, 'name'), 80);
+  const ctorName = describeValue(e).replace(/^an? /, '');
+  const message = text(field(e, 'message')) ?? (name === undefined ? `${describeValue(e)} was thrown (not an Error)` : '');
+  const rootMessage = root !== e ? text(field(root, 'message')) : undefined;
+  const code = text(field(root, 'code'), 80);
+  const permission = text(field(root, 'permission'), 80);
+  const resource = text(field(root, 'resource'), 300);
+  const hint = text(field(e, 'hint'));
   return {
-    name: isObj ? String(err.name ?? 'Error') : typeof e,
-    message: isObj ? String(err.message ?? '') + (root !== err && root && typeof root === 'object' && root.message ? ` (cause: ${String(root.message)})` : '') : `a ${typeof e} was thrown: ${String(e).slice(0, 200)}`,
-    code: root && typeof root === 'object' && root.code !== undefined ? String(root.code) : undefined,
-    hint: isObj && typeof err.hint === 'string' ? err.hint : undefined,
-    permission: root && typeof root === 'object' && root.permission !== undefined ? String(root.permission) : undefined,
-    resource: root && typeof root === 'object' && root.resource !== undefined ? String(root.resource) : undefined,
+    name: name ?? (ctorName === 'object' ? 'Error' : ctorName),
+    message: message + (rootMessage ? ` (cause: ${rootMessage})` : ''),
+    code,
+    hint,
+    permission,
+    resource,
     frames,
     phase,
     hook: hook ?? undefined,

@@ -11,6 +11,7 @@
  * stdout/stderr belong to the submission and are never parsed for verdicts.
  */
 import { createHmac } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 
 export const CONFIG_FD = 3;
 export const EVENTS_FD = 4;
@@ -37,6 +38,8 @@ export interface HarnessConfig {
   outputBytes: number;
   /** Global seed set before the submission loads (models it builds without a seed use it). */
   seed: number;
+  /** file URL of the public `normlab` module (what a dynamic import of 'normlab' loads). */
+  engineUrl: string;
 }
 
 /** An error as the harness saw it (plain data). */
@@ -64,6 +67,12 @@ export interface HookContext {
   batch?: number;
   /** Index of the learner's callback in the callbacks list. */
   callback: number;
+  /** The true `acc` in the logs this hook call was given (the batch's own accuracy in batch hooks). */
+  acc?: number;
+  /** Batch hooks: the epoch's accuracy over its batches so far. */
+  runningAcc?: number;
+  /** Set when the callback is one the engine provides (e.g. 'earlyStopping'), not the learner's own code. */
+  builtin?: string;
 }
 
 export interface KeyRead {
@@ -79,6 +88,8 @@ export interface CallbackInfo {
   hooks: string[];
   /** Methods that look like misspelled hooks, e.g. on_epoch_end → onEpochEnd. */
   misnamed: { name: string; suggestion: string }[];
+  /** An engine-provided callback, as the learner made it, e.g. "tf.callbacks.earlyStopping({monitor: 'acc', patience: 0})". */
+  builtin?: string;
 }
 
 export interface TensorInfo {
@@ -132,9 +143,10 @@ export type HarnessEvent =
   | { type: 'hook-exit'; ctx: HookContext; reads: KeyRead[]; ms: number; threw?: boolean; ownStop?: string[] }
   | { type: 'batch-summary'; call: number; epoch: number; callback: number; hook: string; calls: number; reads: KeyRead[]; ms: number }
   | { type: 'epoch-end'; call: number; epoch: number; logs: Record<string, number>; seconds: number }
-  | { type: 'stop-write'; call: number | null; value: string; ctx: HookContext | null; truthy: boolean }
+  | { type: 'stop-write'; call: number | null; value: string; ctx: HookContext | null; truthy: boolean; onStack?: boolean }
   | { type: 'unknown-property'; name: string; suggestion?: string; ctx: HookContext | null; model: number }
-  | { type: 'print'; stream: string; text: string; match: 'exact' | 'near'; ctx: HookContext | null }
+  | { type: 'print'; stream: string; text: string; match: 'exact' | 'near'; ctx: HookContext | null; onStack?: boolean }
+  | { type: 'violation'; permission: string; resource: string; via: string; frames: string[]; ctx: HookContext | null }
   | { type: 'fit-end'; call: number; epochsTrained: number; stoppedEarly: boolean; error?: ErrorInfo; seconds: number; weights?: WeightsDump; dataChanged: boolean }
   | { type: 'network'; target: string }
   | { type: 'output-limit'; bytes: number; ctx: HookContext | null }
@@ -161,6 +173,9 @@ export class EventReader {
   forged = 0;
   forgedSample = '';
   private buffer = '';
+  // One decoder for the whole stream: a pipe chunk can end inside a multi-byte character (≥, —), and
+  // decoding each chunk on its own would turn it into U+FFFD and break that line's MAC.
+  private readonly decoder = new StringDecoder('utf8');
   private seq = 0;
   private bytes = 0;
 
@@ -176,7 +191,7 @@ export class EventReader {
       this.forged++;
       return;
     }
-    this.buffer += chunk.toString();
+    this.buffer += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     let nl: number;
     while ((nl = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.slice(0, nl);
@@ -186,6 +201,7 @@ export class EventReader {
   }
 
   end(): void {
+    this.buffer += this.decoder.end();
     if (this.buffer.length > 0) this.line(this.buffer);
     this.buffer = '';
   }

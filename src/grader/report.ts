@@ -11,6 +11,11 @@ export function formatText(r: SubmissionResult): string {
   out.push(`${r.submission}: ${fmtScore(r.score)}/${fmtScore(r.maxScore)} — ${r.statusMessage.split('\n')[0]}`);
   const rest = r.statusMessage.split('\n').slice(1);
   for (const l of rest) out.push(`  ${l}`);
+  if (r.integrity?.summary) {
+    out.push('');
+    out.push(`  ${r.integrity.summary}`);
+    for (const v of r.integrity.violations) out.push(`    - tried to ${v.what}${v.where ? ` at ${v.where}` : ''}`);
+  }
   out.push('');
   for (const t of r.tests) {
     out.push(`  ${t.passed ? '✓' : '✗'} ${fmtScore(t.score)}/${fmtScore(t.maxScore)}  ${t.name}`);
@@ -42,8 +47,7 @@ export function formatText(r: SubmissionResult): string {
     const text = `${r.output.stdout}${r.output.stderr ? `\n${r.output.stderr}` : ''}`.trim().split('\n');
     for (const l of text.slice(-OUTPUT_LINES)) out.push(`  | ${l.slice(0, 200)}`);
   }
-  out.push('');
-  out.push(`Graded in ${r.seconds.toFixed(1)} s${r.sandbox.wallSeconds ? ` (sandbox ${r.sandbox.wallSeconds.toFixed(1)} s, peak memory ${r.sandbox.peakRssMB} MB)` : ''}.`);
+  // No times or memory figures here: the same file graded twice gives the same text (they are in the JSON).
   return `${out.join('\n')}\n`;
 }
 
@@ -55,23 +59,42 @@ export function toGradescope(r: SubmissionResult): Record<string, unknown> {
     execution_time: r.seconds,
     output: summary,
     stdout_visibility: 'visible',
-    tests: r.tests.map((t, i) => ({
-      name: t.name,
-      number: String(i + 1),
-      score: t.score,
-      max_score: t.maxScore,
-      status: t.passed ? 'passed' : 'failed',
-      output: t.message,
-      visibility: 'visible',
-    })),
+    tests: [
+      ...r.tests.map((t, i) => ({
+        name: t.name,
+        number: String(i + 1),
+        score: t.score,
+        max_score: t.maxScore,
+        status: t.passed ? 'passed' : 'failed',
+        output: t.message,
+        visibility: 'visible',
+      })),
+      // A 0-point row, so the flag shows in Gradescope's test list and its exports, not only in the output.
+      ...(r.integrity?.summary
+        ? [
+            {
+              name: 'integrity: the submission tried nothing the sandbox forbids',
+              number: String(r.tests.length + 1),
+              score: 0,
+              max_score: 0,
+              status: 'failed',
+              output: [r.integrity.summary, ...r.integrity.violations.map((v) => `tried to ${v.what}${v.where ? ` at ${v.where}` : ''}`)].join('\n'),
+              visibility: 'visible',
+            },
+          ]
+        : []),
+    ],
   };
 }
 
-/** One row per submission; the test columns are named by test id. */
-export function toCsv(results: SubmissionResult[]): string {
-  const testIds = results[0]?.tests.map((t) => t.id) ?? [];
-  const header = ['submission', 'status', 'score', 'max_score', ...testIds, 'epochs_asked', 'epochs_trained', 'first_epoch_above', 'final_accuracy', 'seconds', 'message'];
-  const rows = results.map((r) => [
+/**
+ * One row per submission; the test columns are named by test id. `reports[i]`: the file name of the
+ * i-th submission's report (the `report` column maps each learner's file to its report).
+ */
+export function toCsv(results: SubmissionResult[], reports?: string[]): string {
+  const testIds = results.find((r) => r.tests.length > 0)?.tests.map((t) => t.id) ?? [];
+  const header = ['submission', 'status', 'score', 'max_score', ...testIds, 'epochs_asked', 'epochs_trained', 'first_epoch_above', 'final_accuracy', 'seconds', 'message', 'integrity', 'report'];
+  const rows = results.map((r, i) => [
     r.submission,
     r.status,
     fmtScore(r.score),
@@ -83,6 +106,8 @@ export function toCsv(results: SubmissionResult[]): string {
     r.run.finalAccuracy !== undefined ? r.run.finalAccuracy.toFixed(4) : '',
     r.seconds.toFixed(2),
     r.statusMessage.split('\n')[0],
+    r.integrity?.summary ?? '',
+    reports?.[i] ?? '',
   ]);
   return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
 }

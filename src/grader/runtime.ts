@@ -37,6 +37,8 @@ export interface Runtime {
   harness: string;
   /** file URL of the public `normlab` module. */
   publicUrl: string;
+  /** file URL of the module whose `guardedSpecifier` every dynamic import in a submission goes through. */
+  guardUrl: string;
   /** Number of modules mirrored. */
   modules: number;
   /** 'source' (transpiled from src/*.ts) or 'dist' (copied from the compiled build). */
@@ -80,7 +82,8 @@ export async function buildRuntime(dir: string, exportNames: string[]): Promise<
     for (const spec of importsOf(js, ts)) {
       if (isBuiltin(spec)) continue;
       if (!spec.startsWith('.')) {
-        throw new NormlabError('setup', `the grader's sandbox runtime cannot include the package '${spec}' (imported by ${relative(packageRoot, file)})`, 'the engine must not import npm packages');
+        copyPackage(spec, file, dir);
+        continue;
       }
       let target = resolve(dirname(file), spec);
       if (sourceMode && target.endsWith('.js') && existsSync(target.replace(/\.js$/, '.ts'))) target = target.replace(/\.js$/, '.ts');
@@ -112,10 +115,43 @@ export async function buildRuntime(dir: string, exportNames: string[]): Promise<
     dir,
     harness: join(dir, 'src', 'grader', 'harness.js'),
     publicUrl: pathToFileURL(publicFile).href,
+    guardUrl: pathToFileURL(join(dir, 'src', 'grader', 'guards.js')).href,
     modules: seen.size,
     mode: sourceMode ? 'source' : 'dist',
     packageRoot,
   };
+}
+
+/**
+ * A runtime dependency of the engine (e.g. zod, which parses model.json) goes into <runtime>/node_modules,
+ * where Node's resolution from <runtime>/src finds it: only its JavaScript and package.json files, and
+ * only packages package.json lists as dependencies (never a dev tool). Submissions cannot import it: their
+ * bare imports other than the engine resolve from their own folder, which has no node_modules.
+ */
+function copyPackage(spec: string, importer: string, runtimeDir: string): void {
+  const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+  const target = join(runtimeDir, 'node_modules', name);
+  if (existsSync(target)) return;
+  const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const from = join(packageRoot, 'node_modules', name);
+  if (!manifest.dependencies?.[name] || !existsSync(join(from, 'package.json'))) {
+    throw new NormlabError(
+      'setup',
+      `the grader's sandbox runtime cannot include the package '${spec}' (imported by ${relative(packageRoot, importer)})`,
+      'the engine may import only packages listed under "dependencies" in package.json, installed with npm install',
+    );
+  }
+  const copy = (src: string, dest: string, top: boolean) => {
+    mkdirSync(dest, { recursive: true, mode: 0o755 });
+    for (const entry of readdirSync(src, { withFileTypes: true })) {
+      const s = join(src, entry.name);
+      const d = join(dest, entry.name);
+      // (TypeScript sources and declarations are not needed to run; links are not followed)
+      if (entry.isDirectory() && !(top && entry.name === 'src') && entry.name !== 'node_modules') copy(s, d, false);
+      else if (entry.isFile() && /\.(js|mjs|cjs|json)$/.test(entry.name)) copyFileSync(s, d);
+    }
+  };
+  copy(from, target, true);
 }
 
 function importsOf(js: string, ts: TS): string[] {
@@ -131,8 +167,18 @@ export interface Diagnostic {
 }
 
 export type Compiled =
-  | { ok: true; js: string; notes: string[]; sourceFile: import('typescript').SourceFile }
+  | {
+      ok: true;
+      js: string;
+      notes: string[];
+      sourceFile: import('typescript').SourceFile;
+      /** Static imports that would run code built from a string or fetched (data:, blob:, http:), with line. */
+      refused: { line: number; specifier: string }[];
+    }
   | { ok: false; diagnostics: Diagnostic[] };
+
+/** Module URLs whose code is a string in the URL itself or comes from the network. */
+const CODE_URL = /^\s*(data|blob|javascript|https?|ftp):/i;
 
 /** Module names a submission may use for the engine (tfjs names are mapped too: the API is the same). */
 const ENGINE_NAMES = new Set(['normlab', '@tensorflow/tfjs', '@tensorflow/tfjs-node', '@tensorflow/tfjs-layers']);
@@ -142,15 +188,19 @@ const ENGINE_NAMES = new Set(['normlab', '@tensorflow/tfjs', '@tensorflow/tfjs-n
  * checked; imports other than the engine and Node's built-ins are reported (they cannot load in the
  * sandbox).
  */
-export async function compileSubmission(source: string, fileName: string, publicUrl: string): Promise<Compiled> {
+export async function compileSubmission(source: string, fileName: string, publicUrl: string, guardUrl?: string): Promise<Compiled> {
   const ts = await typescript();
   const notes: string[] = [];
+  const refused: { line: number; specifier: string }[] = [];
+  const GUARD = '__normlab_guardedSpecifier';
+  let guarded = false;
   const name = basename(fileName);
   const isTs = /\.(m|c)?tsx?$/.test(name);
   const rewrite: import('typescript').TransformerFactory<import('typescript').SourceFile> = (ctx) => (sf) => {
     const f = ctx.factory;
     const map = (lit: import('typescript').Expression | undefined) => {
       if (!lit || !ts.isStringLiteral(lit)) return undefined;
+      if (CODE_URL.test(lit.text)) return undefined;
       if (ENGINE_NAMES.has(lit.text)) {
         if (lit.text !== 'normlab') notes.push(`imports '${lit.text}': the grader runs it on normlab's engine, which has the same API`);
         return f.createStringLiteral(publicUrl);
@@ -168,12 +218,28 @@ export async function compileSubmission(source: string, fileName: string, public
         const s = map(node.moduleSpecifier);
         if (s) return f.updateExportDeclaration(node, node.modifiers, node.isTypeOnly, node.exportClause, s, node.attributes);
       } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments.length >= 1) {
-        const s = map(node.arguments[0]);
+        const arg = node.arguments[0];
+        const literal = ts.isStringLiteral(arg) ? arg.text : undefined;
+        const s = literal !== undefined ? map(arg) : undefined;
         if (s) return f.updateCallExpression(node, node.expression, node.typeArguments, [s, ...node.arguments.slice(1)]);
+        if (guardUrl && !(literal !== undefined && isBuiltin(literal))) {
+          // Any other dynamic import is decided at run time by the harness (data:/blob: URLs are code from
+          // a string; a file written to the working folder and imported back would be too).
+          guarded = true;
+          const inner = ts.visitNode(arg, visit) as import('typescript').Expression;
+          return f.updateCallExpression(node, node.expression, node.typeArguments, [f.createCallExpression(f.createIdentifier(GUARD), undefined, [inner]), ...node.arguments.slice(1)]);
+        }
       }
       return ts.visitEachChild(node, visit, ctx);
     };
-    return ts.visitNode(sf, visit) as import('typescript').SourceFile;
+    const out = ts.visitNode(sf, visit) as import('typescript').SourceFile;
+    if (!guarded || !guardUrl) return out;
+    const importGuard = f.createImportDeclaration(
+      undefined,
+      f.createImportClause(false, undefined, f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier('guardedSpecifier'), f.createIdentifier(GUARD))])),
+      f.createStringLiteral(guardUrl),
+    );
+    return f.updateSourceFile(out, [importGuard, ...out.statements]);
   };
   const out = ts.transpileModule(source, {
     fileName: isTs ? name : name.replace(/\.(c|m)?jsx?$/, '.js'),
@@ -190,6 +256,14 @@ export async function compileSubmission(source: string, fileName: string, public
     transformers: { after: [rewrite] },
   });
   const sourceFile = ts.createSourceFile(name, source, ts.ScriptTarget.ES2022, true, isTs ? ts.ScriptKind.TS : ts.ScriptKind.JS);
+  const findCodeUrls = (node: import('typescript').Node): void => {
+    const spec = ts.isImportDeclaration(node) || ts.isExportDeclaration(node) ? node.moduleSpecifier : ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword ? node.arguments[0] : undefined;
+    if (spec && ts.isStringLiteral(spec) && CODE_URL.test(spec.text)) {
+      refused.push({ line: sourceFile.getLineAndCharacterOfPosition(spec.getStart(sourceFile)).line + 1, specifier: spec.text.slice(0, 60) });
+    }
+    ts.forEachChild(node, findCodeUrls);
+  };
+  findCodeUrls(sourceFile);
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length > 0) {
     const lines = source.split('\n');
@@ -204,5 +278,5 @@ export async function compileSubmission(source: string, fileName: string, public
   if (!/\bexport\b/.test(out.outputText) && /\b(module\.exports|exports\.\w+|require\s*\()/.test(source)) {
     notes.push('looks like a CommonJS module (require / module.exports): write an ES module (import … from "normlab"; export async function trainMnist …)');
   }
-  return { ok: true, js: out.outputText, notes, sourceFile };
+  return { ok: true, js: out.outputText, notes, sourceFile, refused };
 }

@@ -19,6 +19,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { EventReader, type HarnessEvent } from './protocol.js';
 
 export const SANDBOX_UID = 65534;
@@ -150,7 +151,8 @@ while [ "$n" -gt 0 ]; do
 done
 cd "$work"
 shift
-exec "$@"`;
+# sh's cd set PWD and OLDPWD: the child gets no environment at all
+exec /usr/bin/env -i "$@"`;
 
 /**
  * The folders that can really be hidden on this machine: the whole setup is tried once with all of
@@ -173,16 +175,51 @@ export function setupWorks(iso: Isolation, scratchDir: string, hide: string[]): 
   }
 }
 
+/** Whether `node` starts with these flags (a bad option exits 9 before any code runs). */
+export type NodeProbe = (args: string[]) => boolean;
+
+export function nodeProbe(node: string): NodeProbe {
+  return (args) => spawnSync(node, [...args, '-e', '0'], { stdio: 'ignore', env: {}, timeout: 20_000 }).status === 0;
+}
+
+export interface NodeFlags {
+  /** `--permission` (Node ≥ 22.13 / 23.5) or `--experimental-permission` (Node 20–22). */
+  permission: string;
+  /** `--disable-warning` exists (Node ≥ 20.11). */
+  disableWarning: boolean;
+}
+
+/**
+ * The permission model's flag by capability, not by version number: Node renamed
+ * `--experimental-permission` to `--permission`, and a Node that does not know a flag refuses to start.
+ */
+export function chooseNodeFlags(accepts: NodeProbe): NodeFlags {
+  const permission = ['--permission', '--experimental-permission'].find((f) => accepts([f]));
+  if (!permission) throw new Error('this Node has no permission model (neither --permission nor --experimental-permission is accepted); the grader needs Node ≥ 20');
+  return { permission, disableWarning: accepts([permission, '--disable-warning=ExperimentalWarning']) };
+}
+
+const flagCache = new Map<string, NodeFlags>();
+export function nodeFlags(node: string): NodeFlags {
+  let f = flagCache.get(node);
+  if (!f) flagCache.set(node, (f = chooseNodeFlags(nodeProbe(node))));
+  return f;
+}
+
 /** The command line for one sandboxed run. */
 export function sandboxCommand(spec: SandboxSpec): string[] {
   const { limits, isolation: iso } = spec;
   const heapMB = Math.max(64, Math.floor(limits.memoryMB * 0.75));
+  const flags = nodeFlags(spec.node);
   const nodeArgs = [
     spec.node,
-    '--experimental-permission',
+    flags.permission,
+    // Node decides whether a grant is a folder (and so covers the files in it) by stat-ing it at start-up
+    // as the sandbox user: the caller makes the working folder reachable for that user (see grade.ts).
+    // (Granting both `dir` and `dir/*` aborts Node 20 in its permission tree, so one grant each.)
     ...[...spec.readPaths, spec.workDir].map((p) => `--allow-fs-read=${p}`),
     `--allow-fs-write=${spec.workDir}`,
-    '--disable-warning=ExperimentalWarning',
+    ...(flags.disableWarning ? ['--disable-warning=ExperimentalWarning'] : []),
     `--max-old-space-size=${heapMB}`,
     '--enable-source-maps',
     // no eval / new Function: the code that runs is the code the parent compiled and analysed
@@ -289,15 +326,15 @@ export function runSandbox(spec: SandboxSpec): Promise<SandboxRun> {
         /* already gone */
       }
     };
-    const outChunks: Record<'stdout' | 'stderr', { head: string; tail: string; bytes: number }> = {
-      stdout: { head: '', tail: '', bytes: 0 },
-      stderr: { head: '', tail: '', bytes: 0 },
+    const outChunks: Record<'stdout' | 'stderr', { head: string; tail: string; bytes: number; decoder: StringDecoder }> = {
+      stdout: { head: '', tail: '', bytes: 0, decoder: new StringDecoder('utf8') },
+      stderr: { head: '', tail: '', bytes: 0, decoder: new StringDecoder('utf8') },
     };
     const collect = (which: 'stdout' | 'stderr') => (chunk: Buffer) => {
       run.outputBytes += chunk.length;
       const c = outChunks[which];
       c.bytes += chunk.length;
-      const text = chunk.toString('utf8');
+      const text = c.decoder.write(chunk);
       if (c.head.length < KEEP_OUTPUT) c.head += text.slice(0, KEEP_OUTPUT - c.head.length);
       else c.tail = (c.tail + text).slice(-KEEP_OUTPUT);
       if (run.outputBytes > spec.limits.outputBytes) kill('output');

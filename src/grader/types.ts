@@ -23,6 +23,8 @@ export type RunStatus =
   | 'tampered'
   /** The process died for another reason. */
   | 'crashed'
+  /** The entry is not a regular file of the graded folder (a symbolic link, a special file): not run. */
+  | 'invalid-file'
   /** The grader itself failed (not the submission's fault); the CLI exits non-zero. */
   | 'grader-error';
 
@@ -75,6 +77,28 @@ export interface RunSummary {
   trainSeconds?: number;
 }
 
+/** One refused attempt: what the submission tried, where, and whether the run went on afterwards. */
+export interface Violation {
+  /** Node's permission name or the grader's: FileSystemRead, FileSystemWrite, ChildProcess, Network, CodeFromString, … */
+  permission: string;
+  /** In words, e.g. 'read a file outside what the sandbox shows it (/etc/passwd)'. */
+  what: string;
+  /** 'caught-read.js line 4', when the stack shows it. */
+  where?: string;
+}
+
+/** What the grader's violation policy made of the refused attempts (`--on-violation zero|flag`). */
+export interface Integrity {
+  policy: 'zero' | 'flag';
+  /** Empty when the submission tried nothing forbidden. */
+  violations: Violation[];
+  /** One line for staff, e.g. 'FLAGGED: 2 refused attempts (…); scored 0 under --on-violation zero'. */
+  summary: string;
+}
+
+/** Fields of a SubmissionResult that measure time and memory, so they differ between two gradings of one file. */
+export const VARYING_FIELDS = ['seconds', 'sandbox.wallSeconds', 'sandbox.peakRssMB', 'run.trainSeconds', 'run.epochs[].seconds'] as const;
+
 export interface SubmissionResult {
   /** As given on the command line (or relative to the graded directory). */
   submission: string;
@@ -89,6 +113,8 @@ export interface SubmissionResult {
   run: RunSummary;
   /** Things worth knowing that are not a test (imports mapped, network attempts, warnings). */
   notes: string[];
+  /** Refused attempts and how they were scored. */
+  integrity: Integrity;
   output: { stdout: string; stderr: string; bytes: number };
   sandbox: {
     wallSeconds: number;

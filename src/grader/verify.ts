@@ -3,8 +3,7 @@
  * from the architecture and weights sent at the end of fit, and measures its accuracy on the training
  * data in the grader's process. A submission that fakes its logs (or its backend) cannot fake this.
  */
-import { Dense } from '../engine/layers/dense.js';
-import { Flatten } from '../engine/layers/flatten.js';
+import { layerFromConfig } from '../engine/layers/index.js';
 import type { Layer, LayerConfig } from '../engine/layers/layer.js';
 import { Sequential } from '../engine/model/sequential.js';
 import { Tensor } from '../engine/tensor.js';
@@ -31,11 +30,7 @@ export function verifyAccuracy(
   try {
     const config = dump.config as { layers?: LayerConfig[]; dtype?: string };
     if (!Array.isArray(config.layers) || config.layers.length === 0) return { skipped: 'no layers', seconds: seconds() };
-    const layers: Layer[] = config.layers.map((c) => {
-      if (c.className === 'Flatten') return new Flatten(c);
-      if (c.className === 'Dense') return new Dense(c);
-      throw new Error(`unknown layer ${String((c as { className?: unknown }).className)}`);
-    });
+    const layers: Layer[] = config.layers.map((c) => layerFromConfig(c));
     const model = new Sequential({ layers, dtype: dump.dtype === 'float64' ? 'float64' : 'float32', seed: 1 });
     if (model.countParams() > MAX_PARAMS) return { skipped: 'model too large to re-evaluate', seconds: seconds() };
     const weights = dump.weights.map((b64) => {

@@ -5,7 +5,7 @@
  */
 import { NormlabError, isNormlabError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
-import { datasetTensors } from '../data/tensors.js';
+import { datasetTensors } from '../engine/dataset-tensors.js';
 import { inputTransform } from '../data/transforms.js';
 import { Callback, type Logs } from '../engine/model/callbacks.js';
 import { layers } from '../engine/layers/index.js';

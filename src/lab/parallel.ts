@@ -8,7 +8,7 @@
  * every worker in place; otherwise each worker loads (and caches) the dataset its configs name through
  * the data layer. Slices (`trainLimit`, `testLimit`) are views, never copies.
  */
-import '../node.js';
+import { registerNodeBackends } from '../node.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { sliceDataset } from '../data/slice.js';
 import { trainOnDataset, type TrainingConfig, type TrainingResult } from './training.js';
@@ -53,6 +53,7 @@ async function dataFor(job: TrainingJob, context?: TrainingContext): Promise<{ t
 
 /** One job, in whichever thread calls it. */
 export async function runTrainingJob(job: TrainingJob, context?: TrainingContext): Promise<TrainingResult> {
+  registerNodeBackends(); // in a pool worker, this task is the first normlab code the thread runs
   return trainOnDataset(job.config, await dataFor(job, context));
 }
 

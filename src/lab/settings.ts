@@ -5,7 +5,7 @@
  * accept, and the limits below are the only ones.
  */
 import { z } from 'zod';
-import { TRANSFORM_NAMES } from '../data/transforms.js';
+import { NORMALIZE_CHOICES } from './normalizers.js';
 
 export const HIDDEN_ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'linear'] as const;
 export const OPTIMIZER_CHOICES = ['adam', 'sgd', 'rmsprop'] as const;
@@ -39,7 +39,8 @@ export const TrainSettings = z.object({
   /** Hidden layer sizes; [] for no hidden layer. */
   units: z.array(z.number().int().min(L.units.min).max(L.units.max)).max(L.hiddenLayers.max).default([128]),
   activation: z.enum(HIDDEN_ACTIVATIONS).default('relu'),
-  normalize: z.enum(TRANSFORM_NAMES).default('scale'),
+  /** An input transform (x/255, …) or an in-model layer on raw pixels (layer:rescaling, …): see normalizers.ts. */
+  normalize: z.enum(NORMALIZE_CHOICES).default('scale'),
   dtype: z.enum(DTYPE_CHOICES).default('float32'),
   backend: z.string().default('wasm'),
   seed: z.number().int().min(L.seed.min).max(L.seed.max).default(1),

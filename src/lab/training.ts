@@ -5,8 +5,8 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { NormlabError } from '../errors.js';
-import { datasetTensors } from '../data/tensors.js';
-import { inputTransform, type InputTransform } from '../data/transforms.js';
+import { datasetTensors } from '../engine/dataset-tensors.js';
+import type { InputTransform } from '../data/transforms.js';
 import type { ActivationName, LossSpec, OptimizerSpec } from '../engine/backend.js';
 import { backendNames } from '../engine/backends/registry.js';
 import { Callback, type CallbackHooks, type Logs } from '../engine/model/callbacks.js';
@@ -14,6 +14,7 @@ import { sequential, type Sequential } from '../engine/model/sequential.js';
 import { layers, type Layer } from '../engine/layers/index.js';
 import { DEFAULT_LEARNING_RATE, train } from '../engine/optimizers.js';
 import { DivergenceWatch, type Divergence } from './divergence.js';
+import { normalizationFor } from './normalizers.js';
 import { TrainSettings } from './settings.js';
 
 export { HIDDEN_ACTIVATIONS } from './settings.js';
@@ -23,7 +24,10 @@ export type TrainingConfig = TrainSettings;
 
 export interface TrainingResult {
   config: TrainingConfig & { learningRate: number };
+  /** The input transform outside the model ('none' when a layer inside the model normalizes). */
   transform: InputTransform;
+  /** How the run normalizes, in words (the transform's formula, or the in-model layer). */
+  normalization: string;
   dataset: { name: string; verified: boolean; directory: string; notes: string[]; trainCount: number; testCount: number };
   history: Record<string, number[]>;
   test: { loss: number; acc: number };
@@ -50,15 +54,22 @@ export interface TrainingHooks {
   loss?: LossSpec;
 }
 
-/** The lab model: Flatten → Dense(units…, activation) → Dense(classes, softmax). */
-export function buildLabModel(config: Pick<TrainingConfig, 'units' | 'activation' | 'dtype' | 'backend' | 'seed'>, inputShape: number[], classes: number, inputLayers: Layer[] = []): Sequential {
+/**
+ * The lab model: Flatten → Dense(units…, activation) → Dense(classes, softmax). `front` replaces the
+ * Flatten (e.g. Rescaling → Flatten, or Flatten → BatchNormalization; see normalizers.ts).
+ */
+export function buildLabModel(
+  config: Pick<TrainingConfig, 'units' | 'activation' | 'dtype' | 'backend' | 'seed'>,
+  inputShape: number[],
+  classes: number,
+  front?: Layer[],
+): Sequential {
   return sequential({
     dtype: config.dtype,
     seed: config.seed,
     backend: config.backend,
     layers: [
-      layers.flatten({ inputShape }),
-      ...inputLayers,
+      ...(front ?? [layers.flatten({ inputShape })]),
       ...config.units.map((units) => layers.dense({ units, activation: config.activation as ActivationName })),
       layers.dense({ units: classes, activation: 'softmax' }),
     ],
@@ -92,8 +103,12 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
   const config = TrainSettings.parse(configInput);
   checkTrainable(data, config.validationSplit);
   const learningRate = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];
-  const transform = inputTransform(config.normalize, data.train.images);
-  const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length, hooks.inputLayers?.() ?? []);
+  const normalization = normalizationFor(config.normalize, data.train);
+  const transform = normalization.transform;
+  const inputShape = [data.train.height, data.train.width];
+  // hooks.inputLayers (the study's rescaling / batchNormalization arms) go after the Flatten.
+  const front = hooks.inputLayers ? [...(normalization.front ?? [layers.flatten({ inputShape })]), ...hooks.inputLayers()] : normalization.front;
+  const model = buildLabModel(config, inputShape, data.train.classNames.length, front);
   model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: hooks.loss ?? 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   hooks.prepareModel?.(model);
   const trainTensors = datasetTensors(data.train, transform);
@@ -136,6 +151,7 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
   return {
     config: { ...config, learningRate },
     transform,
+    normalization: normalization.description,
     dataset: {
       name: data.train.name,
       verified: data.train.verified && data.test.verified,

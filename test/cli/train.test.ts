@@ -19,7 +19,7 @@ describe('normlab train: flag validation', () => {
     [['--units', '0'], /--units.*'0' in the list/],
     [['--optimizer', 'adamw'], /--optimizer.*one of: adam, sgd, rmsprop/],
     [['--activation', 'gelu'], /--activation.*one of: relu, sigmoid, tanh, linear/],
-    [['--normalize', '255'], /--normalize.*one of: none, scale, standardize, symmetric/],
+    [['--normalize', '255'], /--normalize.*one of: none, scale, standardize, symmetric, layer:rescaling, layer:normalization, layer:batchnorm/],
     [['--dtype', 'float16'], /--dtype.*float32, float64/],
     [['--dataset', 'fashon-mnist'], /did you mean fashion-mnist/],
     [['--seed', '-3'], /--seed/],
@@ -88,6 +88,25 @@ describe('normlab train: training', () => {
     assert.equal(out.transform.name, 'none');
     assert.equal(out.transform.a, 1);
     assert.equal(out.history.loss.length, 1);
+  });
+
+  it('--normalize layer:rescaling reproduces --normalize scale exactly; layer:batchnorm and layer:normalization train on raw pixels', () => {
+    const run = (how: string) => {
+      const r = runCli(['train', '--dataset', `idx:${dir}`, '--epochs', '1', '--units', '16', '--normalize', how, '--backend', 'wasm', '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      return lastJsonLine(r.stdout);
+    };
+    const scale = run('scale');
+    const rescaling = run('layer:rescaling');
+    assert.deepEqual(rescaling.history, scale.history);
+    assert.equal(rescaling.test.acc, scale.test.acc);
+    assert.equal(rescaling.transform.name, 'none', 'the pixels reach the model raw');
+    assert.match(rescaling.normalization, /Rescaling\(1\/255\)/);
+    for (const how of ['layer:batchnorm', 'layer:normalization']) {
+      const out = run(how);
+      assert.equal(out.config.normalize, how);
+      assert.ok(out.test.acc > 0.5, `${how}: test accuracy ${out.test.acc}`);
+    }
   });
 
   it('same seed, same numbers; another seed, other numbers', () => {

@@ -11,7 +11,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/node.js';
+import { registerNodeBackends } from '../../src/node.js';
 import type { InputSource, NetworkSpec, TargetSource } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/backends/reference/index.js';
 import { backendNames, getBackend } from '../../src/engine/backends/registry.js';
@@ -27,6 +27,8 @@ import {
 } from '../../src/engine/curvature.js';
 import { symmetricEigenvalues } from '../../src/engine/math/eigen.js';
 import { TestRandom } from './helpers.js';
+
+registerNodeBackends();
 
 function randomOrthogonal(n: number, rnd: TestRandom): Float64Array {
   // Gram–Schmidt on random columns.

@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layers, losses, oneHot, sequential, tensor, train, type Sequential, type Tensor } from '../../src/engine/index.js';
 import { loadModel } from '../../src/engine/model/io.js';
+import { registerNodeModelFiles } from '../../src/node-files.js';
 import { NormlabError } from '../../src/errors.js';
 import { TestRandom, assertClose } from './helpers.js';
+
+registerNodeModelFiles(); // model.save() writes through it
 
 const isNormlab = (code: string, ...patterns: RegExp[]) => (e: unknown) => {
   if (!(e instanceof NormlabError)) throw e;

@@ -9,11 +9,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../src/node.js';
+import { registerNodeBackends } from '../../src/node.js';
 import { layers, sequential, tensor, train, withClipping, type Sequential, type Tensor } from '../../src/engine/index.js';
 import { loadModel } from '../../src/engine/model/io.js';
+import { registerNodeModelFiles } from '../../src/node-files.js';
+import { ProbeCallback } from '../../src/engine/probes.js';
 import { NormlabError } from '../../src/errors.js';
 import { TestRandom } from './helpers.js';
+
+registerNodeModelFiles(); // model.save() writes through it
+
+registerNodeBackends();
 
 const BACKENDS = ['reference', 'wasm'] as const;
 
@@ -212,6 +218,39 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('probes understand the new layers', () => {
+  it('each dense layer lists the layers in front of it, their gradient norm and the moving variance; kernel ratios skip batch-norm weights', async () => {
+    for (const backend of BACKENDS) {
+      const m = sequential({
+        seed: 12,
+        backend,
+        dtype: 'float64',
+        layers: [
+          layers.rescaling({ scale: 1 / 255, inputShape: [20] }),
+          layers.dense({ units: 8, activation: 'relu' }),
+          layers.batchNormalization(),
+          layers.dropout({ rate: 0.25 }),
+          layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+      });
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      const x = images(30);
+      const y = labels(30);
+      const probe = new ProbeCallback({ x, y, steps: [0, 2] });
+      await m.fit(x, y, { epochs: 1, batchSize: 10, verbose: 0, callbacks: [probe] });
+      const p = probe.probes[probe.probes.length - 1];
+      assert.deepEqual(p.layers[0].inputStages, [], 'the leading rescaling is folded into the input transform');
+      assert.deepEqual(p.layers[1].inputStages, ['batchNorm', 'dropout']);
+      assert.equal(p.layers[0].stageGradNorm, null);
+      assert.ok(p.layers[1].stageGradNorm! > 0, `stage gradient norm ${p.layers[1].stageGradNorm}`);
+      assert.ok(p.layers[1].movingVarianceMean! > 0 && p.layers[1].movingVarianceMean !== 1, 'moving variance moved');
+      const early = probe.probes.find((q) => q.step === 2)!;
+      for (const layer of early.layers) assert.ok(layer.updateRatio! > 0 && layer.updateRatio! < 1, `kernel update ratio ${layer.updateRatio}`);
+      assert.equal(p.nonFinite.gradients, 0);
+    }
+  });
+});
 
 describe('summary and config of the new layers', () => {
   it('summary counts non-trainable parameters; getConfig round-trips', () => {

@@ -10,9 +10,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/node.js';
+import { registerNodeBackends } from '../../src/node.js';
 import { layers, sequential, tensor, train, type Layer, type Sequential } from '../../src/engine/index.js';
 import { fashionTrain, relDiff } from './helpers.js';
+
+registerNodeBackends();
 
 type TF = typeof import('@tensorflow/tfjs');
 const STEPS = 30;

@@ -24,8 +24,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { layers, losses, sequential, tensor, train, type Sequential } from '../../src/engine/index.js';
-import '../../src/node.js';
+import { registerNodeBackends } from '../../src/node.js';
 import { fashionTrain, maxAbsDiff, relDiff } from './helpers.js';
+
+registerNodeBackends();
 
 type TF = typeof import('@tensorflow/tfjs');
 

@@ -51,4 +51,17 @@ describe('grader channel (EventReader)', () => {
     assert.equal(r.events.length, 2);
     assert.ok(r.forged >= 1);
   });
+
+  it('decodes UTF-8 across chunks: an honest run fed one byte at a time is not tampered', () => {
+    // The engine's messages contain multi-byte characters (≥, —, …); a pipe chunk can end inside one.
+    const seen: HarnessEvent[] = [];
+    const r = new EventReader(key, (e) => seen.push(e));
+    const print: HarnessEvent = { type: 'print', stream: 'stdout', text: 'acc ≥ 0.99 — reached… ✓ 🎉', match: 'near', ctx: null };
+    const bytes = Buffer.from(line(0, { type: 'call-begin' }) + line(1, print) + line(2, result), 'utf8');
+    for (let i = 0; i < bytes.length; i++) r.push(bytes.subarray(i, i + 1));
+    r.end();
+    assert.equal(r.forged, 0, r.forgedSample);
+    assert.deepEqual(seen.map((e) => e.type), ['call-begin', 'print', 'result']);
+    assert.equal((seen[1] as { text: string }).text, 'acc ≥ 0.99 — reached… ✓ 🎉');
+  });
 });

@@ -22,6 +22,7 @@ function result(over: Partial<SubmissionResult> = {}): SubmissionResult {
     ],
     run: { fitCalls: 1, epochs: [{ call: 1, epoch: 1, acc: 0.9, loss: 0.3, seconds: 1, marks: ['accuracy passed 0.99'] }], ending: 'All 1 epochs ran.', epochsAsked: '10', epochsTrained: 1, finalAccuracy: 0.9 },
     notes: [],
+    integrity: { policy: 'zero', violations: [], summary: '' },
     output: { stdout: '', stderr: '', bytes: 0 },
     sandbox: { wallSeconds: 2, peakRssMB: 80, exitCode: 0, signal: null, isolation: [], leakedProcesses: 0 },
     seconds: 2.5,
@@ -38,10 +39,10 @@ describe('grader reports', () => {
 
   it('csv: one header, one row per submission, quoted where needed, formulas defused', () => {
     const csv = toCsv([result(), result({ submission: '=HYPERLINK("x"),a.ts', statusMessage: 'said "hi", then\nleft' })]).trim().split('\n');
-    assert.equal(csv[0], 'submission,status,score,max_score,fit-epochs,history,epochs_asked,epochs_trained,first_epoch_above,final_accuracy,seconds,message');
-    assert.equal(csv[1], 'bob/train-mnist.ts,completed,1.50,3,1.50,0,10,1,,0.9000,2.50,trainMnist returned after 2.0 s.');
+    assert.equal(csv[0], 'submission,status,score,max_score,fit-epochs,history,epochs_asked,epochs_trained,first_epoch_above,final_accuracy,seconds,message,integrity,report');
+    assert.equal(csv[1], 'bob/train-mnist.ts,completed,1.50,3,1.50,0,10,1,,0.9000,2.50,trainMnist returned after 2.0 s.,,');
     assert.ok(csv[2].startsWith(`"'=HYPERLINK(""x""),a.ts",`), csv[2]);
-    assert.ok(csv[2].endsWith(',"said ""hi"", then"'), csv[2]);
+    assert.ok(csv[2].endsWith(',"said ""hi"", then",,'), csv[2]);
   });
 
   it('text: verdict line, failing tests with every message line, the run table, the ending', () => {
@@ -50,5 +51,26 @@ describe('grader reports', () => {
     assert.match(text, /✓ 1\.50\/1\.50 {2}model\.fit is set to train for 10 epochs\n {2}✗ 0\/1\.50 {2}returns the History\n {9}trainMnist returned nothing\.\n {9}End it with: return history;/);
     assert.match(text, / {4}1 {4}0\.9000 {4}0\.3000 {3}← accuracy passed 0\.99/);
     assert.match(text, /All 1 epochs ran\./);
+  });
+
+  it('an integrity flag shows in every format: text, gradescope (a 0-point row), csv', () => {
+    const flagged = result({
+      integrity: {
+        policy: 'flag',
+        violations: [{ permission: 'FileSystemRead', what: 'read a file outside what the sandbox shows it (/etc/passwd)', where: 'x.js line 4' }],
+        summary: 'INTEGRITY FLAG: 1 refused attempt to read a file outside what the sandbox shows it (/etc/passwd) at x.js line 4; scored as usual (--on-violation flag); review it.',
+      },
+    });
+    assert.match(formatText(flagged), /INTEGRITY FLAG: 1 refused attempt .*\/etc\/passwd/);
+    assert.match(formatText(flagged), /- tried to read a file outside .*at x\.js line 4/);
+    const gs = toGradescope(flagged) as { tests: { name: string; max_score: number; status: string; output: string }[]; output: string };
+    const row = gs.tests[gs.tests.length - 1];
+    assert.equal(row.max_score, 0);
+    assert.equal(row.status, 'failed');
+    assert.match(row.output, /INTEGRITY FLAG/);
+    assert.match(gs.output, /INTEGRITY FLAG/);
+    const csv = toCsv([flagged], ['bob%2Ftrain-mnist.ts.txt']).trim().split('\n');
+    assert.match(csv[1], /INTEGRITY FLAG: 1 refused attempt.*,bob%2Ftrain-mnist\.ts\.txt$/);
+    assert.doesNotMatch(formatText(result()), /INTEGRITY/);
   });
 });

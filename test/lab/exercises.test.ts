@@ -5,9 +5,11 @@ import { checkFashionMnist, EXERCISES, runExercise } from '../../src/lab/exercis
 import { exerciseReport, renderExercise } from '../../src/report/exercises.js';
 import { num } from '../../src/report/format.js';
 import { existsSync } from 'node:fs';
-import '../../src/node.js';
+import { registerNodeBackends } from '../../src/node.js';
 import { wasmFilePath } from '../../src/engine/backends/wasm/node.js';
 import { fashion } from './helpers.js';
+
+registerNodeBackends();
 
 /** The fast backend where it is built (npm install builds it), else the reference one. */
 const FAST = existsSync(wasmFilePath()) ? 'wasm' : 'reference';

@@ -74,4 +74,7 @@ export const RUN_COLORS: Record<string, string> = {
   scale: '#1f77b4',
   standardize: '#2ca02c',
   symmetric: '#9467bd',
+  'layer:rescaling': '#17becf',
+  'layer:normalization': '#8c564b',
+  'layer:batchnorm': '#ff7f0e',
 };

@@ -4,7 +4,7 @@
  * Parsing never throws: a value that is missing or invalid falls back to its default, and the reason is
  * collected in `problems` so the page can say which part of a link it ignored.
  */
-import { TRANSFORM_NAMES, type TransformName } from '../../src/data/transforms.js';
+import { NORMALIZE_CHOICES, type NormalizeChoice } from '../../src/lab/normalizers.js';
 import { HIDDEN_ACTIVATIONS } from '../../src/lab/training.js';
 
 export const VIEWS = ['lab', 'why', 'sigmoid', 'report'] as const;
@@ -17,7 +17,7 @@ export const DATASET_CHOICES = ['fashion-mnist', 'mnist'] as const;
 export interface LabSettings {
   dataset: (typeof DATASET_CHOICES)[number];
   /** One run per transform, trained side by side. */
-  normalize: TransformName[];
+  normalize: NormalizeChoice[];
   optimizer: (typeof OPTIMIZERS)[number];
   /** Undefined: Keras' default for the optimizer. */
   lr: number | undefined;
@@ -105,9 +105,9 @@ export function parseSettings(search: string): { settings: AppSettings; problems
   const rawNormalize = q.get('normalize');
   if (rawNormalize !== null) {
     const parts = [...new Set(rawNormalize.split(',').map((s) => s.trim()).filter(Boolean))];
-    const bad = parts.filter((p) => !(TRANSFORM_NAMES as readonly string[]).includes(p));
-    const good = TRANSFORM_NAMES.filter((t) => parts.includes(t));
-    const expected = `expected some of ${TRANSFORM_NAMES.join(', ')}`;
+    const bad = parts.filter((p) => !(NORMALIZE_CHOICES as readonly string[]).includes(p));
+    const good = NORMALIZE_CHOICES.filter((t) => parts.includes(t));
+    const expected = `expected some of ${NORMALIZE_CHOICES.join(', ')}`;
     // Say exactly what happened: the unknown names were dropped and the known ones kept.
     if (good.length && bad.length) problems.push(`normalize=${quote(rawNormalize)}: ${quote(bad.join(', '))} ignored (${expected}); kept ${good.join(', ')}`);
     else if (!good.length) problems.push(`normalize=${quote(rawNormalize)} (${expected})`);

@@ -3,11 +3,11 @@
  * each in its own sandboxed process. Exit code 0 whenever grading ran, whatever the scores; 1 when the
  * grader itself failed on some submission (its sandbox did not start), 2 for bad input.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ASSIGNMENTS } from '../../grader/assignment.js';
-import { Grader, submissionsAt } from '../../grader/grade.js';
+import { Grader, submissionsAt, VIOLATION_POLICIES, type ViolationPolicy } from '../../grader/grade.js';
+import { prepareOut, reportName, writeReport } from '../../grader/output.js';
 import { formatText, toCsv, toGradescope } from '../../grader/report.js';
 import type { SubmissionResult } from '../../grader/types.js';
 import { integer, oneOf } from '../options.js';
@@ -27,6 +27,7 @@ interface GradeFlags {
   jobs: number;
   backend?: string;
   seed: number;
+  onViolation: ViolationPolicy;
 }
 
 export function registerGrade(program: Command, backends: readonly string[]): void {
@@ -44,8 +45,11 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
     .option('--jobs <n>', 'submissions graded at the same time (folders)', integer(1, 64), 2)
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')} (default: the engine's default)`, oneOf(backends))
     .option('--seed <n>', 'seed for models a submission builds without its own', integer(0, 2 ** 32 - 1), 1)
+    .option('--on-violation <policy>', 'a refused attempt (read, write, process, network, code from a string), even one the submission caught: zero = score 0, flag = score as usual; both report it', oneOf(VIOLATION_POLICIES), 'zero')
     .action(async (path: string, flags: GradeFlags) => {
       const target = submissionsAt(path);
+      // Before any grading: a bad --out must not cost the whole run's results.
+      const out = target.kind === 'file' ? (flags.out ? prepareOut(flags.out, 'file') : undefined) : prepareOut(flags.out ?? 'normlab-grades', 'dir');
       const grader = await Grader.open({
         assignment: flags.assignment,
         dataDir: flags.dataDir,
@@ -53,6 +57,7 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
         limits: { timeoutS: flags.timeout, memoryMB: flags.memory },
         backend: flags.backend,
         seed: flags.seed,
+        onViolation: flags.onViolation,
       });
       let results: SubmissionResult[];
       try {
@@ -63,8 +68,8 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
       } finally {
         grader.close();
       }
-      if (target.kind === 'file') writeSingle(results[0], flags);
-      else writeFolder(results, flags);
+      if (target.kind === 'file') writeSingle(results[0], flags, out);
+      else writeFolder(results, flags, out!);
       if (results.some((r) => r.status === 'grader-error')) {
         note('normlab: the grader could not run some submissions (status grader-error); see their messages');
         process.exitCode = 1;
@@ -77,12 +82,10 @@ function render(r: SubmissionResult, format: Format): string {
   return `${JSON.stringify(format === 'json' ? r : toGradescope(r), null, 2)}\n`;
 }
 
-function writeSingle(r: SubmissionResult, flags: GradeFlags): void {
+function writeSingle(r: SubmissionResult, flags: GradeFlags, out: string | undefined): void {
   const text = render(r, flags.format);
-  if (flags.out) {
-    const out = resolve(flags.out);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, text);
+  if (out) {
+    writeReport(out, text);
     note(`${r.submission}: ${r.score}/${r.maxScore} (${r.status}); report written to ${out}`);
   } else {
     process.stdout.write(text);
@@ -91,15 +94,11 @@ function writeSingle(r: SubmissionResult, flags: GradeFlags): void {
 
 const EXT: Record<Format, string> = { text: '.txt', json: '.json', gradescope: '.results.json' };
 
-function writeFolder(results: SubmissionResult[], flags: GradeFlags): void {
-  const outDir = resolve(flags.out ?? 'normlab-grades');
-  mkdirSync(outDir, { recursive: true });
-  for (const r of results) {
-    const name = r.submission.replace(/[\\/]/g, '__').replace(/[^\w.@-]/g, '_');
-    writeFileSync(join(outDir, `${name}${EXT[flags.format]}`), render(r, flags.format));
-  }
-  const csv = join(outDir, 'grades.csv');
-  writeFileSync(csv, toCsv(results));
+function writeFolder(results: SubmissionResult[], flags: GradeFlags, outDir: string): void {
+  // Unique and reversible (percent-encoding), and listed in grades.csv's `report` column.
+  const names = results.map((r) => `${reportName(r.submission)}${EXT[flags.format]}`);
+  results.forEach((r, i) => writeReport(join(outDir, names[i]), render(r, flags.format)));
+  writeReport(join(outDir, 'grades.csv'), toCsv(results, names));
   if (flags.format === 'text') {
     const width = Math.max(10, ...results.map((r) => r.submission.length));
     process.stdout.write(`${'submission'.padEnd(width)}  score  status\n`);

@@ -5,6 +5,7 @@ import { TRANSFORM_NAMES } from '../../data/transforms.js';
 import { formatEpochLine } from '../../engine/model/fit.js';
 import { DTYPE_CHOICES, HIDDEN_ACTIVATIONS, OPTIMIZER_CHOICES, TRAIN_LIMITS as L, TrainSettings } from '../../lab/settings.js';
 import { resolveBackendName, trainOnDataset, type TrainingResult } from '../../lab/training.js';
+import { LAYER_NORMALIZERS, NORMALIZE_CHOICES, type NormalizeChoice } from '../../lab/normalizers.js';
 import { datasetSpec, fraction, integer, listOf, oneOf, parseFlags, positiveNumber } from '../options.js';
 import { note, printJson } from '../output.js';
 import { epochProgress } from '../progress.js';
@@ -18,7 +19,7 @@ interface TrainFlags {
   lr?: number;
   units: number[];
   activation: (typeof HIDDEN_ACTIVATIONS)[number];
-  normalize: (typeof TRANSFORM_NAMES)[number];
+  normalize: NormalizeChoice;
   dtype: 'float32' | 'float64';
   backend: string;
   seed: number;
@@ -55,7 +56,12 @@ export function registerTrain(program: Command, backends: readonly string[]): vo
     .option('--lr <rate>', "learning rate (default: Keras' default for the optimizer)", positiveNumber)
     .option('--units <sizes>', `hidden layer sizes, e.g. 128 or 512,256 (at most ${L.hiddenLayers.max} layers)`, listOf(integer(L.units.min, L.units.max), 'layer sizes', L.hiddenLayers.max), [128])
     .option('--activation <name>', HIDDEN_ACTIVATIONS.join(', '), oneOf(HIDDEN_ACTIVATIONS), 'relu')
-    .option('--normalize <how>', `${TRANSFORM_NAMES.join(', ')} (scale = /255)`, oneOf(TRANSFORM_NAMES), 'scale')
+    .option(
+      '--normalize <how>',
+      `${TRANSFORM_NAMES.join(', ')} (outside the model; scale = /255), or ${LAYER_NORMALIZERS.join(', ')} (a layer inside the model, on raw 0–255 pixels)`,
+      oneOf(NORMALIZE_CHOICES),
+      'scale',
+    )
     .option('--dtype <type>', DTYPE_CHOICES.join(' or '), oneOf(DTYPE_CHOICES), 'float32')
     .option('--backend <name>', backends.join(' or '), oneOf(backends), backends.includes('wasm') ? 'wasm' : 'reference')
     .option('--seed <n>', 'seed for initial weights and shuffling', integer(L.seed.min, L.seed.max), 1)
@@ -114,7 +120,7 @@ function report(result: TrainingResult, json: boolean, totalSeconds: number): vo
     for (const d of result.divergence) out.write(`Warning: ${d.message}.\n  Try: ${d.hint}.\n`);
     out.write(
       `Test: loss ${result.test.loss.toFixed(4)}, accuracy ${result.test.acc.toFixed(4)} ` +
-        `(${c.optimizer} lr ${c.learningRate}, units ${c.units.join(',')} ${c.activation}, normalize ${c.normalize} = ${result.transform.formula}, ${c.dtype}, ${c.backend}; ` +
+        `(${c.optimizer} lr ${c.learningRate}, units ${c.units.join(',')} ${c.activation}, normalize ${c.normalize} = ${result.normalization}, ${c.dtype}, ${c.backend}; ` +
         `${result.secondsPerEpoch.toFixed(2)} s/epoch)\n`,
     );
   }

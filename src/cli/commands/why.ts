@@ -20,7 +20,7 @@ import { deriveFindings, type Findings } from '../../report/findings.js';
 import { seconds } from '../../report/format.js';
 import { studyHtml } from '../../report/html.js';
 import { studySummary } from '../../report/terminal.js';
-import { datasetSpec, integer, listOf, positiveNumber } from '../options.js';
+import { backendChoice, datasetSpec, integer, listOf, positiveNumber } from '../options.js';
 import { note, printJson } from '../output.js';
 
 interface WhyFlags {
@@ -81,7 +81,7 @@ export function registerWhy(program: Command, backends: readonly string[]): void
     .option('--out <dir>', 'where to write why.html and why.json', '.')
     .option('--no-html', 'write only why.json')
     .option('--json', 'print the whole result as one JSON object on the last line of stdout', false)
-    .option('--backend <name>', backends.join(' or '), backends.includes('wasm') ? 'wasm' : 'reference')
+    .option('--backend <name>', backends.join(' or '), backendChoice(backends), backends.includes('wasm') ? 'wasm' : 'reference')
     .option('--workers <n>', 'runs in parallel (worker threads; 1 = in this process)', integer(1, 64), Math.max(1, Math.min(2, cpus().length)))
     .option('--sweep <rates>', 'learning rates of the raw-input Adam sweep, e.g. 3e-4,1e-4', listOf(positiveNumber, 'learning rates'))
     .option('--reparam-steps <n>', 'stop the float64 reparametrisation pair after n steps (default: the full run)', integer(1, 10_000_000))

@@ -7,10 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NormlabError } from '../../errors.js';
 import { makeDirs, writeFileAtomic } from '../../util/files.js';
-import { Dense } from '../layers/dense.js';
-import { Flatten } from '../layers/flatten.js';
-import { BatchNormalization, Dropout, Normalization, Rescaling } from '../layers/normalization.js';
-import type { Layer, LayerConfig } from '../layers/layer.js';
+import { layerFromConfig } from '../layers/index.js';
+import type { LayerConfig } from '../layers/layer.js';
 import { MODEL_FORMAT, parseModelJson, readWeights, type ModelFile } from './model-file.js';
 import { Sequential } from './sequential.js';
 
@@ -52,15 +50,6 @@ export async function saveModel(model: Sequential, path: string): Promise<{ mode
   return { modelJson, weightsBin };
 }
 
-function layerFromConfig(config: LayerConfig): Layer {
-  if (config.className === 'Flatten') return new Flatten(config);
-  if (config.className === 'Dense') return new Dense(config);
-  if (config.className === 'Rescaling') return new Rescaling(config);
-  if (config.className === 'Normalization') return new Normalization(config);
-  if (config.className === 'BatchNormalization') return new BatchNormalization(config);
-  if (config.className === 'Dropout') return new Dropout(config);
-  throw new NormlabError('model-file', `unknown layer type '${(config as { className: string }).className}' in model.json`);
-}
 
 /** Reads a file for loadModel; a missing or unreadable file is a model-file error naming it. */
 async function readModelPart(path: string, what: string): Promise<Buffer> {

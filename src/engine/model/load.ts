@@ -1,13 +1,13 @@
 /**
- * `loadLayersModel('file://dir/model.json')`, tfjs' name, in the public API. The file reading lives in
- * ./io.ts, imported only when called: it needs node:fs, which the browser build must never pull in.
+ * `loadLayersModel('file://dir/model.json')`, tfjs' name, in the public API. The files are read by the
+ * implementation Node's entry points register (./file-io.ts → ./io.ts), so the engine needs no node:fs.
  */
+import { modelFiles } from './file-io.js';
 import type { Sequential } from './sequential.js';
 
 /** Loads a model written by model.save(): a folder, its model.json, or either as a file:// URL. */
 export async function loadLayersModel(path: string): Promise<Sequential> {
-  const { loadModel } = await import('./io.js');
-  return loadModel(path);
+  return modelFiles().load(path);
 }
 
 /** The same as loadLayersModel. */

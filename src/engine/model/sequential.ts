@@ -19,6 +19,7 @@ import type { CallbackHooks } from './callbacks.js';
 import { checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
 import { runFit, type FitArgs } from './fit.js';
 import { History } from './history.js';
+import { modelFiles } from './file-io.js';
 import { checkTrainingMemory } from './memory.js';
 import { formatSummary } from './summary.js';
 
@@ -49,9 +50,15 @@ export interface ModelConfig {
 }
 
 let globalSeed: number | undefined;
-/** Like keras.utils.set_random_seed: models created afterwards without a seed use seeds derived from it. */
+/** Models created since the last setSeed() without a seed of their own, named or not. */
+let seededModels = 0;
+/**
+ * Like keras.utils.set_random_seed: the k-th model created afterwards without a seed gets seed + k, named
+ * or not, so two models differ and calling setSeed again replays the same seeds.
+ */
 export function setSeed(seed: number): void {
   globalSeed = seed >>> 0;
+  seededModels = 0;
 }
 let modelCounter = 0;
 
@@ -91,7 +98,9 @@ export class Sequential {
     if (this.dtype !== 'float32' && this.dtype !== 'float64') {
       throw new NormlabError('config', `dtype must be 'float32' or 'float64', got '${String(args.dtype)}'`);
     }
-    this.seed = args.seed ?? (globalSeed !== undefined ? (globalSeed + modelCounter) >>> 0 : (Math.random() * 2 ** 32) >>> 0);
+    // (The counter used to be the one behind default names, which named models never advance, so two
+    // named models after setSeed() got the same seed and the same initial weights.)
+    this.seed = args.seed ?? (globalSeed !== undefined ? (globalSeed + ++seededModels) >>> 0 : (Math.random() * 2 ** 32) >>> 0);
     this.backendName = args.backend ?? getBackendName();
     const root = new Random(this.seed);
     this.initRandom = root.derive('init');
@@ -501,8 +510,7 @@ export class Sequential {
 
   /** tfjs-style `await model.save('file://dir')` (Node): writes dir/model.json and dir/weights.bin. */
   async save(path: string): Promise<{ modelJson: string; weightsBin: string }> {
-    const { saveModel } = await import('./io.js'); // loaded lazily: it needs node:fs, the browser never calls it
-    return saveModel(this, path);
+    return modelFiles().save(this, path); // the file system is registered by Node's entry points (./file-io.ts)
   }
 
   /** Free the backend's memory. The model can be used again; it rebuilds its runner on demand. */

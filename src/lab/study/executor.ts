@@ -6,7 +6,7 @@
  *
  * This module is also the pool's task module: its workers import it and call `runStudyTask`.
  */
-import '../../node.js';
+import { registerNodeBackends } from '../../node.js';
 import { createWorkerPool, type WorkerPool } from '../../engine/parallel/index.js';
 import { sharedTrainingContext } from '../parallel.js';
 import { runStudyJob, sliceForSpec, type StudyData } from './job.js';
@@ -26,11 +26,13 @@ interface StudyContext {
 
 /** The pool's task: one run, on the shared data when the study passed it (each spec slices its own view). */
 export async function runStudyTask(spec: RunSpec, context: StudyContext): Promise<RunResult> {
+  registerNodeBackends(); // in a pool worker, this task is the first normlab code the thread runs
   return runStudyJob(spec, context.data ? sliceForSpec(context.data, spec) : undefined);
 }
 
 /** A pool of `workers` threads (1: run in this thread), started when the first jobs arrive. */
 export async function studyExecutor(workers: number): Promise<StudyExecutor> {
+  registerNodeBackends();
   if (workers <= 1) return { workers: 1, execute: inProcessExecutor(), close: async () => {} };
   let pool: WorkerPool | undefined;
   let sharedFor: StudyData | undefined;

@@ -5,7 +5,7 @@
  */
 import { loadDataset, type Dataset } from '../../data/dataset.js';
 import { pickRows, sliceDataset } from '../../data/slice.js';
-import { datasetTensors } from '../../data/tensors.js';
+import { datasetTensors } from '../../engine/dataset-tensors.js';
 import { inputTransform } from '../../data/transforms.js';
 import { ProbeCallback } from '../../engine/probes.js';
 import { Callback } from '../../engine/model/callbacks.js';

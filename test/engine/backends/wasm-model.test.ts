@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadDataset, type Dataset } from '../../../src/data/dataset.js';
-import { datasetTensors } from '../../../src/data/tensors.js';
+import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
 import { inputTransform } from '../../../src/data/transforms.js';
 import type { ParamScale } from '../../../src/engine/backend.js';
 import { getBackendName, registerBackend } from '../../../src/engine/backends/registry.js';
@@ -105,8 +105,9 @@ test('predict on the lab model matches the reference row for row (float32)', asy
   assertTensorClose(outputs[1], outputs[0], TOLERANCE.float32, 'predict');
 });
 
-test('Node registers wasm as the default backend when build/normlab.wasm exists', async () => {
-  await import('../../../src/node.js');
+test('registerNodeBackends makes wasm the default backend when build/normlab.wasm exists; importing does nothing', async () => {
+  const { registerNodeBackends } = await import('../../../src/node.js');
+  registerNodeBackends();
   assert.equal(getBackendName(), 'wasm');
 });
 

@@ -25,6 +25,7 @@ import { splitOffset } from '../../../src/engine/backends/wasm/runner.js';
 import { BASE_PERIOD, MAX_PERIOD, SplitPolicy, WINDOW } from '../../../src/engine/backends/wasm/split-policy.js';
 import { createThreadedKernels } from '../../../src/engine/backends/wasm/threads.js';
 import { isNormlabError } from '../../../src/errors.js';
+import { layoutWeights } from '../helpers.js';
 import { OPTIMIZERS, ensureWasmBuilt, glorotWeights, oneHot, randomBytes, randomLabels, trainEpochs } from './wasm-helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -69,7 +70,8 @@ interface Case {
 
 /** Train the same network on one and on two threads; everything observable must be bit-identical. */
 async function assertSameOnTwoThreads(c: Case): Promise<void> {
-  const weights = glorotWeights(c.spec, 5, 0.1);
+  const staged = c.spec.layers.some((l) => (l.stages ?? []).length > 0);
+  const weights = staged ? layoutWeights(c.spec, 5) : glorotWeights(c.spec, 5, 0.1);
   const { backend, helper } = c.sleeping ? sleeping : spinning;
   const one = single.createNetwork(structuredClone(c.spec), weights.map((w) => w.slice()));
   const two = backend.createNetwork(structuredClone(c.spec), weights.map((w) => w.slice()));
@@ -189,6 +191,22 @@ describe('wasm two threads: bit-identical to one thread', () => {
       await assertSameOnTwoThreads({ spec: logits, x: scaled, y: sparse });
       const scales = net(dtype, 'relu', 37, { ...OPTIMIZERS.adam, paramScales: [{ lr: 0.5, epsilon: 3 }, { lr: 2, epsilon: 1 }, { lr: 1, epsilon: 0.5 }] });
       await assertSameOnTwoThreads({ spec: scales, x: scaled, y: sparse });
+    });
+    test(`${dtype} batch norm and dropout after the first dense layer split by features; stages on the input and clipping stay on one thread`, async () => {
+      const bn = { kind: 'batchNorm' as const, momentum: 0.9, epsilon: 1e-3, center: true, scale: true };
+      const after = net(dtype, 'relu', 37);
+      after.layers[1].stages = [bn];
+      await assertSameOnTwoThreads({ spec: after, x: scaled, y: sparse });
+      const both = net(dtype, 'tanh', 130, OPTIMIZERS.momentum);
+      both.layers[1].stages = [{ ...bn, center: false }, { kind: 'dropout', rate: 0.3, seed: 4 }];
+      await assertSameOnTwoThreads({ spec: both, x: scaled, y: sparse, sleeping: true });
+      const first = net(dtype, 'relu', 37);
+      first.layers[0].stages = [bn];
+      assert.equal(splitOffset(first), 0);
+      await assertSameOnTwoThreads({ spec: first, x: scaled, y: sparse });
+      const clipped = net(dtype, 'relu', 37, { ...OPTIMIZERS.adam, clipnorm: 0.1 });
+      assert.equal(splitOffset(clipped), 0);
+      await assertSameOnTwoThreads({ spec: clipped, x: scaled, y: sparse });
     });
     test(`${dtype} learning-rate change and optimizer reset between epochs`, () =>
       assertSameOnTwoThreads({

@@ -3,7 +3,7 @@
  * by side — live loss, accuracy and diagnostics charts, and one panel per run. Each run trains in its own
  * Worker; at most `navigator.hardwareConcurrency` train at once, the rest wait for a free core.
  */
-import { TRANSFORM_NAMES } from '../../../src/data/transforms.js';
+import { NORMALIZE_CHOICES } from '../../../src/lab/normalizers.js';
 import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
 import { HIDDEN_ACTIVATIONS } from '../../../src/lab/training.js';
 import { Chart, chartCanvas, redraws, refreshCharts, RUN_COLORS, scheduleUpdate } from '../charts.js';
@@ -30,6 +30,9 @@ const TRANSFORM_LABELS: Record<string, string> = {
   scale: 'scale — x / 255',
   standardize: 'standardize — (x − mean) / std',
   symmetric: 'symmetric — x / 127.5 − 1',
+  'layer:rescaling': 'Rescaling(1/255) layer — raw pixels in',
+  'layer:normalization': 'Normalization layer (adapted) — raw pixels in',
+  'layer:batchnorm': 'BatchNormalization first — raw pixels in',
 };
 
 const DIAG_METRICS: { key: string; label: string; get(d: DiagnosticPoint): number | null; log?: boolean }[] = [
@@ -220,7 +223,7 @@ export class LabView {
       'fieldset',
       { className: 'transforms' },
       h('legend', {}, 'Input transforms (one run each)'),
-      ...TRANSFORM_NAMES.map((t) =>
+      ...NORMALIZE_CHOICES.map((t) =>
         h(
           'label',
           { className: 'check', style: `--run-color:${RUN_COLORS[t]}` },
@@ -342,7 +345,7 @@ export class LabView {
     next.trainLimit = int('trainLimit', 'Training images', 1, 60000, next.trainLimit, 0);
     const checked = Array.from(this.form.querySelectorAll<HTMLInputElement>('input[name=normalize]:checked'), (c) => c.value);
     if (checked.length === 0) bad('normalize', 'Check at least one input transform.');
-    else next.normalize = TRANSFORM_NAMES.filter((t) => checked.includes(t));
+    else next.normalize = NORMALIZE_CHOICES.filter((t) => checked.includes(t));
     for (const el of Array.from(this.form.querySelectorAll('input[type=text]'))) {
       if (invalid.has((el as HTMLInputElement).name)) el.setAttribute('aria-invalid', 'true');
       else el.removeAttribute('aria-invalid');

@@ -5,8 +5,8 @@
  * as messages and take effect between batches.
  */
 import { registerBrowserBackends } from '../../../src/browser.js';
-import { datasetTensors } from '../../../src/data/tensors.js';
-import { inputTransform } from '../../../src/data/transforms.js';
+import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
+import { normalizationFor } from '../../../src/lab/normalizers.js';
 import { pickRows } from '../../../src/data/slice.js';
 import type { Sequential } from '../../../src/engine/model/sequential.js';
 import { ProbeCallback } from '../../../src/engine/probes.js';
@@ -89,7 +89,7 @@ async function run(start: StartMessage): Promise<void> {
   const { train: fullTrain, test } = start.data;
   const train = start.trainLimit > 0 ? firstImagesOnly(fullTrain, start.trainLimit) : fullTrain;
   const classes = train.classNames.length;
-  const transform = inputTransform(config.normalize, train.images);
+  const transform = normalizationFor(config.normalize, train).transform;
   const testTensors = datasetTensors(test, transform);
 
   const probeRows = probeRowsFor(train.count, PROBE_ROWS, 'train');

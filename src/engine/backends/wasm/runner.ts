@@ -72,8 +72,11 @@ export const MIN_SPLIT_WORK = 500_000;
  */
 export function splitOffset(spec: NetworkSpec): number {
   if (spec.layers.length < 2 || spec.layers[0].activation === 'softmax') return 0;
-  // stages and clipping run on one thread (the two-thread step knows neither)
-  if (spec.layers.some((l) => (l.stages ?? []).length > 0) || spec.optimizer.clipnorm !== undefined || spec.optimizer.clipvalue !== undefined) return 0;
+  // The two-thread step shares the first layer's units; stages in front of layer 1 (batch norm or dropout
+  // after the first dense layer) work per feature = per unit of layer 0 and split the same way. Stages in
+  // front of the first layer (it reads the transformed input, not the uint8 lists) and per-tensor
+  // clipping (it needs whole gradients) run on one thread.
+  if ((spec.layers[0].stages ?? []).length > 0 || spec.optimizer.clipnorm !== undefined || spec.optimizer.clipvalue !== undefined) return 0;
   const size = spec.dtype === 'float32' ? 4 : 8;
   const lanes = 16 / size;
   const rowBytes = Math.ceil(spec.layers[0].units / lanes) * lanes * size;

@@ -949,7 +949,7 @@ export function backToBelow<T>(net: usize, count: i32, l: i32, b0: usize, b1: us
 
 /** Backward through layer l (whole layer, one thread): the DZ of the layer below (l > 0), then paramGradients. */
 export function backwardLayer<T>(net: usize, data: usize, count: i32, l: i32, train: bool, cs: usize, cr: usize, cv: usize, G: usize, vc: usize): void {
-  if (i32At(layerAt(net, l) + L_NSTAGES) > 0) stagesBackward<T>(net, count, l, train, vc);
+  if (i32At(layerAt(net, l) + L_NSTAGES) > 0) stagesBackward<T>(net, count, l, train, vc, 0, featureBytes<T>(net, l));
   else if (l > 0) backToBelow<T>(net, count, l, 0, <usize>i32At(layerAt(net, l - 1) + L_UP) * sizeof<T>());
   paramGradients<T>(net, data, count, l, train, cs, cr, cv, G, vc);
 }
@@ -1142,9 +1142,11 @@ function clipTensor<T>(net: usize, g: usize, bytes: usize): void {
  * Backward through a staged layer l, before its own parameter gradients: the gradient w.r.t. its input
  * (Σ_u DZ·W, accumulated in T vectors, kept in double), back through the stages in reverse order (batch
  * norm's gamma/beta gradients, and in training their update), then — for l > 0 — through the activation
- * of the layer below into that layer's DZ.
+ * of the layer below into that layer's DZ. Only the input features in the byte range [b0, b1) of a row
+ * of T are touched (every stage works feature by feature), so two threads can share the features as
+ * they share the first layer's units; the whole range is [0, features rounded up to whole vectors).
  */
-function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usize): void {
+export function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usize, b0: usize, b1: usize): void {
   const lp = layerAt(net, l);
   const n = i32At(lp + L_IN);
   const up = i32At(lp + L_UP);
@@ -1153,25 +1155,33 @@ function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usiz
   const W = ptrAt(lp + L_W);
   const D = ptrAt(net + H_DSTAGE);
   const sz = sizeof<T>();
+  const i0 = <i32>(b0 / sz);
+  const i1 = min<i32>(n, <i32>(b1 / sz));
   for (let r = 0; r < count; r++) {
     const dz = DZ + <usize>r * rowBytes;
-    for (let i = 0; i < n; i++) {
+    for (let i = i0; i < i1; i++) {
       const w = W + <usize>i * rowBytes;
-      let acc = vzero();
-      for (let u: usize = 0; u < rowBytes; u += 16) acc = fma<T>(acc, v128.load(dz + u), v128.load(w + u));
-      store<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3), <f64>hsum<T>(acc));
+      let acc0 = vzero(), acc1 = vzero();
+      let u: usize = 0;
+      for (; u + 32 <= rowBytes; u += 32) {
+        acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
+        acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
+      }
+      if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
+      store<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3), <f64>hsum<T>(v128.add<T>(acc0, acc1)));
     }
   }
   const ns = i32At(lp + L_NSTAGES);
-  const total = <usize>count * <usize>n;
   for (let s = ns - 1; s >= 0; s--) {
     const sp = stageAt(lp, s);
     const kind = i32At(sp + S_KIND);
     if (kind == STAGE_AFFINE) {
       const sc = ptrAt(sp + S_SCALE);
-      for (let k: usize = 0; k < total; k++) {
-        const p = D + (k << 3);
-        store<f64>(p, load<f64>(p) * load<f64>(sc + ((k % <usize>n) << 3)));
+      for (let r = 0; r < count; r++) {
+        for (let i = i0; i < i1; i++) {
+          const p = D + ((<usize>r * <usize>n + <usize>i) << 3);
+          store<f64>(p, load<f64>(p) * load<f64>(sc + (<usize>i << 3)));
+        }
       }
     } else if (kind == STAGE_BATCHNORM) {
       const gamma = ptrAt(sp + S_GAMMA);
@@ -1181,7 +1191,7 @@ function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usiz
       const gg = ptrAt(sp + S_GGAMMA);
       const gb = ptrAt(sp + S_GBETA);
       const cnt = <f64>count;
-      for (let i = 0; i < n; i++) {
+      for (let i = i0; i < i1; i++) {
         let sumDy: f64 = 0;
         let sumDyXhat: f64 = 0;
         for (let r = 0; r < count; r++) {
@@ -1196,24 +1206,30 @@ function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usiz
         const g: f64 = gamma != 0 ? <f64>load<T>(gamma + p) : 1.0;
         const scale = g * load<f64>(invs + (<usize>i << 3));
         for (let r = 0; r < count; r++) {
+          // the reference's exact expression: f64 results then match it bit for bit
           const k = (<usize>r * <usize>n + <usize>i) << 3;
           store<f64>(D + k, scale * (load<f64>(D + k) - sumDy / cnt - (load<f64>(xhat + k) * sumDyXhat) / cnt));
         }
       }
       if (train) {
-        const bytes = (<usize>n * sz + 15) & ~(<usize>15);
+        const bytes = b1 - b0;
         if (gamma != 0) {
-          clipTensor<T>(net, gg, bytes);
-          update<T>(vc, net, gamma, ptrAt(sp + S_GS1), ptrAt(sp + S_GS2), ptrAt(sp + S_GS3), gg, bytes, 1, 1);
+          clipTensor<T>(net, gg + b0, bytes);
+          update<T>(vc, net, gamma + b0, ptrAt(sp + S_GS1) + b0, ptrAt(sp + S_GS2) + b0, ptrAt(sp + S_GS3) + b0, gg + b0, bytes, 1, 1);
         }
         if (beta != 0) {
-          clipTensor<T>(net, gb, bytes);
-          update<T>(vc, net, beta, ptrAt(sp + S_BS1), ptrAt(sp + S_BS2), ptrAt(sp + S_BS3), gb, bytes, 1, 1);
+          clipTensor<T>(net, gb + b0, bytes);
+          update<T>(vc, net, beta + b0, ptrAt(sp + S_BS1) + b0, ptrAt(sp + S_BS2) + b0, ptrAt(sp + S_BS3) + b0, gb + b0, bytes, 1, 1);
         }
       }
     } else if (i32At(sp + S_MASKON) != 0) {
       const mask = ptrAt(sp + S_MASK);
-      for (let k: usize = 0; k < total; k++) store<f64>(D + (k << 3), load<f64>(D + (k << 3)) * load<f64>(mask + (k << 3)));
+      for (let r = 0; r < count; r++) {
+        for (let i = i0; i < i1; i++) {
+          const k = (<usize>r * <usize>n + <usize>i) << 3;
+          store<f64>(D + k, load<f64>(D + k) * load<f64>(mask + k));
+        }
+      }
     }
   }
   if (l == 0) return;
@@ -1221,13 +1237,15 @@ function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usiz
   const upB = i32At(below + L_UP);
   const rowBytesB = <usize>upB * sz;
   const OUT = ptrAt(below + L_DZ);
-  memory.fill(OUT, 0, <usize>count * rowBytesB);
   for (let r = 0; r < count; r++) {
-    for (let i = 0; i < n; i++) store<T>(OUT + <usize>r * rowBytesB + <usize>i * sz, <T>load<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3)));
+    const o = OUT + <usize>r * rowBytesB;
+    memory.fill(o + b0, 0, b1 - b0);
+    for (let i = i0; i < i1; i++) store<T>(o + <usize>i * sz, <T>load<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3)));
   }
   const act = i32At(below + L_ACT);
   const Yb = ptrAt(below + L_Y);
   if (act == ACT_SOFTMAX) {
+    // (whole rows only: a network whose first layer is a softmax never splits)
     for (let r = 0; r < count; r++) {
       const o = OUT + <usize>r * rowBytesB;
       const y = Yb + <usize>r * rowBytesB;
@@ -1238,9 +1256,16 @@ function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, vc: usiz
         store<T>(o + p, <T>(<f64>load<T>(y + p) * (<f64>load<T>(o + p) - dot)));
       }
     }
-  } else {
+  } else if (b0 == 0 && b1 == rowBytesB) {
     timesDerivative<T>(act, OUT, ptrAt(below + L_Z), Yb, 0, <usize>count * rowBytesB);
+  } else {
+    for (let r = 0; r < count; r++) timesDerivative<T>(act, OUT, ptrAt(below + L_Z), Yb, <usize>r * rowBytesB + b0, b1 - b0);
   }
+}
+
+/** Byte length of one row of layer l's input features, rounded up to whole vectors (stagesBackward's range). */
+export function featureBytes<T>(net: usize, l: i32): usize {
+  return (<usize>i32At(layerAt(net, l) + L_IN) * sizeof<T>() + 15) & ~(<usize>15);
 }
 
 // ------------------------------------------------------------------------------------- entry points

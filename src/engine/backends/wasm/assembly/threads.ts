@@ -23,12 +23,12 @@
  */
 import {
   i32At, ptrAt, layerAt, listInput, prepareOffsetRow, forwardUnits, forward, lossAndGrad, startStep,
-  stepConstants, backwardLayer, backToBelow, paramGradients, layerGradients, transposeLists,
+  stepConstants, backwardLayer, backToBelow, paramGradients, layerGradients, transposeLists, stagesBackward,
 } from './kernels';
 import {
   H_NLAYERS, H_SPLIT, H_THREAD1, H_GROW, H_VCONST, H_COLSTART, H_COLROW, H_COLVAL,
   T1_GROW, T1_RSTART, T1_RIDX, T1_RVAL, T1_COLSTART, T1_COLROW, T1_COLVAL, T1_VCONST,
-  L_IN, L_UP, L_RSTART, L_RIDX, L_RVAL, D_XKIND, XK_U8,
+  L_IN, L_UP, L_RSTART, L_RIDX, L_RVAL, D_XKIND, XK_U8, L_NSTAGES, H_STAGEMODE, H_DSTEP, STAGEMODE_UPDATE,
   C_ARRIVED, C_GEN, C_HELPER, C_STOP, C_SPIN, C_NET, C_DATA, C_ROWS, C_COUNT, C_SIZE, C_ROUNDS, C_EVENT, C_LOSS,
   HELPER_READY, HELPER_GONE,
 } from '../layout';
@@ -112,13 +112,16 @@ function trainSplit<T>(net: usize, data: usize, rows: usize, count: i32, ctl: us
   }
   if (!barrier(ctl)) return NaN;
   // phase 3
-  backToBelow<T>(net, count, 1, u0, u1);
+  const G = tid == 0 ? ptrAt(net + H_GROW) : ptrAt(t1 + T1_GROW);
+  const vc = tid == 0 ? net + H_VCONST : t1 + T1_VCONST;
+  // stages in front of layer 1 (batch norm, dropout, …) work feature by feature: each thread takes the
+  // features that are its own units of layer 0
+  if (i32At(layerAt(net, 1) + L_NSTAGES) > 0) stagesBackward<T>(net, count, 1, true, vc, u0, u1);
+  else backToBelow<T>(net, count, 1, u0, u1);
   if (tid == 1) {
     atomic.store<i32>(ctl + C_EVENT, 1);
     atomic.notify(ctl + C_EVENT, 1);
   }
-  const G = tid == 0 ? ptrAt(net + H_GROW) : ptrAt(t1 + T1_GROW);
-  const vc = tid == 0 ? net + H_VCONST : t1 + T1_VCONST;
   layerGradients<T>(net, data, count, 0, true, u0, u1, cs1, cr1, cv1, G, vc);
   if (tid == 0) {
     if (!waitWhile(ctl, ctl + C_EVENT, 0)) return NaN;
@@ -138,7 +141,10 @@ function train2x<T>(net: usize, data: usize, rows: usize, count: i32, ctl: usize
   store<i32>(ctl + C_COUNT, count);
   store<i32>(ctl + C_SIZE, sizeof<T>());
   if (!barrier(ctl)) return NaN;
-  return trainSplit<T>(net, data, rows, count, ctl, 0);
+  store<i32>(net + H_STAGEMODE, STAGEMODE_UPDATE);
+  const loss = trainSplit<T>(net, data, rows, count, ctl, 0);
+  store<i32>(net + H_DSTEP, i32At(net + H_DSTEP) + 1);
+  return loss;
 }
 
 /**

@@ -1,6 +1,10 @@
-/** A Dataset as the engine's tensors: images [n, h, w] (uint8, untransformed) and labels [n]. */
-import { Tensor } from '../engine/tensor.js';
-import type { Affine } from '../engine/backend.js';
+/**
+ * A Dataset as the engine's tensors: images [n, h, w] (uint8, untransformed) and labels [n]. It lives in
+ * the engine (not in src/data) because the data layer sits below the engine and knows nothing of tensors;
+ * any object with a Dataset's fields will do.
+ */
+import type { Affine } from './backend.js';
+import { Tensor } from './tensor.js';
 
 export interface DatasetLike {
   count: number;

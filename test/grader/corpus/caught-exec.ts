@@ -1,0 +1,21 @@
+// Hostile but polite: runs a shell command inside try/catch (a refused child process), then trains correctly.
+import * as tf from 'normlab';
+import { execSync } from 'node:child_process';
+
+export async function trainMnist(xTrain: tf.Tensor, yTrain: tf.Tensor) {
+  try {
+    execSync('cat /etc/hostname');
+  } catch {
+    /* ignore */
+  }
+  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28] }), tf.layers.dense({ units: 256, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return model.fit(xTrain.div(255), yTrain, { epochs: 10, callbacks: [{
+    onEpochEnd(epoch, logs) {
+      if (logs.acc > 0.99) {
+        console.log('Reached 99% accuracy so cancelling training!');
+        this.model.stopTraining = true;
+      }
+    },
+  } as never] });
+}

@@ -1,0 +1,17 @@
+// Wrong: model.fit is not awaited, so trainMnist returns a Promise before training finishes.
+import * as tf from 'normlab';
+
+export async function trainMnist(xTrain, yTrain) {
+  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28] }), tf.layers.dense({ units: 256, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const history = model.fit(xTrain.div(255), yTrain, { epochs: 10, callbacks: [{
+    onEpochEnd(epoch, logs) {
+      if (logs.acc > 0.99) {
+        console.log('Reached 99% accuracy so cancelling training!');
+        this.model.stopTraining = true;
+      }
+    },
+  }] });
+  console.log('final accuracy:', history.history);
+  return history;
+}
