@@ -110,7 +110,7 @@ th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: l
 .sample-label { width: 300px; font-size: 12px; color: var(--muted); } .sample-label b { color: var(--fg); }
 canvas.digit { width: 56px; height: 56px; image-rendering: pixelated; border: 1px solid var(--line); }
 .note { font-size: 13px; color: var(--muted); }
-.answer p { font-size: 16px; } .claims { list-style: none; padding: 0; } .claims li { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 8px 0; }
+.answer { background: var(--panel); border-left: 4px solid #2ca02c; padding: 10px 16px; } .answer p { font-size: 16px; margin: 6px 0; } .claims { list-style: none; padding: 0; } .claims li { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 8px 0; }
 .reply { background: var(--panel); border-radius: 8px; padding: 10px 16px; } .reply button { font: inherit; padding: 4px 12px; cursor: pointer; }
 .planes { display: flex; flex-wrap: wrap; gap: 18px; } .planes figure { margin: 0; } .planes figcaption { font-size: 13px; color: var(--muted); max-width: 420px; } code { background: var(--panel); padding: 1px 4px; border-radius: 4px; }
 </style></head>
@@ -119,7 +119,7 @@ canvas.digit { width: 56px; height: 56px; image-rendering: pixelated; border: 1p
 <p class="sub">${header} · generated ${escapeHtml(study.createdAt)} by <code>normlab why</code></p>
 <blockquote>“We are simply rescaling 0–255 to 0–1. The relative scale is still exactly the same. What is the exact mechanism that is causing the huge difference in accuracy? Is it something in the optimizer or loss function (adam, sparse_categorical_crossentropy) that works better with values between 0 and 1?”</blockquote>
 <h2>The answer</h2>
-<div class="closing answer" id="the-answer">${findings.answer.map((s) => `<p>${escapeHtml(s)}</p>`).join('')}</div>
+<div class="answer" id="the-answer">${findings.answer.map((s) => `<p>${escapeHtml(s)}</p>`).join('')}</div>
 <p class="note">${escapeHtml(tierNote(study))}</p>
 
 <h2>Claims checked</h2>
