@@ -35,6 +35,8 @@ interface RunSnapshot {
   epochsDone: number;
   epochSeconds: number[];
   testAcc?: number;
+  threads?: 1 | 2;
+  splitBatches?: number;
 }
 
 const args = process.argv.slice(2);
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
       console.log('scenario                       run     backend     epoch s (each)          test acc   wall s');
       for (const r of results) {
         for (const run of r.runs) {
-          console.log(`${r.scenario.padEnd(30)} ${run.transform.padEnd(7)} ${(run.backend ?? '?').padEnd(11)} ${run.epochSeconds.map((x) => x.toFixed(2)).join(', ').padEnd(23)} ${(run.testAcc !== undefined ? `${(run.testAcc * 100).toFixed(2)}%` : '–').padEnd(10)} ${r.wallSeconds.toFixed(1)}`);
+          console.log(`${r.scenario.padEnd(30)} ${run.transform.padEnd(7)} ${`${run.backend ?? '?'}${run.threads === 2 ? `×2 (${run.splitBatches} split)` : ''}`.padEnd(11)} ${run.epochSeconds.map((x) => x.toFixed(2)).join(', ').padEnd(23)} ${(run.testAcc !== undefined ? `${(run.testAcc * 100).toFixed(2)}%` : '–').padEnd(10)} ${r.wallSeconds.toFixed(1)}`);
         }
       }
       console.log(`first visit to an interactive lab: ${firstVisitMs.toFixed(0)} ms (target ≤ 2000)`);

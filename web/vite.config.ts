@@ -72,7 +72,8 @@ export default defineConfig({
   plugins: [requireWasm(), nodeOnlyModules(), nodeDatasetLoader()],
   root,
   base: './',
-  publicDir: false,
+  // web/public: files copied as they are (coi-sw.js, the isolation service worker for static hosts).
+  publicDir: fileURLToPath(new URL('./public', import.meta.url)),
   build: {
     outDir: fileURLToPath(new URL('../web-dist', import.meta.url)),
     emptyOutDir: true,

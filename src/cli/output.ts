@@ -4,9 +4,10 @@
  * anything else is a normlab bug and prints its stack so it can be reported.
  */
 import { isNormlabError } from '../errors.js';
+import { stringifyJson } from '../util/json.js';
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`);
+  process.stdout.write(`${stringifyJson(value)}\n`);
 }
 
 export function note(message: string): void {

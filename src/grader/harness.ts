@@ -26,6 +26,7 @@ import vm from 'node:vm';
 import wasi from 'node:wasi';
 import workerThreads from 'node:worker_threads';
 import * as normlab from '../api.js';
+import { registerNodeModelFiles } from '../node-files.js';
 import { Callback, CallbackList } from '../engine/model/callbacks.js';
 import { History } from '../engine/model/history.js';
 import { Sequential } from '../engine/model/sequential.js';
@@ -118,6 +119,9 @@ function digest(): string {
 }
 
 const notes: string[] = [];
+// model.save('file://./my-model') into the working folder is part of the tfjs tutorials a correct
+// submission follows; the runtime carries the engine's npm dependencies (zod) for it (./runtime.ts).
+registerNodeModelFiles();
 // One seed for every model the submission builds without its own: the same file grades the same way twice.
 normlab.setSeed(config.seed);
 if (config.backend) await normlab.setBackend(config.backend);

@@ -8,6 +8,7 @@ import { transformLabel } from '../lab/study/plan.js';
 import { studyCharts, type ChartSection, type ChartSpec } from './charts.js';
 import type { Findings } from './findings.js';
 import { lossPlaneSvg } from './plane-svg.js';
+import { scriptJson } from '../util/json.js';
 import { num, seconds } from './format.js';
 import { ablationTable, curvatureTable, lossFormTable, spectrumTable, measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './tables.js';
 
@@ -15,13 +16,8 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** JSON safe to embed in a <script> element. */
-export function scriptJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
+/** JSON safe to embed in a <script> element (src/util/json.ts: the one NaN/±Infinity convention). */
+export { scriptJson };
 
 function tableHtml(t: Table, cls = ''): string {
   return `<div class="table-wrap"><table class="${cls}"><thead><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${t.rows

@@ -21,6 +21,11 @@ export const SiteConfigSchema = z.object({
   datasets: z.partialRecord(datasetName, z.array(z.string().regex(/^[a-z0-9-]+-idx[13]-ubyte(\.gz)?$/))).default({}),
   /** Mirrors the browser may read across origins (CORS), tried in order after this site. */
   corsMirrors: z.partialRecord(datasetName, z.array(z.url())).optional(),
+  /**
+   * Register coi-sw.js to make the page cross-origin isolated on hosts that cannot send headers (GitHub
+   * Pages): `normlab site build --service-worker`.
+   */
+  serviceWorker: z.boolean().optional(),
   /** A why.json published with the site (relative URL), opened by the report view as "the last study". */
   study: z
     .string()

@@ -30,6 +30,8 @@ export interface SiteBuildOptions {
   dataDir?: string;
   /** A why.json to publish with the site. */
   studyFile?: string;
+  /** Make the page cross-origin isolated with coi-sw.js, for hosts that ignore `_headers` (GitHub Pages). */
+  serviceWorker?: boolean;
 }
 
 export interface SiteBuildResult {
@@ -153,6 +155,7 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
       source: 'normlab site build',
       datasets: Object.fromEntries(datasets.map((d) => [d.name, d.files])),
       ...(study ? { study: 'why.json' } : {}),
+      ...(options.serviceWorker ? { serviceWorker: true } : {}),
     });
     writeFileSync(join(temp, 'site.json'), `${JSON.stringify(config, null, 2)}\n`);
     writeFileSync(join(temp, '_headers'), headersFile());

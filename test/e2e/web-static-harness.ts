@@ -61,3 +61,48 @@ export async function startStaticServer(dir: string): Promise<StaticServer> {
       }),
   };
 }
+
+/**
+ * A static host that honours the site's `_headers` file, as Netlify and Cloudflare Pages do: a few lines
+ * of node:http serving files from `dir` with the headers of the `/*` block. Stands in for such a host
+ * (the site is still only files); Python's http.server stands in for hosts without header support.
+ */
+export async function startHeadersHost(dir: string): Promise<StaticServer> {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const { extname, join, normalize } = await import('node:path');
+  const headers: Record<string, string> = {};
+  const block = (await readFile(join(dir, '_headers'), 'utf8')).split(/^\/\*$/m)[1] ?? '';
+  for (const line of block.split('\n')) {
+    const match = /^\s+([\w-]+):\s*(.+)$/.exec(line);
+    if (match) headers[match[1]] = match[2].trim();
+  }
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.json': 'application/json',
+    '.wasm': 'application/wasm',
+  };
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = await readFile(join(dir, path.endsWith('/') ? `${path}index.html` : path));
+      res.writeHead(200, { ...headers, 'Content-Type': types[extname(path)] ?? (path.endsWith('/') ? 'text/html' : 'application/octet-stream') });
+      res.end(body);
+    } catch {
+      res.writeHead(404, headers);
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ARTIFACTS, browserTestBlocker, ensureWebBuild, fashionMnistProblem, launchChromium } from './web-harness.js';
-import { buildSiteCli, startStaticServer, type StaticServer } from './web-static-harness.js';
+import { buildSiteCli, startHeadersHost, startStaticServer, type StaticServer } from './web-static-harness.js';
 
 const blocker = browserTestBlocker();
 const LAPTOP = { width: 1366, height: 768 };
@@ -141,6 +141,13 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
       JSON.stringify(done.runs),
     );
     assert.match((await page.locator('.lab-status').textContent())!, /^Done\./);
+    // The comparison in words, from the findings code of normlab why, next to the numbers.
+    const outcome = (await page.locator('#lab-explain [data-finding=outcome]').textContent())!;
+    const mechanism = (await page.locator('#lab-explain [data-finding=mechanism]').textContent())!;
+    assert.match(outcome, /raw inputs/);
+    assert.match(outcome, /\d+\.\d+%/);
+    assert.match(mechanism, /logit/i);
+    assert.doesNotMatch((await page.locator('#lab-explain').textContent()) ?? '', /`/);
     // Sample captions name the prediction and, when wrong, the truth, in full (3 runs side by side).
     const captions = await page.locator('[data-run=none] .samples figcaption').allTextContents();
     assert.ok(
@@ -250,7 +257,7 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
 
     const bad = await open(context, `${withData.url}?normalize=foo,none&epochs=0x10&seed=${'9'.repeat(6000)}`);
     const banner = (await bad.locator('.url-problems').textContent())!;
-    assert.match(banner, /normalize=foo,none: foo ignored \(expected some of none, scale, standardize, symmetric\); kept none/);
+    assert.match(banner, /normalize=foo,none: foo ignored \(expected some of none, scale, standardize, symmetric[^)]*\); kept none/);
     assert.match(banner, /epochs=0x10 \(expected a whole number from 1 to 100\)/);
     assert.match(banner, /seed=9{40}… \(6,000 characters\)/);
     assert.equal(await bad.inputValue('#lab-epochs'), '5', '0x10 is not read as 16');
@@ -428,6 +435,65 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     }
     await page.close();
     await context.close();
+  });
+
+  test('on a host that sends the _headers, the page is cross-origin isolated and one run splits its batches over two threads, with the same numbers', async () => {
+    const host = await startHeadersHost(join(work, 'with-data'));
+    try {
+      const query = '?normalize=scale&epochs=1&trainLimit=6000';
+      const results: { isolated: boolean; threads?: number; split?: number; acc?: number; loss: string }[] = [];
+      for (const base of [host.url, withData.url]) {
+        const context = await browser.newContext({ viewport: LAPTOP });
+        const page = await open(context, `${base}${query}`);
+        await page.getByRole('button', { name: 'Start' }).click();
+        const done = await waitLab(page, 'the run', (s) => s.runs.length === 1 && !s.running);
+        const run = done.runs[0] as LabSnap['runs'][number] & { threads?: number; splitBatches?: number };
+        if (base === withData.url)
+          assert.match((await page.locator('[data-run=scale] .run-note').textContent())!, /one thread: this site is not cross-origin isolated/);
+        results.push({
+          isolated: await page.evaluate(() => crossOriginIsolated),
+          threads: run.threads,
+          split: run.splitBatches,
+          acc: run.testAcc,
+          loss: (await page.locator('[data-run=scale] [data-value=testLoss]').textContent())!,
+        });
+        await page.close();
+        await context.close();
+      }
+      const [two, one] = results;
+      console.log(`# two threads in the browser: ${two.split} batches split; test acc ${two.acc} vs ${one.acc} on one thread`);
+      assert.equal(two.isolated, true, 'COOP/COEP from _headers make the page cross-origin isolated');
+      assert.equal(two.threads, 2);
+      assert.ok((two.split ?? 0) > 0, 'the helper thread ran batches');
+      assert.equal(one.isolated, false, 'a host without the headers is not isolated');
+      assert.equal(one.threads, 1);
+      assert.equal(two.acc, one.acc, 'the same numbers on one and two threads');
+      assert.equal(two.loss, one.loss);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('on a host without header support, --service-worker makes the page cross-origin isolated (one reload) and runs get two threads', async () => {
+    const dir = join(work, 'service-worker');
+    buildSiteCli(dir, ['--with-data', 'fashion-mnist', '--data-dir', FASHION, '--service-worker']);
+    const host = await startStaticServer(dir);
+    try {
+      const context = await browser.newContext({ viewport: LAPTOP });
+      const page = await context.newPage();
+      watch(page, clean);
+      await page.goto(`${host.url}?normalize=scale&epochs=1&trainLimit=4000`);
+      await page.waitForFunction(() => crossOriginIsolated && document.querySelector('#view-lab') !== null, null, { timeout: 30_000 });
+      await page.getByRole('button', { name: 'Start' }).click();
+      const done = await waitLab(page, 'the isolated run', (s) => s.runs.length === 1 && !s.running);
+      const run = done.runs[0] as LabSnap['runs'][number] & { threads?: number; splitBatches?: number };
+      assert.equal(run.threads, 2);
+      assert.ok((run.splitBatches ?? 0) > 0, 'the helper thread ran batches');
+      await page.close();
+      await context.close();
+    } finally {
+      await host.close();
+    }
   });
 
   test('no console errors and no failed requests on the pages that should have none', () => {

@@ -195,6 +195,16 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
     await page.close();
   });
 
+  test('the in-model normalizers train in the browser too: layer:rescaling matches scale, layer:batchnorm learns from raw pixels', async () => {
+    const page = await open('view=lab&normalize=scale,layer:rescaling,layer:batchnorm&epochs=1&trainLimit=6000');
+    await page.getByRole('button', { name: 'Start' }).click();
+    const s = await waitFor(page, 'the three runs to finish', (x) => x.runs.length === 3 && x.runs.every((r) => r.testAcc !== undefined && r.epochsDone >= 1), 180_000);
+    const acc = Object.fromEntries(s.runs.map((r) => [r.transform, r.testAcc!]));
+    assert.equal(acc['layer:rescaling'], acc.scale, 'Rescaling(1/255) in the model is the fused x/255, bit for bit');
+    assert.ok(acc['layer:batchnorm'] > 0.7, `batch norm on raw pixels: test accuracy ${acc['layer:batchnorm']}`);
+    await page.close();
+  });
+
   test('pause holds a run between batches; resume continues; stop ends it', async () => {
     const page = await open('view=lab&normalize=scale&epochs=3');
     await page.getByRole('button', { name: 'Start' }).click();

@@ -191,6 +191,33 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('batch norm and dropout: save and load keep the moving statistics, the dropout seed and the predictions', async () => {
+      const m = sequential({
+        seed: 13,
+        backend,
+        layers: [
+          layers.dense({ inputShape: [20], units: 8, activation: 'relu' }),
+          layers.batchNormalization({ momentum: 0.8 }),
+          layers.dropout({ rate: 0.3 }),
+          layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+      });
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      const x = images(24).div(255);
+      await m.fit(x, labels(24), { epochs: 2, batchSize: 8, verbose: 0 });
+      const dir = await mkdtemp(join(tmpdir(), 'normlab-bn-'));
+      try {
+        await m.save(`file://${dir}`);
+        const loaded = await loadModel(dir);
+        assert.deepEqual(loaded.getConfig().layers, m.getConfig().layers);
+        assert.deepEqual(loaded.getWeights().map(values), m.getWeights().map(values));
+        assert.deepEqual(values(loaded.predict(x)), values(m.predict(x)));
+        assert.deepEqual(loaded.networkSpec().layers[1].stages, m.networkSpec().layers[1].stages, 'same stages, same dropout seed');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('clipnorm: no trainable tensor moves further than lr · clipnorm in one SGD step', async () => {
       const m = sequential({
         seed: 10,

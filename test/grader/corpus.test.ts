@@ -203,6 +203,13 @@ const EXPECTED: Record<string, Expected> = {
     failing: ['stopped-by-callback', 'accuracy', 'message', 'stop-flag'],
     says: [/never passed 0\.99 .*best: 0\.\d+ at epoch \d+/, /Likely cause: the images went into fit as raw 0–255 pixel values\. Divide them by 255/],
   },
+  'slow-training.js': {
+    status: 'timeout',
+    score: 2,
+    hangs: true,
+    failing: ['stopped-by-callback', 'accuracy', 'message', 'history', 'stop-flag'],
+    says: [/The run took longer than the 6 s time limit and was stopped, during model\.fit \(training epoch 1 of 10\)\./],
+  },
   'loops-before-fit.js': { status: 'timeout', score: 0, hangs: true, says: [/stopped, in trainMnist before model\.fit was called/] },
   'loops-at-load.js': { status: 'timeout', score: 0, hangs: true, says: [/stopped, while the file was loading \(its top-level code\)/] },
 };

@@ -42,3 +42,8 @@ let idCounter = 0;
 export function uid(prefix: string): string {
   return `${prefix}-${++idCounter}`;
 }
+
+/** Text whose `backticked` parts (commands, code in the findings' sentences) show as code, not as backticks. */
+export function richText(text: string): (string | HTMLElement)[] {
+  return text.split(/`([^`]+)`/).map((part, i) => (i % 2 ? h('code', {}, part) : part));
+}

@@ -10,8 +10,9 @@ import { LabView } from './lab/view.js';
 import { ReportView } from './report/view.js';
 import { formatSettings, parseSettings, VIEWS, type AppSettings, type View } from './settings.js';
 import { SigmoidView } from './sigmoid/view.js';
+import { isolateWithServiceWorker } from './isolation.js';
 import { loadSiteConfig } from './site.js';
-import { wasmUrl } from './wasm-url.js';
+import { wasmMtUrl, wasmUrl } from './wasm-url.js';
 import { WhyView } from './why/view.js';
 
 const VIEW_TITLES: Record<View, string> = { lab: 'Normalization lab', why: 'Why?', sigmoid: 'Sigmoid explorer', report: 'Report' };
@@ -26,12 +27,14 @@ function writeUrl(push = false): void {
 
 const { site, problem: siteProblem } = await loadSiteConfig();
 if (siteProblem) console.warn(`normlab: ${siteProblem}; datasets come from the mirrors or picked files`);
+if (await isolateWithServiceWorker(site.serviceWorker === true)) await new Promise(() => {}); // reloading
 const store = new DatasetStore(site);
 
 const lab = new LabView(
   state.lab,
   {
     wasmUrl,
+    wasmMtUrl,
     onSettingsChange(next) {
       state.lab = next;
       writeUrl();

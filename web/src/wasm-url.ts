@@ -4,5 +4,7 @@
  * (no WebAssembly SIMD) still trains, on the reference backend (src/browser.ts).
  */
 import wasmUrl from '../../build/normlab.wasm?url';
+/** The two-thread module (shared memory; used when the page is cross-origin isolated, lab/threads.ts). */
+import wasmMtUrl from '../../build/normlab-mt.wasm?url';
 
-export { wasmUrl };
+export { wasmMtUrl, wasmUrl };

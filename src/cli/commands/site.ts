@@ -11,6 +11,7 @@ interface SiteFlags {
   withData?: boolean | string;
   dataDir?: string;
   study?: string;
+  serviceWorker?: boolean;
 }
 
 function datasetsFlag(value: boolean | string | undefined): boolean | DatasetName[] {
@@ -38,6 +39,7 @@ export function registerSite(program: Command): void {
     .option('--with-data [names]', `copy the SHA-256-verified dataset files into the site (all found, or a list: ${DATASET_NAMES.join(',')})`)
     .option('--data-dir <dir>', 'where the dataset files are (also: NORMLAB_DATA_DIR)')
     .option('--study <file>', 'a why.json from `normlab why` for the report view to open')
+    .option('--service-worker', 'isolate the page with a service worker, for hosts that ignore _headers (GitHub Pages): two threads per run')
     .action((dir: string, flags: SiteFlags) => {
       if (flags.dataDir !== undefined) checkDataDir(flags.dataDir);
       const result = buildSite({
@@ -46,6 +48,7 @@ export function registerSite(program: Command): void {
         withData: datasetsFlag(flags.withData),
         dataDir: flags.dataDir,
         studyFile: flags.study,
+        serviceWorker: flags.serviceWorker === true,
       });
       for (const s of result.skipped) note(`note: ${s.reason}: not included (the site offers the CORS mirrors and picked files for it)`);
       const data = result.datasets.length

@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { NormlabError } from '../../errors.js';
 import { makeDirsSync, writeFileAtomicSync } from '../../util/files.js';
+import { stringifyJson } from '../../util/json.js';
 import { acquireFolderLock } from '../../util/lock.js';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,10 +50,6 @@ export function whyJson(study: StudyResult, findings: Findings): unknown {
     runs: study.runs.map(({ outputs: _outputs, ...run }) => run),
     findings,
   };
-}
-
-function jsonText(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 }
 
 /** Create --out if needed and make sure files can be written there; a clear error otherwise. */
@@ -134,7 +131,7 @@ export function registerWhy(program: Command, backends: readonly string[]): void
       // the summary, so minutes of measurements still reach the terminal.
       let writeFailure: unknown;
       try {
-        writeFileAtomicSync(jsonPath, `${jsonText(payload)}\n`);
+        writeFileAtomicSync(jsonPath, `${stringifyJson(payload)}\n`);
         if (htmlPath) writeFileAtomicSync(htmlPath, studyHtml(study, findings, { chartJs: chartJsUmdSource(), jsonName: 'why.json' }));
       } catch (error) {
         writeFailure = error;

@@ -21,6 +21,10 @@ export interface StartMessage {
   trainLimit: number;
   /** URL of normlab.wasm, when the app was built with it. */
   wasmUrl?: string;
+  /** URL of normlab-mt.wasm (two threads per run, when the page is cross-origin isolated). */
+  wasmMtUrl?: string;
+  /** 'auto': split batches over two threads when that is faster; 1: one thread (runs share the cores). */
+  threads: 1 | 'auto';
   /** How many test images to show with their predictions. */
   samplesPerClass: number;
 }
@@ -38,6 +42,8 @@ export type DiagnosticPoint = ProbeDiagnostics;
 export interface ReadyInfo {
   backend: string;
   backendNote?: string;
+  /** 2 when this run may split its batches over two threads (wasm, cross-origin isolated page). */
+  threads: 1 | 2;
   trainCount: number;
   testCount: number;
   batches: number;
@@ -101,6 +107,8 @@ export type FromWorker =
       epochSeconds: number[];
       /** Epochs of training done (fractional when stopped mid-epoch). */
       epochsDone: number;
+      /** Training batches that ran on two threads. */
+      splitBatches: number;
       nonFinite?: { epoch: number; batch: number; step: number; value: number };
     }
   | { type: 'error'; runId: string; message: string; hint?: string };

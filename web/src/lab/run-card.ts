@@ -96,7 +96,7 @@ export class RunCard {
   setReady(info: ReadyInfo): void {
     this.classNames = info.classNames;
     const formula = this.root.querySelector('.formula')!;
-    setText(formula, `x′ = ${info.transform.formula} → inputs in [${fmt(info.transform.range[0], 2)}, ${fmt(info.transform.range[1], 2)}] · ${info.backend} backend · ${info.params.toLocaleString('en')} params`);
+    setText(formula, `x′ = ${info.transform.formula} → inputs in [${fmt(info.transform.range[0], 2)}, ${fmt(info.transform.range[1], 2)}] · ${info.backend} backend${info.threads === 2 ? ' (2 threads)' : ''} · ${info.params.toLocaleString('en')} params`);
     const notes = [...(info.backendNote ? [info.backendNote] : []), ...info.notes, info.verified ? '' : 'dataset files not verified'].filter(Boolean);
     setText(this.noteEl, notes.join(' · '));
     this.progressText.textContent = `epoch 1/${this.epochs}`;

@@ -3,11 +3,12 @@
  * by side — live loss, accuracy and diagnostics charts, and one panel per run. Each run trains in its own
  * Worker; at most `navigator.hardwareConcurrency` train at once, the rest wait for a free core.
  */
+import { TRANSFORM_NAMES, type TransformName } from '../../../src/data/transforms.js';
 import { NORMALIZE_CHOICES } from '../../../src/lab/normalizers.js';
 import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
 import { HIDDEN_ACTIVATIONS } from '../../../src/lab/training.js';
 import { Chart, chartCanvas, redraws, refreshCharts, RUN_COLORS, scheduleUpdate } from '../charts.js';
-import { fmt, h, setText, uid } from '../dom.js';
+import { fmt, h, richText, setText, uid } from '../dom.js';
 import { DATASETS } from '../../../src/data/registry.js';
 import type { Dataset } from '../../../src/data/dataset.js';
 import { DatasetProblem } from '../datasets/verify.js';
@@ -15,9 +16,11 @@ import type { DatasetStore } from '../datasets/store.js';
 import { BACKENDS, DATASET_CHOICES, DTYPES, OPTIMIZERS, type LabSettings } from '../settings.js';
 import type { DiagnosticPoint, EpochInfo, FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { RunCard } from './run-card.js';
+import { explainRuns, unexplainable } from './explain.js';
 
 export interface LabEnvironment {
   wasmUrl?: string;
+  wasmMtUrl?: string;
   /** Called whenever the settings change (the app writes them into the URL). */
   onSettingsChange(settings: LabSettings): void;
 }
@@ -68,6 +71,9 @@ interface Run {
   secondsPerEpoch?: number;
   /** Share of its epochs done (0–1), for the overall progress bar. */
   progress: number;
+  /** 2 when the run may split batches over two threads; batches that did. */
+  threads?: 1 | 2;
+  splitBatches?: number;
 }
 
 function formatDuration(seconds: number): string {
@@ -93,6 +99,8 @@ export interface LabSnapshot {
     testLoss?: number;
     testAcc?: number;
     epochSeconds: number[];
+    threads?: 1 | 2;
+    splitBatches?: number;
     diagnostics?: DiagnosticPoint;
   }[];
 }
@@ -120,6 +128,7 @@ export class LabView {
   private readonly dataVerdicts: HTMLElement;
   private readonly overall: HTMLProgressElement;
   private readonly overallText: HTMLElement;
+  private readonly explainEl: HTMLElement;
   private starting = false;
   private data: { train: Dataset; test: Dataset } | undefined;
   private startedAt = 0;
@@ -135,6 +144,7 @@ export class LabView {
     this.dataVerdicts = h('ul', { className: 'data-verdicts', id: 'data-verdicts' });
     this.overall = h('progress', { id: 'overall-progress', max: 1, value: 0, 'aria-label': 'training progress, all runs' });
     this.overallText = h('span', { className: 'overall-text', id: 'overall-text' }, '');
+    this.explainEl = h('section', { className: 'explain', id: 'lab-explain', 'aria-label': 'what these runs show', hidden: true });
     this.runsEl = h('div', { className: 'runs', 'aria-label': 'runs' });
     this.startButton = h('button', { type: 'submit', className: 'primary', id: 'start' }, 'Start');
     this.pauseButton = h('button', { type: 'button', id: 'pause', disabled: true, onclick: () => this.togglePause() }, 'Pause');
@@ -150,6 +160,7 @@ export class LabView {
       this.form,
       h('div', { className: 'lab-progress', id: 'lab-progress' }, this.statusEl, h('div', { className: 'overall', hidden: true }, this.overall, this.overallText)),
       charts,
+      this.explainEl,
       this.runsEl,
     );
     void this.describeData();
@@ -384,15 +395,18 @@ export class LabView {
     const diag = chartCanvas('diagnostics per run, by epoch');
     const axisX = { type: 'linear' as const, min: 0, title: { display: true, text: 'epoch' } };
     const legend = { position: 'bottom' as const, labels: { boxWidth: 12, usePointStyle: true } };
+    // Long runs add ten points a second per run: draw at most ~400 per line (LTTB keeps the shape), so a
+    // redraw stays short and key presses are handled promptly while training.
+    const decimation = { enabled: true, algorithm: 'lttb' as const, samples: 400, threshold: 800 };
     this.lossChart = new Chart(loss.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: { parsing: false, normalized: true, scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: 'loss (log scale)' } } }, plugins: { legend, title: { display: true, text: 'Loss' } }, elements: { point: { radius: 0 } } },
+      options: { parsing: false, normalized: true, scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: 'loss (log scale)' } } }, plugins: { legend, title: { display: true, text: 'Loss' }, decimation }, elements: { point: { radius: 0 } } },
     });
     this.accChart = new Chart(acc.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: { parsing: false, normalized: true, scales: { x: axisX, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } }, plugins: { legend, title: { display: true, text: 'Accuracy' } }, elements: { point: { radius: 0 } } },
+      options: { parsing: false, normalized: true, scales: { x: axisX, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } }, plugins: { legend, title: { display: true, text: 'Accuracy' }, decimation }, elements: { point: { radius: 0 } } },
     });
     this.diagChart = new Chart(diag.canvas, {
       type: 'line',
@@ -500,6 +514,7 @@ export class LabView {
     this.runsEl.replaceChildren(...this.runs.map((r) => r.card.root));
     this.runsEl.style.setProperty('--runs', String(this.runs.length));
     this.resetCharts();
+    this.explainEl.hidden = true;
     this.setPaused(false);
     this.pausedTotal = 0;
     this.startedAt = performance.now();
@@ -557,6 +572,9 @@ export class LabView {
       },
       trainLimit: s.trainLimit,
       wasmUrl: this.env.wasmUrl,
+      wasmMtUrl: this.env.wasmMtUrl,
+      // Two threads for one run only when every run can have two cores; else runs share the cores.
+      threads: this.runs.length * 2 <= Math.max(1, navigator.hardwareConcurrency || 2) ? 'auto' : 1,
       samplesPerClass: 2,
     };
     worker.postMessage(start);
@@ -588,7 +606,8 @@ export class LabView {
         run.card.setState(run.state);
         run.card.setReady(m.info);
         this.readyInfo.set(run.transform, m.info.backend);
-        setText(this.backendBadge, `${m.info.backend} backend · ${m.info.trainCount.toLocaleString('en')} training images`);
+        run.threads = m.info.threads;
+        setText(this.backendBadge, `${m.info.backend} backend${m.info.threads === 2 ? ' · 2 threads per run' : ''} · ${m.info.trainCount.toLocaleString('en')} training images`);
         break;
       case 'batch': {
         const x = m.epoch + (m.batch + 1) / m.batches;
@@ -625,6 +644,7 @@ export class LabView {
       case 'done': {
         run.state = m.stopped ? 'stopped' : 'done';
         run.secondsPerEpoch = m.secondsPerEpoch;
+        run.splitBatches = m.splitBatches;
         const last = run.epochs[run.epochs.length - 1];
         const pace = m.secondsPerEpoch !== undefined ? ` · ${m.secondsPerEpoch.toFixed(2)} s per epoch` : '';
         const status = m.nonFinite
@@ -662,8 +682,44 @@ export class LabView {
     const stopped = this.runs.some((r) => r.state === 'stopped');
     setText(this.statusEl, `${failed === this.runs.length ? 'Failed' : stopped ? 'Stopped' : failed ? 'Finished with errors' : 'Done'}. ${summary.join(' · ')}`);
     setText(this.overallText, failed === this.runs.length ? 'failed' : stopped ? 'stopped' : 'done');
+    this.explain();
     this.setPaused(false);
     this.refreshButtons();
+  }
+
+  /** The comparison in words, from the report layer's findings (explain.ts), next to the numbers. */
+  private explain(): void {
+    const s = this.settings;
+    // The findings speak of the data transforms (none, scale, …), not of normalization layers.
+    const finished = this.runs.filter((r) => r.epochs.length > 0 && r.state !== 'error' && (TRANSFORM_NAMES as readonly string[]).includes(r.transform));
+    const title = h('h3', {}, 'What these runs show');
+    const source = h('p', { className: 'note' }, 'Written by the same findings code as ', h('code', {}, 'normlab why'), ' and the Why? view, from the numbers above.');
+    const reason = unexplainable(s);
+    if (finished.length < 2 || !finished.some((r) => r.transform === 'none')) {
+      this.explainEl.hidden = true;
+      return;
+    }
+    this.explainEl.hidden = false;
+    if (reason) {
+      this.explainEl.replaceChildren(title, h('p', {}, reason));
+      return;
+    }
+    const lr = s.lr ?? DEFAULT_LEARNING_RATE[s.optimizer];
+    const epochs = Math.min(...finished.map((r) => r.epochs[r.epochs.length - 1].at));
+    const findings = explainRuns(
+      s,
+      finished.map((r) => {
+        const last = r.epochs[r.epochs.length - 1];
+        return { transform: r.transform as TransformName, learningRate: lr, testAcc: last.testAcc, testLoss: last.testLoss, firstEpochLoss: r.epochs[0].loss, probes: r.diagnostics };
+      }),
+      { name: s.dataset, classNames: this.data?.train.classNames ?? [], trainCount: this.data?.train.count ?? 0, testCount: this.data?.test.count ?? 0 },
+      epochs,
+    );
+    this.explainEl.replaceChildren(
+      title,
+      ...findings.map((f) => h('div', { className: 'finding', 'data-finding': f.id }, h('h4', {}, f.title), ...f.sentences.map((t) => h('p', {}, ...richText(t))))),
+      source,
+    );
   }
 
   private refreshButtons(): void {
@@ -721,7 +777,9 @@ export class LabView {
           lastAcc: r.accPoints[r.accPoints.length - 1]?.y,
           testLoss: lastEpoch?.testLoss,
           testAcc: lastEpoch?.testAcc,
-          epochSeconds: r.epochs.map((e) => e.seconds),
+          epochSeconds: r.epochs.filter((e) => !e.partial).map((e) => e.seconds),
+          threads: r.threads,
+          splitBatches: r.splitBatches,
           diagnostics: r.diagnostics[r.diagnostics.length - 1],
         };
       }),

@@ -4,7 +4,6 @@
  * report progress, per-epoch test results and diagnostics to the page. Pause, resume and stop arrive
  * as messages and take effect between batches.
  */
-import { registerBrowserBackends } from '../../../src/browser.js';
 import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
 import { normalizationFor } from '../../../src/lab/normalizers.js';
 import { pickRows } from '../../../src/data/slice.js';
@@ -12,9 +11,11 @@ import type { Sequential } from '../../../src/engine/model/sequential.js';
 import { ProbeCallback } from '../../../src/engine/probes.js';
 import { isNormlabError } from '../../../src/errors.js';
 import { DEFAULT_PROBE_STEPS, probeRowsFor } from '../../../src/lab/study/plan.js';
+import { backendNames } from '../../../src/engine/backends/registry.js';
 import { resolveBackendName, trainOnDataset, TrainingConfigSchema } from '../../../src/lab/training.js';
 import { firstImagesOnly } from '../data.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
+import { registerWasm, type WasmRegistration } from './threads.js';
 
 const PROGRESS_INTERVAL_MS = 100;
 /** Batches in the moving window the charts plot. */
@@ -80,10 +81,19 @@ function sampleIndices(labels: Uint8Array, classes: number, perClass: number): n
 
 async function run(start: StartMessage): Promise<void> {
   post({ type: 'status', runId, text: 'loading the engine…' });
-  const { backends, wasmError } = await registerBrowserBackends({ wasm: start.wasmUrl });
+  const wasm: WasmRegistration = start.wasmUrl
+    ? await registerWasm(start.wasmUrl, start.wasmMtUrl, start.threads)
+    : { backends: backendNames(), threads: 1, note: 'no wasm module in this build' };
+  const { backends } = wasm;
+  const wasmError = wasm.backends.includes('wasm') ? undefined : wasm.note;
   const config = TrainingConfigSchema.parse(start.config);
   const backend = resolveBackendName(config.backend);
-  const backendNote = backend !== config.backend ? `${config.backend} backend unavailable (${wasmError ?? 'not registered'}); using ${backend}` : undefined;
+  const backendNote =
+    backend !== config.backend
+      ? `${config.backend} backend unavailable (${wasmError ?? 'not registered'}); using ${backend}`
+      : backend === 'wasm' && start.threads === 'auto' && wasm.threads === 1
+        ? wasm.note
+        : undefined;
   if (!backends.includes(backend)) throw new Error(`backend ${backend} is not available in this browser`);
 
   const { train: fullTrain, test } = start.data;
@@ -112,6 +122,8 @@ async function run(start: StartMessage): Promise<void> {
   let batchesThisEpoch = 0;
   const trainedSeconds: number[] = [];
   let epochsDone = 0;
+  /** Batches the helper thread has shared (read at each epoch's end: the helper stops with the model). */
+  let splitBatches = 0;
   const every = Math.max(1, Math.ceil(batches / (DIAG_PER_EPOCH + 1)));
   const steps = new Set(DEFAULT_PROBE_STEPS);
   for (let e = 0; e < config.epochs; e++) for (let k = 1; k <= DIAG_PER_EPOCH; k++) steps.add(e * batches + k * every);
@@ -158,6 +170,7 @@ async function run(start: StartMessage): Promise<void> {
       const partial = batchesThisEpoch < batches;
       epochsDone = epoch + batchesThisEpoch / batches;
       if (!partial) trainedSeconds.push(seconds);
+      splitBatches = Math.max(splitBatches, wasm.threaded?.split.status().rounds ?? 0);
       const m = model!;
       const evaluation = m.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 });
       const outputs = m.predict(testTensors.x, { batchSize: 256 }).dataSync();
@@ -205,6 +218,7 @@ async function run(start: StartMessage): Promise<void> {
           info: {
             backend,
             backendNote,
+            threads: backend === 'wasm' ? wasm.threads : 1,
             trainCount: train.count,
             testCount: test.count,
             batches,
@@ -233,6 +247,7 @@ async function run(start: StartMessage): Promise<void> {
     secondsPerEpoch: trainedSeconds.length ? trainedSeconds.reduce((a, b) => a + b, 0) / trainedSeconds.length : undefined,
     epochSeconds: trainedSeconds,
     epochsDone,
+    splitBatches,
     nonFinite: result.nonFinite,
   });
 }

@@ -11,23 +11,19 @@ import { deriveFindings, type Findings } from '../../../src/report/findings.js';
 import { num, seconds } from '../../../src/report/format.js';
 import { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from '../../../src/report/tables.js';
 import { Chart, refreshCharts } from '../charts.js';
-import { h, setText } from '../dom.js';
+import { h, richText, setText } from '../dom.js';
+import { parseJson } from '../../../src/util/json.js';
 
 const VERDICT_CLASS: Record<string, string> = { 'as expected': 'ok', 'contradicts the expected story': 'bad', mixed: 'mixed', 'not measured': 'na' };
 
 /** why.json writes NaN and ±Infinity as strings (JSON has no such numbers); turn them back. */
 export function parseWhyJson(text: string): { study: StudyResult; findings: Findings } {
-  const value = JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)) as StudyResult & { findings?: Findings };
+  const value = parseJson(text) as StudyResult & { findings?: Findings };
   if (!value || value.tool !== 'normlab why' || !Array.isArray(value.runs) || !Array.isArray(value.summaries)) {
     throw new Error('this is not a why.json written by normlab why (its "tool" field is not "normlab why")');
   }
   if (value.version !== 1) throw new Error(`this why.json has version ${String(value.version)}; this app reads version 1`);
   return { study: value, findings: value.findings ?? deriveFindings(value) };
-}
-
-/** Text whose `backticked` parts (commands, code in the findings' sentences) show as code, not as backticks. */
-export function richText(text: string): (string | HTMLElement)[] {
-  return text.split(/`([^`]+)`/).map((part, i) => (i % 2 ? h('code', {}, part) : part));
 }
 
 function tableEl(t: Table): HTMLElement {

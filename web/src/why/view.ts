@@ -17,6 +17,7 @@ import type { DatasetStore } from '../datasets/store.js';
 import { h, setText } from '../dom.js';
 import { ReportView } from '../report/view.js';
 import type { FromStudyWorker, ToStudyWorker } from './protocol.js';
+import { stringifyJson } from '../../../src/util/json.js';
 
 /** Study sizes offered here. `browser` (the default) aims at well under a minute on a laptop's cores. */
 export const STUDY_SIZES: Record<string, { label: string; options: StudyOptions }> = {
@@ -31,7 +32,7 @@ export const STUDY_SIZES: Record<string, { label: string; options: StudyOptions 
 /** why.json's text: NaN and ±Infinity as strings, as the CLI writes them (JSON has no such numbers). */
 function whyJsonText(study: StudyResult, findings: Findings): string {
   const value = { ...study, runs: study.runs.map(({ outputs: _outputs, ...run }) => run), findings };
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  return stringifyJson(value);
 }
 
 function formatSeconds(s: number): string {
