@@ -92,6 +92,12 @@ export async function registerWasm(wasmUrl: string, mtUrl: string | undefined, t
   else {
     try {
       threaded = createSharedKernels(await compile(mtUrl), 'auto', spawnWebHelper);
+      // Start the helper now and wait for it (tens of ms), so the run's first batches can already be
+      // shared and the split policy measures two threads against one from the start.
+      if (!(await threaded.split.whenReady(10_000))) {
+        threaded = undefined;
+        note = 'one thread: the helper thread did not start within 10 s';
+      }
     } catch (error) {
       note = `one thread: ${(error as Error).message}`;
     }

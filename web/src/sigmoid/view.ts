@@ -294,7 +294,7 @@ export class SigmoidView {
         { label: `${pixel} / 255 = ${(pixel / 255).toPrecision(4)}`, x: pixel / 255 },
       ].map((row) => {
         const v = float32Pair(row.x, weight);
-        return h('tr', {}, h('th', { scope: 'row' }, row.label), h('td', {}, (row.x * weight).toPrecision(5)), h('td', { className: v.s === 1 ? 'sat' : '' }, show('float32', v.s)), h('td', { className: v.d === 0 ? 'sat' : '' }, v.d === 0 ? '0 (gradient gone)' : v.d.toExponential(3)));
+        return h('tr', {}, h('th', { scope: 'row' }, row.label), h('td', {}, String(Number((row.x * weight).toPrecision(5)))), h('td', { className: v.s === 1 ? 'sat' : '' }, show('float32', v.s)), h('td', { className: v.d === 0 ? 'sat' : '' }, v.d === 0 ? '0 (gradient gone)' : v.d >= 1e-3 ? v.d.toPrecision(4) : v.d.toExponential(3)));
       }),
     );
     const marker = (chart: Chart, y: number) => {
