@@ -6,6 +6,7 @@
  * each one warm-up fit, then timed epochs — plus predict throughput, peak RSS, and a sweep of 8
  * configurations × 3 epochs on a worker pool.
  *
+ *   npm run bench -- grading [...]   the course-scale grading benchmark instead (bench/grading.ts)
  *   npm run bench [-- --json] [--quick] [--epochs 3] [--slow-epochs 1] [--skip reference,tfjs,float64,one-thread,sweep,layers] [--out f.json]
  *
  * (`npm run -s bench -- --json` keeps npm's own banner out of the JSON on stdout; progress goes to stderr.)
@@ -221,12 +222,19 @@ function printTable(result: { machine: { cpu: string; cores: number; node: strin
   );
 }
 
-const flags = program.parse().opts<Flags>();
-main(flags).catch((error: unknown) => {
+function fail(error: unknown): void {
   if (isNormlabError(error)) {
     console.error(`bench: ${error.describe()}`);
   } else {
     console.error(error);
   }
   process.exitCode = 1;
-});
+}
+
+// `npm run bench -- grading [...]`: the course-scale grading benchmark (bench/grading.ts).
+if (process.argv[2] === 'grading') {
+  import('./grading.js').then((m) => m.runGradingBench(process.argv.slice(3))).catch(fail);
+} else {
+  const flags = program.parse().opts<Flags>();
+  main(flags).catch(fail);
+}

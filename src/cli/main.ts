@@ -25,6 +25,9 @@ export function buildProgram(): Command {
     .name('normlab')
     .description('Train small networks fast on real datasets and measure why input normalization matters')
     .showSuggestionAfterError(true)
+    // `grade` has options of its own and subcommands with options of the same name (`grade --redis` and
+    // `grade worker --redis`): options then belong to the command they follow.
+    .enablePositionalOptions()
     // Commander's own errors are printed by main() in normlab's form; subcommands inherit this.
     .configureOutput({ outputError: () => {} })
     .exitOverride();

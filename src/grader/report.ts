@@ -58,6 +58,7 @@ export function toGradescope(r: SubmissionResult): Record<string, unknown> {
     score: r.score,
     execution_time: r.seconds,
     output: summary,
+    visibility: 'visible',
     stdout_visibility: 'visible',
     tests: [
       ...r.tests.map((t, i) => ({

@@ -258,7 +258,7 @@ describe('static site (normlab site build + python3 -m http.server) in Chromium'
     const bad = await open(context, `${withData.url}?normalize=foo,none&epochs=0x10&seed=${'9'.repeat(6000)}`);
     const banner = (await bad.locator('.url-problems').textContent())!;
     assert.match(banner, /normalize=foo,none: foo ignored \(expected some of none, scale, standardize, symmetric[^)]*\); kept none/);
-    assert.match(banner, /epochs=0x10 \(expected a whole number from 1 to 100\)/);
+    assert.match(banner, /epochs=0x10 \(expected a whole number from 1 to 1000\)/);
     assert.match(banner, /seed=9{40}… \(6,000 characters\)/);
     assert.equal(await bad.inputValue('#lab-epochs'), '5', '0x10 is not read as 16');
     assert.deepEqual(await bad.locator('input[name=normalize]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), ['none']);

@@ -5,7 +5,7 @@
  * collected in `problems` so the page can say which part of a link it ignored.
  */
 import { NORMALIZE_CHOICES, type NormalizeChoice } from '../../src/lab/normalizers.js';
-import { HIDDEN_ACTIVATIONS } from '../../src/lab/training.js';
+import { HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../src/lab/settings.js';
 
 export const VIEWS = ['lab', 'why', 'sigmoid', 'report'] as const;
 export type View = (typeof VIEWS)[number];
@@ -117,8 +117,9 @@ export function parseSettings(search: string): { settings: AppSettings; problems
   const rawUnits = q.get('units');
   if (rawUnits !== null) {
     const parts = rawUnits.split(',').map((s) => (WHOLE.test(s.trim()) ? Number(s.trim()) : NaN));
-    if (parts.length <= 4 && parts.every((n) => Number.isInteger(n) && n >= 1 && n <= 4096)) units = parts;
-    else problems.push(`units=${quote(rawUnits)} (expected up to 4 layer sizes from 1 to 4096, e.g. 128 or 256,128)`);
+    // The limits of every run (src/lab/settings.ts); whether a model fits in memory the engine checks.
+    if (parts.length <= L.hiddenLayers.max && parts.every((n) => Number.isInteger(n) && n >= L.units.min && n <= L.units.max)) units = parts;
+    else problems.push(`units=${quote(rawUnits)} (expected up to ${L.hiddenLayers.max} layer sizes from ${L.units.min} to ${L.units.max}, e.g. 128 or 256,128)`);
   }
   const rawLr = q.get('lr');
   const lr = rawLr === null || rawLr === '' ? undefined : real(rawLr, 1e-7, 10, NaN, 'lr', problems);
@@ -129,9 +130,9 @@ export function parseSettings(search: string): { settings: AppSettings; problems
     lr: lr === undefined || Number.isNaN(lr) ? undefined : lr,
     units,
     activation: choice(q.get('activation'), HIDDEN_ACTIVATIONS, d.activation, 'activation', problems),
-    epochs: integer(q.get('epochs'), 1, 100, d.epochs, 'epochs', problems),
-    batchSize: integer(q.get('batch'), 1, 4096, d.batchSize, 'batch', problems),
-    seed: integer(q.get('seed'), 0, 2 ** 32 - 1, d.seed, 'seed', problems),
+    epochs: integer(q.get('epochs'), L.epochs.min, L.epochs.max, d.epochs, 'epochs', problems),
+    batchSize: integer(q.get('batch'), L.batchSize.min, L.batchSize.max, d.batchSize, 'batch', problems),
+    seed: integer(q.get('seed'), L.seed.min, L.seed.max, d.seed, 'seed', problems),
     dtype: choice(q.get('dtype'), DTYPES, d.dtype, 'dtype', problems),
     backend: choice(q.get('backend'), BACKENDS, d.backend, 'backend', problems),
     trainLimit: integer(q.get('trainLimit'), 0, 60000, d.trainLimit, 'trainLimit', problems),

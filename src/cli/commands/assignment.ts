@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ASSIGNMENTS, initAssignment } from '../../grader/assignment.js';
 import { oneOf } from '../options.js';
 import { note } from '../output.js';
+import { registerAssignmentPackage } from './assignment-package.js';
 
 export function registerAssignment(program: Command): void {
   const cmd = program.command('assignment').description('graded assignments: write the starter files for a learner');
@@ -22,4 +23,5 @@ export function registerAssignment(program: Command): void {
       const starter = a.starterFiles.find((f) => f.to.endsWith('.ts'))?.to ?? '';
       process.stdout.write(`\n${a.title}: edit ${relative(process.cwd(), resolve(target, starter)) || starter}, then check it with\n  normlab grade ${relative(process.cwd(), resolve(target, starter))}\n`);
     });
+  registerAssignmentPackage(cmd);
 }

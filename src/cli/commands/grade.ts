@@ -10,8 +10,10 @@ import { Grader, submissionsAt, VIOLATION_POLICIES, type ViolationPolicy } from 
 import { prepareOut, reportName, writeReport } from '../../grader/output.js';
 import { formatText, toCsv, toGradescope } from '../../grader/report.js';
 import type { SubmissionResult } from '../../grader/types.js';
+import { parseRedisUrl } from '../../grader/queue/url.js';
 import { integer, oneOf } from '../options.js';
 import { note } from '../output.js';
+import { gradeThroughQueue, registerGradeQueue, settingsFrom } from './grade-queue.js';
 
 const FORMATS = ['text', 'json', 'gradescope'] as const;
 type Format = (typeof FORMATS)[number];
@@ -28,11 +30,14 @@ interface GradeFlags {
   backend?: string;
   seed: number;
   onViolation: ViolationPolicy;
+  redis?: string;
 }
 
 export function registerGrade(program: Command, backends: readonly string[]): void {
-  program
+  const grade = program
     .command('grade')
+    // `grade --redis` and `grade worker --redis`: options belong to the command they follow.
+    .enablePositionalOptions()
     .description('grade an assignment submission (a .ts/.js file) or a folder of them, each run in a sandbox')
     .argument('<path>', 'a submission file, or a folder of submission files (one per learner, or one folder per learner)')
     .option('--assignment <id>', Object.keys(ASSIGNMENTS).join(', '), oneOf(Object.keys(ASSIGNMENTS)), 'callbacks')
@@ -45,11 +50,21 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
     .option('--jobs <n>', 'submissions graded at the same time (folders)', integer(1, 64), 2)
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')} (default: the engine's default)`, oneOf(backends))
     .option('--seed <n>', 'seed for models a submission builds without its own', integer(0, 2 ** 32 - 1), 1)
+    .option('--redis <url>', 'queue the submissions on this Redis for `normlab grade worker`s instead of grading here (same reports)', parseRedisUrl)
     .option('--on-violation <policy>', 'a refused attempt (read, write, process, network, code from a string), even one the submission caught: zero = score 0, flag = score as usual; both report it', oneOf(VIOLATION_POLICIES), 'zero')
     .action(async (path: string, flags: GradeFlags) => {
       const target = submissionsAt(path);
       // Before any grading: a bad --out must not cost the whole run's results.
       const out = target.kind === 'file' ? (flags.out ? prepareOut(flags.out, 'file') : undefined) : prepareOut(flags.out ?? 'normlab-grades', 'dir');
+      if (flags.redis) {
+        // Queued for `normlab grade worker`s; the same reports follow. With a progress bar on the
+        // terminal, one line per result would tear it apart.
+        const onResult = (r: SubmissionResult, i: number) => {
+          if (target.kind === 'dir' && !process.stderr.isTTY) note(`[${i + 1}/${target.files.length}] ${r.submission}: ${r.score}/${r.maxScore} (${r.status}, ${r.seconds.toFixed(1)} s)`);
+        };
+        const results = await gradeThroughQueue(target.files, { redisUrl: flags.redis, assignment: flags.assignment, settings: settingsFrom(flags), onResult });
+        return finishGrading(target.kind, results, flags, out);
+      }
       const grader = await Grader.open({
         assignment: flags.assignment,
         dataDir: flags.dataDir,
@@ -68,13 +83,19 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
       } finally {
         grader.close();
       }
-      if (target.kind === 'file') writeSingle(results[0], flags, out);
-      else writeFolder(results, flags, out!);
-      if (results.some((r) => r.status === 'grader-error')) {
-        note('normlab: the grader could not run some submissions (status grader-error); see their messages');
-        process.exitCode = 1;
-      }
+      finishGrading(target.kind, results, flags, out);
     });
+  registerGradeQueue(grade, backends);
+}
+
+/** Writes the report(s), the same for local and queued grading. */
+function finishGrading(kind: 'file' | 'dir', results: SubmissionResult[], flags: GradeFlags, out: string | undefined): void {
+  if (kind === 'file') writeSingle(results[0], flags, out);
+  else writeFolder(results, flags, out!);
+  if (results.some((r) => r.status === 'grader-error')) {
+    note('normlab: the grader could not run some submissions (status grader-error); see their messages');
+    process.exitCode = 1;
+  }
 }
 
 function render(r: SubmissionResult, format: Format): string {

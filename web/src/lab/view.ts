@@ -6,7 +6,7 @@
 import { TRANSFORM_NAMES, type TransformName } from '../../../src/data/transforms.js';
 import { NORMALIZE_CHOICES } from '../../../src/lab/normalizers.js';
 import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
-import { HIDDEN_ACTIVATIONS } from '../../../src/lab/training.js';
+import { HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../../src/lab/settings.js';
 import { Chart, chartCanvas, redraws, refreshCharts, RUN_COLORS, scheduleUpdate } from '../charts.js';
 import { fmt, h, richText, setText, uid } from '../dom.js';
 import { DATASETS } from '../../../src/data/registry.js';
@@ -348,11 +348,12 @@ export class LabView {
     else if (DECIMAL.test(lr) && Number(lr) > 0 && Number(lr) <= 10) next.lr = Number(lr);
     else bad('lr', 'Learning rate must be a positive number such as 0.001 or 1e-3 (or empty for the default).');
     const units = value('units').split(',').map((u) => (/^\d+$/.test(u.trim()) ? Number(u.trim()) : NaN));
-    if (units.length >= 1 && units.length <= 4 && units.every((u) => Number.isInteger(u) && u >= 1 && u <= 4096)) next.units = units;
-    else bad('units', 'Hidden units must be up to 4 whole numbers from 1 to 4096, separated by commas (e.g. 128 or 256,128).');
-    next.epochs = int('epochs', 'Epochs', 1, 100, next.epochs);
-    next.batchSize = int('batch', 'Batch size', 1, 4096, next.batchSize);
-    next.seed = int('seed', 'Seed', 0, 2 ** 32 - 1, next.seed);
+    // One set of limits for every way to start a run (src/lab/settings.ts).
+    if (units.length >= 1 && units.length <= L.hiddenLayers.max && units.every((u) => Number.isInteger(u) && u >= L.units.min && u <= L.units.max)) next.units = units;
+    else bad('units', `Hidden units must be up to ${L.hiddenLayers.max} whole numbers from ${L.units.min} to ${L.units.max}, separated by commas (e.g. 128 or 256,128).`);
+    next.epochs = int('epochs', 'Epochs', L.epochs.min, L.epochs.max, next.epochs);
+    next.batchSize = int('batch', 'Batch size', L.batchSize.min, L.batchSize.max, next.batchSize);
+    next.seed = int('seed', 'Seed', L.seed.min, L.seed.max, next.seed);
     next.trainLimit = int('trainLimit', 'Training images', 1, 60000, next.trainLimit, 0);
     const checked = Array.from(this.form.querySelectorAll<HTMLInputElement>('input[name=normalize]:checked'), (c) => c.value);
     if (checked.length === 0) bad('normalize', 'Check at least one input transform.');
