@@ -12,5 +12,15 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const SHARED_DIR = process.env.NORMLAB_SHARED_DIR ?? resolve(REPO_ROOT, '../shared');
 export const MNIST_TEST_DIR = join(SHARED_DIR, 'datasets', 'mnist');
 export const HAVE_MNIST_TEST = existsSync(join(MNIST_TEST_DIR, 't10k-images-idx3-ubyte.gz'));
+/**
+ * Fashion-MNIST, as Debian's dataset-fashion-mnist installs it (.ci/run installs it on a fresh machine).
+ * Every test that needs it skips with this one reason when it is absent.
+ */
+export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+export const HAVE_FASHION = ['train', 't10k'].every((p) => existsSync(join(FASHION_DIR, `${p}-images-idx3-ubyte.gz`)));
+export const NO_FASHION: false | string = HAVE_FASHION
+  ? false
+  : `Fashion-MNIST not installed in ${FASHION_DIR} (apt-get install dataset-fashion-mnist, as .ci/run does)`;
+
 /** `false`, or why tests that train on the MNIST test split are skipped (for node:test's `skip`). */
 export const NO_MNIST: false | string = HAVE_MNIST_TEST ? false : `MNIST test split not found in ${MNIST_TEST_DIR} (set NORMLAB_SHARED_DIR)`;

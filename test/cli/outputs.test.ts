@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { NO_FASHION } from '../shared-data.js';
 import { REPO_ROOT, runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'normlab-outputs-'));
@@ -17,7 +18,7 @@ const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:
 /** One `why` run on the quick slice: well under a second of training. */
 const ONE_RUN = ['why', '--quick', '--runs', 'relu·scale·adam·f32', '--workers', '1', '--backend', 'reference', '--no-html'];
 
-describe('normlab why: outputs', { timeout: 180_000 }, () => {
+describe('normlab why: outputs', { timeout: 180_000, skip: NO_FASHION }, () => {
   test('a failed write (file size limit) keeps the previous why.json, prints the summary and one error', () => {
     const out = join(dir, 'limited');
     const previous = '{"previous":"report"}\n';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { MNIST_TEST_DIR, NO_MNIST } from '../shared-data.js';
+import { MNIST_TEST_DIR, NO_FASHION, NO_MNIST } from '../shared-data.js';
 import { fashionSlice, lastJsonLine, runCli } from './helpers.js';
 
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `stack trace printed:\n${text}`);
@@ -62,7 +62,7 @@ describe('normlab train: datasets', () => {
   });
 });
 
-describe('normlab train: training', () => {
+describe('normlab train: training', { skip: NO_FASHION }, () => {
   const dir = fashionSlice(1200, 300);
 
   it('--json ends stdout with one JSON object holding history, test, secondsPerEpoch and config', () => {
@@ -147,7 +147,7 @@ describe('normlab train: training', () => {
   });
 });
 
-describe('normlab train: inputs that used to crash (issue 10)', () => {
+describe('normlab train: inputs that used to crash (issue 10)', { skip: NO_FASHION }, () => {
   it('a model too large for memory is refused at once, with the number and the limit (bug 5)', () => {
     const dir = fashionSlice(50, 20);
     const r = runCli(['train', '--dataset', `idx:${dir}`, '--units', '16384,16384', '--epochs', '1']);

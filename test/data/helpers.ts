@@ -3,7 +3,7 @@
  * os.tmpdir(), never in the repo), synthetic IDX bytes, a fake fetch, and error assertions.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,7 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)
 export { SHARED_DIR, MNIST_TEST_DIR, HAVE_MNIST_TEST, NO_MNIST } from '../shared-data.js';
 export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
-export const HAVE_DEBIAN_FASHION = existsSync(join(DEBIAN_FASHION_DIR, 'train-images-idx3-ubyte.gz'));
-export const NO_FASHION = HAVE_DEBIAN_FASHION ? false : `Fashion-MNIST not installed in ${DEBIAN_FASHION_DIR} (apt-get install dataset-fashion-mnist)`;
+export { HAVE_FASHION as HAVE_DEBIAN_FASHION, NO_FASHION } from '../shared-data.js';
 
 const tempDirs: string[] = [];
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
+import { NO_FASHION } from '../shared-data.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const out = mkdtempSync(join(tmpdir(), 'normlab-why-'));
@@ -18,7 +19,7 @@ function why(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'why', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
 }
 
-describe('normlab why --quick', { timeout: 300_000 }, () => {
+describe('normlab why --quick', { timeout: 300_000, skip: NO_FASHION }, () => {
   test('main + reparam runs: JSON on stdout, why.json and why.html on disk, the summary on stderr', () => {
     const r = why(['--quick', '--runs', 'main,reparam', '--json', '--out', out, '--workers', '2']);
     assert.equal(r.status, 0, r.stderr);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,10 +15,10 @@ import { after, before, describe, test } from 'node:test';
 import { hostHeaderAllowed, isLoopback, isUnspecified, parseHost, urlFor } from '../../src/server/host.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { mimeType, resolveInside } from '../../src/server/static.js';
+import { NO_FASHION } from '../shared-data.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FASHION = '/usr/share/datasets/fashion-mnist';
-const NO_FASHION = existsSync(join(FASHION, 't10k-images-idx3-ubyte.gz')) ? false : `Fashion-MNIST is not installed in ${FASHION} (apt-get install dataset-fashion-mnist)`;
 const temps: string[] = [];
 process.on('exit', () => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
