@@ -158,7 +158,7 @@ function mechanism(study: StudyResult): Finding | null {
   };
   const sentences: string[] = [];
   sentences.push(
-    `Same initial weights, same images: at initialisation the raw network's first-layer pre-activations are ${times(rl.meanAbsPre, nl.meanAbsPre)} larger (mean |z| ${num(rl.meanAbsPre)} vs ${num(nl.meanAbsPre)}), ` +
+    `Same initial weights, same images (seed ${raw.seeds[0]}'s probe batch of ${study.options.probeRows} images): at initialisation the raw network's first-layer pre-activations are ${times(rl.meanAbsPre, nl.meanAbsPre)} larger (mean |z| ${num(rl.meanAbsPre)} vs ${num(nl.meanAbsPre)}), ` +
       `its logits ${times(ri.logits.meanAbs, ni.logits.meanAbs)} larger (mean |logit| ${num(ri.logits.meanAbs)} vs ${num(ni.logits.meanAbs)}, median top-2 gap ${num(ri.logits.gapMedian)} vs ${num(ni.logits.gapMedian)}), ` +
       `so ${pct(ri.softmax.maxExactlyOne)} of the probe images already have a softmax maximum of exactly 1.0 in float32 (${pct(ni.softmax.maxExactlyOne)} normalized) and the loss starts at ${num(ri.loss)} instead of ${num(ni.loss)}.`,
   );
@@ -499,7 +499,7 @@ function closingNote(study: StudyResult, list: Finding[]): string[] {
   }
   if (m) {
     out.push(
-      `The data carries the same information either way; what changes is scale: first-layer pre-activations ${times(n(m, 'rawMeanAbsZ1'), n(m, 'scaledMeanAbsZ1'))} and first-kernel gradients ${times(n(m, 'rawKernel0GradNorm'), n(m, 'scaledKernel0GradNorm'))} larger, ` +
+      `The data carries the same information either way; what changes is scale: first-layer pre-activations ${times(n(m, 'rawMeanAbsZ1'), n(m, 'scaledMeanAbsZ1'))} and first-kernel gradients ${study.mechanismAtInit ? `${num(study.mechanismAtInit.kernel0GradRatio.mean)}× (mean of ${study.mechanismAtInit.seeds} seeds)` : times(n(m, 'rawKernel0GradNorm'), n(m, 'scaledKernel0GradNorm'))} larger, ` +
         `${pct(n(m, 'rawSoftmaxOneAtInit'))} of softmax maxima exactly 1.0 at initialisation` +
         (Number.isFinite(n(m, 'rawSgdDeadReluFinal')) ? `, and under SGD ${pct(n(m, 'rawSgdDeadReluFinal'))} of the ReLUs end up dead.` : '.'),
     );
