@@ -6,6 +6,9 @@
  * each one warm-up fit, then timed epochs — plus predict throughput, peak RSS, and a sweep of 8
  * configurations × 3 epochs on a worker pool.
  *
+ *   npm run bench [-- --json] [--quick] [--epochs 3] [--slow-epochs 1] [--skip reference,tfjs,float64,one-thread,sweep,why] [--out f.json]
+ *
+ * `why`: the normlab why study, --quick and (unless --quick) the default, wall and CPU time (bench/why.ts).
  *   npm run bench -- grading [...]   the course-scale grading benchmark instead (bench/grading.ts)
  *   npm run bench [-- --json] [--quick] [--epochs 3] [--slow-epochs 1] [--skip reference,tfjs,float64,one-thread,sweep,layers] [--out f.json]
  *
@@ -26,12 +29,13 @@ import { isNormlabError } from '../src/errors.js';
 import { loadFashion } from './data.js';
 import { timeNormlab, type RunPlan } from './normlab.js';
 import { runSweep, type SweepResult } from './sweep.js';
+import { timeWhy, type WhyTiming } from './why.js';
 import { loadTfjsWasm, timeTfjs, type TfjsInfo } from './tfjs.js';
 import { peakRssMB, type EngineTiming } from './timing.js';
 
 registerNodeBackends();
 
-const PARTS = ['float64', 'one-thread', 'reference', 'tfjs', 'sweep', 'layers'] as const;
+const PARTS = ['float64', 'one-thread', 'reference', 'tfjs', 'sweep', 'layers', 'why'] as const;
 
 // The wasm backend pinned to one thread, to show what the second thread adds to a single run.
 registerBackend('wasm-1-thread', () => loadWasmBackendSync({ threads: 1 }));
@@ -124,6 +128,15 @@ async function main(flags: Flags): Promise<void> {
     });
   }
 
+  // The why study: --quick always, the default study unless the bench itself is --quick.
+  const why: WhyTiming[] = [];
+  if (!skip.has('why')) {
+    for (const quick of flags.quick ? [true] : [true, false]) {
+      log(`bench: normlab why${quick ? ' --quick' : ''} on ${flags.workers} worker threads …`);
+      why.push(await timeWhy(quick, flags.workers, (done, total) => log(`bench: why ${done}/${total}`)));
+    }
+  }
+
   const ratios = {
     tfjsOverWasm: tfjs ? tfjs.secondsPerEpoch / f32.secondsPerEpoch : null,
     referenceOverWasm: reference ? reference.secondsPerEpoch / f32.secondsPerEpoch : null,
@@ -143,6 +156,8 @@ async function main(flags: Flags): Promise<void> {
     atLeast15xTfjs: ratios.tfjsOverWasm === null ? null : ratios.tfjsOverWasm >= 15,
     float64AtMost2_5xFloat32: ratios.float64OverFloat32 === null ? null : ratios.float64OverFloat32 <= 2.5,
     trainingPeakRssAtMost300MB: trainingPeakRssMB <= 300,
+    whyQuickAtMost10s: why.find((w) => w.name === 'why --quick') ? why.find((w) => w.name === 'why --quick')!.wallSeconds <= 10 : null,
+    whyDefaultAtMost90s: why.find((w) => w.name === 'why (default)') ? why.find((w) => w.name === 'why (default)')!.wallSeconds <= 90 : null,
     rescalingWithin5PercentOfFused: ratios.rescalingOverFused === null ? null : ratios.rescalingOverFused <= 1.05,
     batchNormAtMost1_5xPlain: ratios.batchNormOverPlain === null ? null : ratios.batchNormOverPlain <= 1.5,
   };
@@ -159,6 +174,7 @@ async function main(flags: Flags): Promise<void> {
     trainingPeakRssMB,
     peakRssMB: peakRssMB(),
     sweep: sweep ?? null,
+    why,
     targets,
   };
   if (flags.out) writeFileSync(flags.out, `${JSON.stringify(result, null, 2)}\n`);
@@ -167,6 +183,12 @@ async function main(flags: Flags): Promise<void> {
     return;
   }
   printTable(result, engines, sweep);
+  for (const w of why) {
+    console.log(
+      `${w.name}: ${w.runs} runs (${w.seeds} seeds) on ${w.workers} worker threads: ${w.wallSeconds.toFixed(1)} s wall, ${w.cpuSeconds.toFixed(1)} cpu s ` +
+        `(${(w.cpuSeconds / w.workers).toFixed(1)} s per worker thread if nothing else ran); budget ${w.budgetSeconds} s`,
+    );
+  }
 }
 
 function printTable(result: { machine: { cpu: string; cores: number; node: string; loadAverageAtStart: number }; ratios: Record<string, number | null>; trainingPeakRssMB: number; targets: Record<string, boolean | null> }, engines: EngineTiming[], sweep?: SweepResult): void {
@@ -217,6 +239,7 @@ function printTable(result: { machine: { cpu: string; cores: number; node: strin
   const mark = (v: boolean | null) => (v === null ? '–' : v ? 'yes' : 'NO');
   const t = result.targets;
   console.log(
+    `targets: why --quick ≤ 10 s: ${mark(t.whyQuickAtMost10s)} · why ≤ 90 s: ${mark(t.whyDefaultAtMost90s)} · wasm ≤ 1.0 s/epoch: ${mark(t.wasmAtMost1SecondPerEpoch)} · ≥ 15× tfjs: ${mark(t.atLeast15xTfjs)} · float64 ≤ 2.5× float32: ${mark(t.float64AtMost2_5xFloat32)} · training peak RSS ≤ 300 MB: ${mark(t.trainingPeakRssAtMost300MB)}`,
     `targets: wasm ≤ 1.0 s/epoch: ${mark(t.wasmAtMost1SecondPerEpoch)} · ≥ 15× tfjs: ${mark(t.atLeast15xTfjs)} · float64 ≤ 2.5× float32: ${mark(t.float64AtMost2_5xFloat32)} · training peak RSS ≤ 300 MB: ${mark(t.trainingPeakRssAtMost300MB)}` +
       ` · rescaling within 5% of x/255: ${mark(t.rescalingWithin5PercentOfFused)} · batch norm ≤ 1.5× plain: ${mark(t.batchNormAtMost1_5xPlain)}`,
   );

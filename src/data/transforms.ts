@@ -1,6 +1,6 @@
 /**
  * The input transforms of the normalization study, each an affine map x' = a·x + b of the raw 0–255
- * pixel. They are recorded by name in every run and applied lazily (Tensor transform → backend), so
+ * pixel (centre: x − mean, the centring of standardize without its scaling). They are recorded by name in every run and applied lazily (Tensor transform → backend), so
  * the pixels themselves stay uint8.
  */
 import { NormlabError } from '../errors.js';
@@ -16,7 +16,7 @@ export interface Affine {
   b: number;
 }
 
-export const TRANSFORM_NAMES = ['none', 'scale', 'standardize', 'symmetric'] as const;
+export const TRANSFORM_NAMES = ['none', 'scale', 'standardize', 'symmetric', 'centre'] as const;
 export type TransformName = (typeof TRANSFORM_NAMES)[number];
 
 export interface InputTransform extends Affine {
@@ -55,6 +55,12 @@ export function inputTransform(name: string, trainImages?: Uint8Array): InputTra
       if (!trainImages) throw new Error('standardize needs the training images to compute mean and std');
       const { mean, std } = pixelStatistics(trainImages);
       return make('standardize', 1 / std, -mean / std, `(x − ${mean.toFixed(2)}) / ${std.toFixed(2)}`);
+    }
+    case 'centre': {
+      // Centring only (x − mean, unscaled): separates "the mean is far from 0" from "the values are large".
+      if (!trainImages) throw new Error('centre needs the training images to compute the mean');
+      const { mean } = pixelStatistics(trainImages);
+      return make('centre', 1, -mean, `x − ${mean.toFixed(2)}`);
     }
     default:
       throw new NormlabError('flag', `unknown normalization '${name}'`, `use one of ${TRANSFORM_NAMES.join(', ')}`);

@@ -2,11 +2,14 @@
  * Second-order probes: the curvature of the loss surface, measured without ever forming the Hessian.
  *
  * - Hessian-vector products by central differences of the exact (backpropagated) gradient in float64:
- *   Hv ≈ (∇L(w + h·v) − ∇L(w − h·v)) / 2h, with h relative to ‖w‖. Truncation error O(h²), round-off
- *   ≈ 1e-16·‖∇L‖/h; with h = 1e-5·max(1, ‖w‖) both sit far below the 1e-3 the tests demand (checked
- *   against a Hessian built from loss values alone, on a tiny network, in test/engine/curvature.test.ts).
- *   ReLU kinks: a perturbation of relative size 1e-5 flips almost no unit; the tests bound the effect.
- * - λ_max by power iteration on those products (with a shift when the dominant eigenvalue is negative),
+ *   Hv ≈ (∇L(w + h·v) − ∇L(w − h·v)) / 2h, with h = 1e-8·max(1, ‖w‖) (HVP_RELATIVE_STEP). Why so small:
+ *   a ReLU network's gradient jumps where a unit flips sign, and a step that flips even a few of the
+ *   probe batch's units adds jump/2h to the product — with h = 1e-5·‖w‖ that faked eigenvalues of ±100
+ *   on the lab model (test: the products must be symmetric, uᵀHv = vᵀHu). At 1e-8 flips are rare and
+ *   round-off (≈ 1e-16·‖∇L‖/h) stays far below the 1e-3 the tests demand against a Hessian built from
+ *   loss values alone (test/engine/curvature.test.ts).
+ * - λ_max by Lanczos (power iteration refined over its Krylov subspace; see `lanczos` for why plain
+ *   power iteration is not enough here) on those products (with a shift when the dominant eigenvalue is negative),
  *   for the whole network or a block of parameter tensors (e.g. the first layer), optionally
  *   preconditioned by a diagonal D (the eigenvalue of D^{-1/2} H D^{-1/2} = that of D⁻¹H), which is
  *   Adam's "preconditioned sharpness" (Cohen et al. 2022) when D = √v̂ + ε.
@@ -16,6 +19,7 @@
  * fast backend measures and the reference backend validates.
  */
 import type { Backend, InputSource, NetworkRunner, NetworkSpec, TargetSource } from './backend.js';
+import { symmetricEigenSmall } from './math/eigen.js';
 import { Random } from './random.js';
 
 /** Loss and gradient of the mean loss over a fixed batch, as functions of the flat weight vector. */
@@ -26,6 +30,8 @@ export interface GradientOracle {
   readonly sizes: number[];
   loss(w: Float64Array): number;
   gradient(w: Float64Array): Float64Array;
+  /** Gradient of the mean loss over a subset of the rows (indices into the oracle's batch). */
+  gradientOfRows(w: Float64Array, rows: Int32Array): Float64Array;
   /** Calls of gradient() so far (the cost of a measurement). */
   readonly gradientCalls: number;
   dispose(): void;
@@ -85,6 +91,16 @@ export function gradientOracle(
       runner.setWeights(splitWeights(w, sizes));
       return flattenWeights(runner.trace(id, all, all.length).gradients);
     },
+    gradientOfRows(w, subset) {
+      runner.setWeights(splitWeights(w, sizes));
+      return flattenWeights(
+        runner.trace(
+          id,
+          subset.map((i) => all[i]),
+          subset.length,
+        ).gradients,
+      );
+    },
     get gradientCalls() {
       return calls;
     },
@@ -107,7 +123,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Relative step of the finite-difference Hessian-vector product. */
-export const HVP_RELATIVE_STEP = 1e-5;
+export const HVP_RELATIVE_STEP = 1e-8;
 
 /** H·v at w by central differences of the gradient (v need not be normalised). */
 export function hessianVectorProduct(oracle: GradientOracle, w: Float64Array, v: Float64Array, relativeStep = HVP_RELATIVE_STEP): Float64Array {
@@ -185,28 +201,72 @@ export function powerIteration(apply: (v: Float64Array) => Float64Array, dim: nu
   return { value, vector: v, iterations, converged: false };
 }
 
+export interface LanczosResult {
+  /** Ritz values, largest first (the extremes converge first). */
+  values: number[];
+  /** Ritz vectors of the `vectors` largest values (unit length). */
+  vectors: Float64Array[];
+  iterations: number;
+  converged: boolean;
+}
+
 /**
- * The largest (most positive) eigenvalue: power iteration finds the dominant one; when that is negative,
- * a second run on H − μI (μ the negative one) finds the top of the spectrum.
+ * Lanczos with full reorthogonalisation: the Krylov-subspace refinement of power iteration. Plain power
+ * iteration converges to the eigenvalue of largest *magnitude*; at initialisation the Hessian of this
+ * network often has a dominant *negative* eigenvalue (the cross terms between the two layers), and a
+ * shifted power iteration then stalls in the cluster of near-zero eigenvalues (measured: it reported
+ * 0.0018 where the top is larger). Lanczos gets both ends of the spectrum from the same ~20 products.
+ * Stops when the largest Ritz value changes by less than `tolerance` (relative) between iterations.
  */
-export function largestEigenpair(
-  apply: (v: Float64Array) => Float64Array,
-  dim: number,
-  options: PowerIterationOptions = {},
-): PowerIterationResult & { mostNegative: number | null } {
-  const first = powerIteration(apply, dim, options);
-  if (first.value >= 0) return { ...first, mostNegative: null };
-  const mu = first.value;
-  const shifted = powerIteration(
-    (v) => {
-      const hv = apply(v);
-      for (let i = 0; i < v.length; i++) hv[i] -= mu * v[i];
-      return hv;
-    },
-    dim,
-    { ...options, seed: (options.seed ?? 7) + 1 },
-  );
-  return { ...shifted, value: shifted.value + mu, iterations: first.iterations + shifted.iterations, mostNegative: mu };
+export function lanczos(apply: (v: Float64Array) => Float64Array, dim: number, options: PowerIterationOptions & { vectors?: number } = {}): LanczosResult {
+  const maxIter = Math.min(options.iterations ?? 30, dim);
+  const tolerance = options.tolerance ?? 1e-4;
+  const q0 = options.start
+    ? Float64Array.from(options.start)
+    : Float64Array.from(
+        { length: dim },
+        (
+          (r) => () =>
+            r.normal()
+        )(new Random(options.seed ?? 7).derive('lanczos')),
+      );
+  const n0 = norm(q0);
+  const Q: Float64Array[] = [q0.map((x) => x / n0)];
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  let previous = NaN;
+  let converged = false;
+  let ritz: { values: Float64Array; vectors: Float64Array } = { values: new Float64Array(0), vectors: new Float64Array(0) };
+  for (let j = 0; j < maxIter; j++) {
+    const w = apply(Q[j]);
+    alpha.push(dot(Q[j], w));
+    for (let pass = 0; pass < 2; pass++) orthogonalize(w, Q);
+    const b = norm(w);
+    const k = alpha.length;
+    const T = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) {
+      T[i * k + i] = alpha[i];
+      if (i + 1 < k) T[i * k + i + 1] = T[(i + 1) * k + i] = beta[i];
+    }
+    ritz = symmetricEigenSmall(T, k);
+    const top = ritz.values[0];
+    if (j >= 2 && Number.isFinite(previous) && Math.abs(top - previous) <= tolerance * Math.abs(top)) converged = true;
+    previous = top;
+    if (converged || b <= 1e-12 * Math.max(Math.abs(top), 1e-300) || j + 1 === maxIter) break;
+    beta.push(b);
+    Q.push(w.map((x) => x / b));
+  }
+  const k = alpha.length;
+  const vectors = Array.from({ length: Math.min(options.vectors ?? 0, k) }, (_, m) => {
+    const v = new Float64Array(dim);
+    for (let i = 0; i < k; i++) {
+      const c = ritz.vectors[i * k + m];
+      for (let d = 0; d < dim; d++) v[d] += c * Q[i][d];
+    }
+    const nv = norm(v);
+    return v.map((x) => x / nv);
+  });
+  return { values: Array.from(ritz.values), vectors, iterations: k, converged };
 }
 
 export interface SharpnessOptions extends PowerIterationOptions {
@@ -256,29 +316,22 @@ export function sharpness(oracle: GradientOracle, w: Float64Array, options: Shar
     { length: w.length },
     ((r) => (_: unknown, i: number) => (mask[i] ? r.normal() : 0))(new Random(options.seed ?? 7).derive('start')),
   );
-  const r = largestEigenpair(apply, w.length, { ...options, start });
+  const r = lanczos(apply, w.length, { ...options, start, vectors: 1 });
+  const smallest = r.values[r.values.length - 1];
   return {
-    lambdaMax: r.value,
+    lambdaMax: r.values[0],
     iterations: r.iterations,
     converged: r.converged,
-    mostNegative: r.mostNegative,
+    mostNegative: smallest < 0 ? smallest : null,
     gradientCalls: oracle.gradientCalls - before,
-    vector: r.vector,
+    vector: r.vectors[0],
   };
 }
 
-/** The top `k` eigenpairs of the Hessian at w (largest first), by power iteration with deflation. */
+/** The top `k` (largest, algebraically) eigenpairs of the Hessian at w, by Lanczos. */
 export function topEigenpairs(oracle: GradientOracle, w: Float64Array, k: number, options: PowerIterationOptions = {}): PowerIterationResult[] {
-  const found: PowerIterationResult[] = [];
-  for (let i = 0; i < k; i++) {
-    const r = powerIteration((v) => hessianVectorProduct(oracle, w, v), w.length, {
-      ...options,
-      seed: (options.seed ?? 7) + i,
-      orthogonalTo: found.map((f) => f.vector),
-    });
-    found.push(r);
-  }
-  return found;
+  const r = lanczos((v) => hessianVectorProduct(oracle, w, v), w.length, { ...options, vectors: k });
+  return r.vectors.map((vector, i) => ({ value: r.values[i], vector, iterations: r.iterations, converged: r.converged }));
 }
 
 export interface LossPlane {

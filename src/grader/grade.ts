@@ -121,6 +121,9 @@ export function readSubmission(file: string): { ok: true; source: string } | { o
   }
   if (st.isSymbolicLink()) return { ok: false, problem: 'it is a symbolic link; the grader never follows links in a submissions folder (submit the file itself)' };
   if (!st.isFile()) return { ok: false, problem: `it is not a regular file (${st.isDirectory() ? 'a folder' : 'a special file'})` };
+  // A hard link is the same file under a second name: one to a file the learner could not read (made
+  // inside an unpacked archive, say) would otherwise be read here with the grader's rights.
+  if (st.nlink > 1) return { ok: false, problem: `it has ${st.nlink - 1} other hard link${st.nlink > 2 ? 's' : ''}; submit a plain copy of the file` };
   if (st.size > MAX_SOURCE_BYTES) return { ok: false, problem: `it is ${st.size} bytes; a submission may have at most ${MAX_SOURCE_BYTES}` };
   let fd: number | undefined;
   try {

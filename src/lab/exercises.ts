@@ -285,6 +285,7 @@ async function exercise7(ctx: Ctx, epochs: number) {
       id: `${transform}·${optimizer}`,
       key: `${transform}·${optimizer}`,
       group: 'main' as const,
+      tier: 'full' as const,
       label: `${transform} · ${optimizer}`,
       seed: ctx.seed,
       transform,

@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { NormlabError } from '../errors.js';
 import { datasetTensors } from '../engine/dataset-tensors.js';
 import type { InputTransform } from '../data/transforms.js';
-import type { ActivationName, OptimizerSpec } from '../engine/backend.js';
+import type { ActivationName, LossSpec, OptimizerSpec } from '../engine/backend.js';
 import { backendNames } from '../engine/backends/registry.js';
 import { Callback, type CallbackHooks, type Logs } from '../engine/model/callbacks.js';
 import { sequential, type Sequential } from '../engine/model/sequential.js';
@@ -48,6 +48,10 @@ export interface TrainingHooks {
   /** Called with the built model before training (e.g. to set weights for a controlled experiment). */
   prepareModel?(model: Sequential): void;
   optimizer?: OptimizerSpec;
+  /** Layers between Flatten and the first dense layer (e.g. rescaling, batchNormalization). */
+  inputLayers?(): Layer[];
+  /** The loss (default: sparse categorical cross-entropy from the logits, as tf.keras). */
+  loss?: LossSpec;
 }
 
 /**
@@ -101,8 +105,11 @@ export async function trainOnDataset(configInput: Partial<TrainingConfig>, data:
   const learningRate = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];
   const normalization = normalizationFor(config.normalize, data.train);
   const transform = normalization.transform;
-  const model = buildLabModel(config, [data.train.height, data.train.width], data.train.classNames.length, normalization.front);
-  model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const inputShape = [data.train.height, data.train.width];
+  // hooks.inputLayers (the study's rescaling / batchNormalization arms) go after the Flatten.
+  const front = hooks.inputLayers ? [...(normalization.front ?? [layers.flatten({ inputShape })]), ...hooks.inputLayers()] : normalization.front;
+  const model = buildLabModel(config, inputShape, data.train.classNames.length, front);
+  model.compile({ optimizer: hooks.optimizer ?? optimizerFor(config), loss: hooks.loss ?? 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   hooks.prepareModel?.(model);
   const trainTensors = datasetTensors(data.train, transform);
   const testTensors = datasetTensors(data.test, transform);

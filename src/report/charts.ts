@@ -25,10 +25,23 @@ export const TRANSFORM_COLORS: Record<TransformName, string> = {
   scale: '#1f77b4',
   standardize: '#2ca02c',
   symmetric: '#9467bd',
+  centre: '#ff7f0e',
 };
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;
 const TRANSFORMS: TransformName[] = ['none', 'scale', 'standardize', 'symmetric'];
+
+/**
+ * The run key a chart shows for a configuration: the whole-training-set run when the study has one
+ * (the headline: none and scale), else the subset tier's (the other transforms, sigmoid).
+ */
+function keyFor(study: StudyResult, key: string): string {
+  return study.runs.some((r) => r.spec.key === key) ? key : `${key}·sub`;
+}
+
+function tierSuffix(study: StudyResult, key: string): string {
+  return keyFor(study, key) === key ? '' : ` (${study.tiers.subset} images)`;
+}
 
 function firstRun(study: StudyResult, key: string): RunResult | undefined {
   return study.runs.filter((r) => r.spec.key === key).sort((a, b) => a.spec.seed - b.spec.seed)[0];
@@ -75,9 +88,9 @@ function line(label: string, data: (number | null)[] | { x: number; y: number | 
 }
 
 function accuracyBars(study: StudyResult): ChartSpec | null {
-  const labels = TRANSFORMS.map(transformLabel);
+  const labels = TRANSFORMS.map((t) => `${transformLabel(t)}${tierSuffix(study, `relu·${t}·adam·f32`)}`);
   const seeds = study.options.seeds.length;
-  const summary = (t: TransformName, o: string) => study.summaries.find((s) => s.key === `relu·${t}·${o}·f32`);
+  const summary = (t: TransformName, o: string) => study.summaries.find((s) => s.key === keyFor(study, `relu·${t}·${o}·f32`));
   const datasets: { label: string; data: (number | null | [number, number])[]; backgroundColor: string }[] = OPTIMIZERS.map((o) => ({
     label: `${o} (lr ${o === 'adam' ? '0.001' : '0.01'})${seeds > 1 ? `, mean of ${seeds} seeds` : ''}`,
     data: TRANSFORMS.map((t) => finiteOrNull(summary(t, o)?.testAcc.mean)),
@@ -109,7 +122,7 @@ function accuracyBars(study: StudyResult): ChartSpec | null {
 }
 
 function lossCurves(study: StudyResult, optimizer: 'adam' | 'sgd'): ChartSpec | null {
-  const runs = TRANSFORMS.map((t) => firstRun(study, `relu·${t}·${optimizer}·f32`)).filter((r): r is RunResult => Boolean(r));
+  const runs = TRANSFORMS.map((t) => firstRun(study, keyFor(study, `relu·${t}·${optimizer}·f32`))).filter((r): r is RunResult => Boolean(r));
   if (!runs.length) return null;
   return {
     id: `loss-${optimizer}`,
@@ -158,8 +171,8 @@ function probeChart(
   };
 }
 
-function transformKeys(optimizer: 'adam' | 'sgd') {
-  return TRANSFORMS.map((t) => ({ key: `relu·${t}·${optimizer}·f32`, label: transformLabel(t), color: TRANSFORM_COLORS[t] }));
+function transformKeys(study: StudyResult, optimizer: 'adam' | 'sgd') {
+  return TRANSFORMS.map((t) => ({ key: keyFor(study, `relu·${t}·${optimizer}·f32`), label: `${transformLabel(t)}${tierSuffix(study, `relu·${t}·${optimizer}·f32`)}`, color: TRANSFORM_COLORS[t] }));
 }
 
 const DIAGNOSTICS: { id: string; title: string; y: string; log?: boolean; min?: number; max?: number; value: (p: ProbeDiagnostics) => number | null | undefined; caption: string }[] = [
@@ -176,7 +189,7 @@ function diagnosticCharts(study: StudyResult): ChartSpec[] {
   const out: ChartSpec[] = [];
   for (const d of DIAGNOSTICS) {
     for (const o of OPTIMIZERS) {
-      const spec = probeChart(study, `diag-${d.id}-${o}`, d.id === 'test-acc' ? 'curves' : 'diagnostics', `${d.title} — ${o}`, d.caption, transformKeys(o), d.value, { label: d.y, log: d.log, min: d.min, max: d.max });
+      const spec = probeChart(study, `diag-${d.id}-${o}`, d.id === 'test-acc' ? 'curves' : 'diagnostics', `${d.title} — ${o}`, d.caption, transformKeys(study, o), d.value, { label: d.y, log: d.log, min: d.min, max: d.max });
       if (spec) out.push(spec);
     }
   }
@@ -188,7 +201,7 @@ function diagnosticCharts(study: StudyResult): ChartSpec[] {
     'Fraction of (image, unit) pairs with |z| > 5 (σ′ < 0.0066); dashed: exactly 0 or 1 in float32.',
     [
       ...OPTIMIZERS.flatMap((o) =>
-        (['none', 'scale'] as const).map((t) => ({ key: `sigmoid·${t}·${o}·f32`, label: `${transformLabel(t)} · ${o}`, color: o === 'adam' ? TRANSFORM_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8' })),
+        (['none', 'scale'] as const).map((t) => ({ key: keyFor(study, `sigmoid·${t}·${o}·f32`), label: `${transformLabel(t)} · ${o}`, color: o === 'adam' ? TRANSFORM_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8' })),
       ),
     ],
     (p) => p.layers[0]?.saturatedFraction,
@@ -231,14 +244,14 @@ function reparamChart(study: StudyResult): ChartSpec | null {
 
 function sweepChart(study: StudyResult): ChartSpec | null {
   if (!study.sweep.length) return null;
-  const norm = study.summaries.find((s) => s.key === 'relu·scale·adam·f32');
+  const norm = study.summaries.find((s) => s.key === 'relu·scale·adam·f32·sub');
   const labels = [...study.sweep.map((p) => `raw, lr ${p.learningRate}`), ...(norm ? ['x/255, lr 0.001'] : [])];
   const data = [...study.sweep.map((p) => finiteOrNull(p.testAcc)), ...(norm ? [finiteOrNull(norm.testAcc.mean)] : [])];
   return {
     id: 'adam-sweep',
     section: 'sweep',
     title: 'Raw inputs with Adam at smaller learning rates',
-    caption: 'Test accuracy; the last bar is the normalized run at Adam’s default learning rate.',
+    caption: `Test accuracy, mean over seeds on the first ${study.tiers.subset} training images; the last bar is the normalized run at Adam’s default learning rate.`,
     config: {
       type: 'bar',
       data: { labels, datasets: [{ label: 'test accuracy', data, backgroundColor: labels.map((l) => (l.startsWith('raw') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)) }] },

@@ -8,11 +8,13 @@ import type { ProbeDiagnostics } from '../engine/probes.js';
 import type { RunSummary, StudyResult } from '../lab/study/types.js';
 import { transformLabel } from '../lab/study/plan.js';
 import { num, pct, points, sci, times } from './format.js';
+import { ciText } from './stats-text.js';
+import { ablationFinding, checkClaims, claimsFinding, curvatureFinding, forumReply, inputSpectrumFinding, lossFormFinding, theAnswer, type Claim } from './findings-why.js';
 
 export type Verdict = 'as expected' | 'contradicts the expected story' | 'mixed' | 'not measured';
 
 export interface Finding {
-  id: 'outcome' | 'mechanism' | 'reparametrisation' | 'adam-sweep' | 'precision' | 'sigmoid';
+  id: 'outcome' | 'mechanism' | 'reparametrisation' | 'adam-sweep' | 'precision' | 'sigmoid' | 'curvature' | 'input-spectrum' | 'ablation' | 'loss-form' | 'claims';
   title: string;
   /** The expectation this finding tests, in one sentence. */
   expectation: string;
@@ -24,6 +26,12 @@ export interface Finding {
 }
 
 export interface Findings {
+  /** The answer first: at most five plain sentences, every number measured in this run. */
+  answer: string[];
+  /** A paragraph a mentor can paste as a reply on a forum. */
+  reply: string;
+  /** The usual explanations, each tested: supported / refuted / partly, with the number. */
+  claims: Claim[];
   list: Finding[];
   /** A short closing note: the findings' key numbers in a few sentences. */
   closing: string[];
@@ -40,8 +48,6 @@ export const NEGLIGIBLE_ACC_GAP = 0.02;
 export const NO_GAP = 0.005;
 /** The raw/scaled first-layer pre-activation ratio is 255 in theory; above 50 the inputs' scale clearly dominates it. */
 export const PREACTIVATION_RATIO_EXPECTED_ABOVE = 50;
-/** A kernel-gradient ratio within 25% of 255 is explained by the input scale alone; beyond, δ₁ contributes. */
-export const GRADIENT_RATIO_TOLERANCE = 0.25;
 /** Half the hidden ReLUs dead on every probe image: the layer has lost most of its capacity. */
 export const DEAD_RELU_FRACTION = 0.5;
 /** A probe loss 10× its initial value is an explosion, not noise (initial cross-entropy ≈ ln 10 ≈ 2.3). */
@@ -51,7 +57,10 @@ export const GAP_MOSTLY_RECOVERED = 0.9;
 /** Recovering more than 20% of the gap is a partial explanation; less is "little". */
 export const GAP_PARTLY_RECOVERED = 0.2;
 
-const get = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === key);
+/** The summary of a run key; keys planned only on the subset tier are found without their '·sub'. */
+const get = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === key) ?? study.summaries.find((s) => s.key === `${key}·sub`);
+/** The subset tier's summary of a key (every seed there; the tier the ablation compares on). */
+const getSub = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === `${key}·sub`);
 
 function chanceOf(study: StudyResult): number {
   return 1 / Math.max(1, study.dataset.classNames.length);
@@ -68,7 +77,7 @@ function atChance(acc: number, chance: number): boolean {
 
 function accText(s: RunSummary): string {
   const a = s.testAcc;
-  return s.seeds.length > 1 ? `${pct(a.mean)} (± ${points(a.std)} over ${s.seeds.length} seeds, ${pct(a.min)}–${pct(a.max)})` : pct(a.mean);
+  return s.seeds.length > 1 ? `${pct(a.mean)} (95% CI ${pct(a.lo)}–${pct(a.hi)}, ${s.seeds.length} seeds${s.tier === 'subset' ? ' on the subset' : ''})` : `${pct(a.mean)} (1 seed: not a precise number)`;
 }
 
 function epochs(study: StudyResult): string {
@@ -121,7 +130,7 @@ function outcome(study: StudyResult): Finding | null {
     }
   }
   const normalized = (['scale', 'standardize', 'symmetric'] as const)
-    .flatMap((t) => (['adam', 'sgd'] as const).map((o) => get(study, `relu·${t}·${o}·f32`)))
+    .flatMap((t) => (['adam', 'sgd'] as const).map((o) => getSub(study, `relu·${t}·${o}·f32`)))
     .filter((s): s is RunSummary => Boolean(s));
   for (const o of ['adam', 'sgd'] as const) {
     const list = normalized.filter((s) => s.optimizer === o);
@@ -131,7 +140,7 @@ function outcome(study: StudyResult): Finding | null {
     const best = list[accs.indexOf(Math.max(...accs))];
     numbers[`${o}NormalizedSpread`] = spread;
     sentences.push(
-      `Among the normalized inputs with ${o}, ${list.map((s) => `${transformLabel(s.transform)} ${pct(s.testAcc.mean)}`).join(', ')}: ` +
+      `Among the normalized inputs with ${o} (${study.tiers.subset} training images, ${list[0].seeds.length} seeds), ${list.map((s) => `${transformLabel(s.transform)} ${pct(s.testAcc.mean)}`).join(', ')}: ` +
         (spread < NEGLIGIBLE_ACC_GAP ? `within ${points(spread)} of each other — which normalization matters far less than whether there is one.` : `${transformLabel(best.transform)} is best by ${points(spread)} over the worst.`),
     );
   }
@@ -169,7 +178,7 @@ function mechanism(study: StudyResult): Finding | null {
   };
   const sentences: string[] = [];
   sentences.push(
-    `Same initial weights, same images: at initialisation the raw network's first-layer pre-activations are ${times(rl.meanAbsPre, nl.meanAbsPre)} larger (mean |z| ${num(rl.meanAbsPre)} vs ${num(nl.meanAbsPre)}), ` +
+    `Same initial weights, same images (seed ${raw.seeds[0]}'s probe batch of ${study.options.probeRows} images): at initialisation the raw network's first-layer pre-activations are ${times(rl.meanAbsPre, nl.meanAbsPre)} larger (mean |z| ${num(rl.meanAbsPre)} vs ${num(nl.meanAbsPre)}), ` +
       `its logits ${times(ri.logits.meanAbs, ni.logits.meanAbs)} larger (mean |logit| ${num(ri.logits.meanAbs)} vs ${num(ni.logits.meanAbs)}, median top-2 gap ${num(ri.logits.gapMedian)} vs ${num(ni.logits.gapMedian)}), ` +
       `so ${pct(ri.softmax.maxExactlyOne)} of the probe images already have a softmax maximum of exactly 1.0 in float32 (${pct(ni.softmax.maxExactlyOne)} normalized) and the loss starts at ${num(ri.loss)} instead of ${num(ni.loss)}.`,
   );
@@ -178,13 +187,34 @@ function mechanism(study: StudyResult): Finding | null {
   numbers.rawOutputErrorNormInit = errRaw;
   numbers.scaledOutputErrorNormInit = errNorm;
   numbers.kernel0GradRatio = gradRatio;
-  sentences.push(
-    `The gradient of the first kernel is ${times(rl.kernelGradNorm, nl.kernelGradNorm)} larger (‖g‖ ${num(rl.kernelGradNorm)} vs ${num(nl.kernelGradNorm)}): ` +
-      `it is xᵀ·δ₁, so 255× comes from x itself` +
-      (Math.abs(gradRatio / 255 - 1) > GRADIENT_RATIO_TOLERANCE
-        ? `, and the remaining ${num(gradRatio / 255)}× from the backpropagated error δ₁ — at the output, the mean ‖softmax − one-hot‖ is ${num(errRaw)} on raw inputs vs ${num(errNorm)} scaled (${times(errRaw, errNorm)}): confidently wrong predictions send back a larger error.`
-        : '.'),
-  );
+  const m = study.mechanismAtInit;
+  if (m) {
+    Object.assign(numbers, {
+      homogeneityError: m.logitHomogeneityError.max,
+      logitRatioExact: m.logitRatio.mean,
+      kernel0GradRatioSeeds: m.kernel0GradRatio.mean,
+      perSampleErrorRatio: m.perSampleErrorRatio.mean,
+      alignmentRatio: m.alignmentRatio.mean,
+      adamLayer2LogitMoveRatio: m.adamLayer2LogitMoveRatio.mean,
+      adamLayer1PreactMoveRatio: m.adamLayer1PreactMoveRatio.mean,
+      biasRelativeStepSgdRaw: m.biasRelativeStepSgd[0].mean,
+      biasRelativeStepSgdScaled: m.biasRelativeStepSgd[1].mean,
+      meanSquaredInputRaw: m.meanSquaredInput[0].mean,
+      meanSquaredInputScaled: m.meanSquaredInput[1].mean,
+    });
+    sentences.push(
+      `At initialisation the raw network is exactly 255× the scaled one before the softmax: the biases are zero and ReLU is positively homogeneous, so z_raw = 255·z_scaled — measured in float64 to a relative deviation of at most ${sci(m.logitHomogeneityError.max)} over ${m.seeds} seeds. ` +
+        `The first kernel starts 255× too large for its inputs: glorot assumes inputs of order 1, and the mean x² is ${num(m.meanSquaredInput[0].mean)} raw vs ${num(m.meanSquaredInput[1].mean, 2)} after /255.`,
+    );
+    sentences.push(
+      `The first kernel's gradient is ${num(m.kernel0GradRatio.mean)}× larger (${ciText(m.kernel0GradRatio, (v) => num(v))}; ${m.rows} probe images, ${m.seeds} seeds). It is Σ_r x_r·δ_rᵀ, so it factors exactly into 255 (the inputs) × ${num(m.perSampleErrorRatio.mean)} (${ciText(m.perSampleErrorRatio, (v) => num(v))}, larger per-sample errors δ_r) × ${num(m.alignmentRatio.mean)} (${ciText(m.alignmentRatio, (v) => num(v))}, errors that point the same way across the batch and so add instead of cancelling: alignment ${num(m.alignmentRaw.mean, 2)} raw vs ${num(m.alignmentScaled.mean, 2)} scaled).`,
+    );
+    sentences.push(
+      `Relative to the raw pre-activations the first-layer bias is effectively frozen: one step moves it by ${sci(m.biasRelativeStepSgd[0].mean)} of mean |z₁| with SGD (${sci(m.biasRelativeStepSgd[1].mean)} scaled) and ${sci(m.biasRelativeStepAdam[0].mean)} with Adam (${sci(m.biasRelativeStepAdam[1].mean)} scaled).`,
+    );
+  } else {
+    sentences.push(`The gradient of the first kernel is ${times(rl.kernelGradNorm, nl.kernelGradNorm)} larger (‖g‖ ${num(rl.kernelGradNorm)} vs ${num(nl.kernelGradNorm)}).`);
+  }
   const verdict: Verdict = preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE ? 'as expected' : 'mixed';
   const rawSgd = get(study, 'relu·none·sgd·f32');
   const normSgd = get(study, 'relu·scale·sgd·f32');
@@ -234,6 +264,9 @@ function mechanism(study: StudyResult): Finding | null {
         `but z = x·W, so the same weight change moves the raw network's pre-activations 255× as far` +
         (moved ? ` (after ${moved.step} steps mean |z₁| has moved by ${num(moved.raw)} raw vs ${num(moved.norm)} scaled)` : '') +
         `: its effective step on the first layer is still 255× too large; ` +
+        (m
+          ? `and the second layer sees 255× larger inputs too, so its same-sized step moves the logits ${num(m.adamLayer2LogitMoveRatio.mean)}× as far (${ciText(m.adamLayer2LogitMoveRatio, (v) => num(v))}; first layer: ${num(m.adamLayer1PreactMoveRatio.mean)}×) — which is why rescaling only the first layer's step does not rescue Adam; `
+          : '') +
         `after training ${pct(rawAdam.final?.softmax.maxExactlyOne)} of the probe images still have a softmax maximum of exactly 1.0 (median logit gap ${num(rawAdam.final?.logits.gapMedian)}), vs ${pct(normAdam.final?.softmax.maxExactlyOne)} normalized.`,
     );
   }
@@ -317,15 +350,15 @@ function boundText(c: StudyResult['reparam'][number]): string {
 }
 
 function adamSweep(study: StudyResult): Finding | null {
-  const sweep = study.sweep.filter((p) => p.key !== 'relu·none·adam·f32');
+  const sweep = study.sweep.filter((p) => p.key !== 'relu·none·adam·f32·sub');
   if (sweep.length === 0) return null;
-  const raw = get(study, 'relu·none·adam·f32');
-  const norm = get(study, 'relu·scale·adam·f32');
+  const raw = getSub(study, 'relu·none·adam·f32');
+  const norm = getSub(study, 'relu·scale·adam·f32');
   const best = sweep.reduce((a, b) => (b.testAcc > a.testAcc ? b : a));
   const numbers: Finding['numbers'] = { bestLearningRate: best.learningRate, bestAcc: best.testAcc, bestGapRecovered: best.gapRecovered };
   for (const p of sweep) numbers[`acc@${p.learningRate}`] = p.testAcc;
   const list = sweep.map((p) => `lr ${p.learningRate}: ${pct(p.testAcc)}`).join(', ');
-  const sentences: string[] = [`Raw inputs with Adam at smaller learning rates (${list}${raw ? `; lr 0.001: ${pct(raw.testAcc.mean)}` : ''}${norm ? `; normalized at lr 0.001: ${pct(norm.testAcc.mean)}` : ''}).`];
+  const sentences: string[] = [`Raw inputs with Adam at smaller learning rates, mean over ${raw?.seeds.length ?? 0} seeds on ${study.tiers.subset} training images (${list}${raw ? `; lr 0.001: ${pct(raw.testAcc.mean)}` : ''}${norm ? `; normalized at lr 0.001: ${pct(norm.testAcc.mean)}` : ''}).`];
   let verdict: Verdict = 'mixed';
   const rec = best.gapRecovered;
   if (rec === null || !raw || !norm) {
@@ -363,7 +396,8 @@ function precision(study: StudyResult): Finding | null {
   let matters = false;
   for (const c of study.precision) {
     const d = Math.abs(c.testAcc[0] - c.testAcc[1]);
-    matters ||= d > NEGLIGIBLE_ACC_GAP;
+    // "Matters" only when the difference exceeds the seed-to-seed spread (intervals apart) and 2 points.
+    matters ||= d > NEGLIGIBLE_ACC_GAP && (c.testAccStats[0].hi < c.testAccStats[1].lo || c.testAccStats[1].hi < c.testAccStats[0].lo);
     Object.assign(numbers, {
       [`${c.optimizer}AccF32`]: c.testAcc[0],
       [`${c.optimizer}AccF64`]: c.testAcc[1],
@@ -371,7 +405,7 @@ function precision(study: StudyResult): Finding | null {
       [`${c.optimizer}SoftmaxOneF64`]: c.maxSoftmaxOne[1],
     });
     sentences.push(
-      `Raw inputs, ${c.optimizer}: float32 ${pct(c.testAcc[0])} vs float64 ${pct(c.testAcc[1])} test accuracy (probe losses differ by at most ${num(c.probeLossMaxAbsDiff)}); ` +
+      `Raw inputs, ${c.optimizer}: float32 ${ciText(c.testAccStats[0], pct)} vs float64 ${ciText(c.testAccStats[1], pct)} test accuracy over ${c.testAccStats[0].n} seeds (seed ${1}'s probe losses differ by at most ${num(c.probeLossMaxAbsDiff)}); ` +
         `the largest fraction of probe images with a softmax maximum of exactly 1.0 was ${pct(c.maxSoftmaxOne[0])} in float32 and ${pct(c.maxSoftmaxOne[1])} in float64` +
         (c.firstNonFinite[0] !== null || c.firstNonFinite[1] !== null ? `; non-finite values first appeared at step ${c.firstNonFinite[0] ?? '—'} (float32) / ${c.firstNonFinite[1] ?? '—'} (float64).` : '; no NaN or ∞ appeared in either.'),
     );
@@ -460,8 +494,12 @@ function sigmoidFinding(study: StudyResult): Finding {
 }
 
 export function deriveFindings(study: StudyResult): Findings {
-  const list = [outcome(study), mechanism(study), reparametrisation(study), adamSweep(study), precision(study), sigmoidFinding(study)].filter((f): f is Finding => f !== null);
-  return { list, closing: closingNote(study, list) };
+  const base = [outcome(study), mechanism(study), curvatureFinding(study), inputSpectrumFinding(study), ablationFinding(study), lossFormFinding(study), reparametrisation(study), adamSweep(study), precision(study), sigmoidFinding(study)].filter(
+    (f): f is Finding => f !== null,
+  );
+  const claims = checkClaims(study, base);
+  const list = [...base, claimsFinding(claims)];
+  return { answer: theAnswer(study, list), reply: forumReply(study, list), claims, list, closing: closingNote(study, list) };
 }
 
 function closingNote(study: StudyResult, list: Finding[]): string[] {
@@ -481,7 +519,7 @@ function closingNote(study: StudyResult, list: Finding[]): string[] {
   }
   if (m) {
     out.push(
-      `The data carries the same information either way; what changes is scale: first-layer pre-activations ${times(n(m, 'rawMeanAbsZ1'), n(m, 'scaledMeanAbsZ1'))} and first-kernel gradients ${times(n(m, 'rawKernel0GradNorm'), n(m, 'scaledKernel0GradNorm'))} larger, ` +
+      `The data carries the same information either way; what changes is scale: first-layer pre-activations ${times(n(m, 'rawMeanAbsZ1'), n(m, 'scaledMeanAbsZ1'))} and first-kernel gradients ${study.mechanismAtInit ? `${num(study.mechanismAtInit.kernel0GradRatio.mean)}× (mean of ${study.mechanismAtInit.seeds} seeds)` : times(n(m, 'rawKernel0GradNorm'), n(m, 'scaledKernel0GradNorm'))} larger, ` +
         `${pct(n(m, 'rawSoftmaxOneAtInit'))} of softmax maxima exactly 1.0 at initialisation` +
         (Number.isFinite(n(m, 'rawSgdDeadReluFinal')) ? `, and under SGD ${pct(n(m, 'rawSgdDeadReluFinal'))} of the ReLUs end up dead.` : '.'),
     );

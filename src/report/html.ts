@@ -7,9 +7,10 @@ import type { StudyResult } from '../lab/study/types.js';
 import { transformLabel } from '../lab/study/plan.js';
 import { studyCharts, type ChartSection, type ChartSpec } from './charts.js';
 import type { Findings } from './findings.js';
+import { lossPlaneSvg } from './plane-svg.js';
 import { scriptJson } from '../util/json.js';
 import { num, seconds } from './format.js';
-import { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './tables.js';
+import { ablationTable, curvatureTable, lossFormTable, spectrumTable, measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './tables.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -104,12 +105,25 @@ th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: l
 .samples { display: flex; flex-direction: column; gap: 6px; } .sample-row { display: flex; align-items: center; gap: 8px; }
 .sample-label { width: 300px; font-size: 12px; color: var(--muted); } .sample-label b { color: var(--fg); }
 canvas.digit { width: 56px; height: 56px; image-rendering: pixelated; border: 1px solid var(--line); }
-.note { font-size: 13px; color: var(--muted); } code { background: var(--panel); padding: 1px 4px; border-radius: 4px; }
+.note { font-size: 13px; color: var(--muted); }
+.answer { background: var(--panel); border-left: 4px solid #2ca02c; padding: 10px 16px; } .answer p { font-size: 16px; margin: 6px 0; } .claims { list-style: none; padding: 0; } .claims li { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 8px 0; }
+.reply { background: var(--panel); border-radius: 8px; padding: 10px 16px; } .reply button { font: inherit; padding: 4px 12px; cursor: pointer; }
+.planes { display: flex; flex-wrap: wrap; gap: 18px; } .planes figure { margin: 0; } .planes figcaption { font-size: 13px; color: var(--muted); max-width: 420px; } code { background: var(--panel); padding: 1px 4px; border-radius: 4px; }
 </style></head>
 <body><main>
 <h1>Why does normalization change the results so much?</h1>
 <p class="sub">${header} · generated ${escapeHtml(study.createdAt)} by <code>normlab why</code></p>
 <blockquote>“We are simply rescaling 0–255 to 0–1. The relative scale is still exactly the same. What is the exact mechanism that is causing the huge difference in accuracy? Is it something in the optimizer or loss function (adam, sparse_categorical_crossentropy) that works better with values between 0 and 1?”</blockquote>
+<h2>The answer</h2>
+<div class="answer" id="the-answer">${findings.answer.map((s) => `<p>${escapeHtml(s)}</p>`).join('')}</div>
+<p class="note">${escapeHtml(tierNote(study))}</p>
+
+<h2>Claims checked</h2>
+${claimsHtml(findings)}
+
+<h2>Reply to the forum</h2>
+<div class="reply"><p id="forum-reply">${escapeHtml(findings.reply)}</p><button type="button" id="copy-reply" data-copy="forum-reply">Copy reply</button> <span id="copy-status" class="note" role="status"></span></div>
+
 <h2>In short</h2>
 <div class="closing">${findings.closing.map((s) => `<p>${escapeHtml(s)}</p>`).join('')}</div>
 
@@ -128,6 +142,8 @@ ${chartsOf(charts, 'curves')}
 <h2>Diagnostics over time</h2>
 <p class="note">Probes at initialisation, at steps ${o.probeSteps.filter((s) => s > 0).join(', ')} and at the end of every epoch. Left: Adam, right: SGD.</p>
 ${chartsOf(charts, 'diagnostics')}
+
+${secondOrderHtml(study)}
 
 <h2>Normalization as a reparametrisation</h2>
 <p>z = W·(x/255) + b = (W/255)·x + b: raw inputs with the first kernel divided by 255 compute exactly the normalized network. Its gradient is x·δ, 255× larger, so to take the same steps SGD needs that kernel’s learning rate ÷ 255², and Adam (whose step m̂/(√v̂+ε) ignores the gradient’s scale except through ε) needs lr ÷ 255 and ε × 255. The runs below check this, number for number.</p>
@@ -218,6 +234,21 @@ Every number on this page is in <code>${escapeHtml(options.jsonName ?? 'why.json
     });
     shared.appendChild(row);
   });
+  var copy = document.getElementById('copy-reply');
+  if (copy) copy.addEventListener('click', function () {
+    var text = document.getElementById(copy.getAttribute('data-copy')).textContent;
+    var status = document.getElementById('copy-status');
+    var done = function () { status.textContent = 'Copied.'; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { fallback(); });
+    } else fallback();
+    function fallback() {
+      var ta = document.createElement('textarea');
+      ta.value = text; document.body.appendChild(ta); ta.select();
+      try { document.execCommand('copy'); done(); } catch (e) { status.textContent = 'Select the text and copy it.'; }
+      document.body.removeChild(ta);
+    }
+  });
   document.body.setAttribute('data-ready', String(window.__whyCharts.length));
 })();
 </script>
@@ -225,3 +256,47 @@ Every number on this page is in <code>${escapeHtml(options.jsonName ?? 'why.json
 `;
 }
 
+
+/** What each number is measured on (the two data tiers). */
+export function tierNote(study: StudyResult): string {
+  return (
+    `Measured in this run: the main comparison (raw vs /255 × adam/sgd) and the reparametrisation check on ${study.tiers.full} training images; ` +
+    `every other comparison (the ablation, the loss form, the other normalizations, float64, sigmoid, the learning-rate sweeps, the curvature) on the first ${study.tiers.subset}, ` +
+    `${study.options.epochs} epoch(s), seeds ${study.options.seeds.join(', ')}; intervals are 95% t-intervals over seeds.`
+  );
+}
+
+function claimsHtml(findings: Findings): string {
+  const cls: Record<string, string> = { supported: 'ok', refuted: 'bad', partly: 'mixed', 'not measured': 'na' };
+  return `<ul class="claims">${findings.claims
+    .map((c) => `<li><b>${escapeHtml(c.claim)}</b> <span class="verdict ${cls[c.verdict]}">${escapeHtml(c.verdict)}</span><br><span class="note">Prediction: ${escapeHtml(c.prediction)}</span><br>${escapeHtml(c.evidence)}</li>`)
+    .join('')}</ul>`;
+}
+
+function secondOrderHtml(study: StudyResult): string {
+  const parts: string[] = [];
+  if (study.curvature.length) {
+    parts.push(`<h2>Step size against curvature</h2>
+<p>λ_max: the largest eigenvalue of the loss Hessian on the probe images (float64, Lanczos on finite-difference Hessian-vector products), whole network and the first layer's block; SGD is stable on a quadratic while lr·λ_max &lt; 2, Adam (β₁ = 0.9) while lr·λ_max(D⁻¹H) &lt; 38.</p>
+${tableHtml(curvatureTable(study))}`);
+  }
+  if (study.planes.length) {
+    parts.push(`<h3>The loss on the plane of the top two Hessian eigenvectors at initialisation</h3>
+<div class="planes">${study.planes.map((p) => `<figure>${lossPlaneSvg(p.plane, p.transform)}<figcaption>${escapeHtml(transformLabel(p.transform as never))}: colour = log₁₀ loss on ${p.plane.rows} probe images; λ₁ ${num(p.plane.eigenvalues[0])}, λ₂ ${num(p.plane.eigenvalues[1])}; the line is the first ${p.plane.path.length - 1} SGD steps (lr 0.01) projected on the plane (off-plane distance of the last: ${num(p.plane.offPlane[p.plane.offPlane.length - 1] ?? NaN)}).</figcaption></figure>`).join('')}</div>`);
+  }
+  if (study.spectrum) {
+    parts.push(`<h2>Input statistics: the spectrum of E[xxᵀ]</h2>
+<p class="note">${study.spectrum.images} training images; condition number over the eigenvalues above ${study.spectrum.floor} × λ₁.</p>
+${tableHtml(spectrumTable(study))}`);
+  }
+  if (study.ablation.length) {
+    parts.push(`<h2>Every fix, ranked</h2>
+<p class="note">Share of the raw → /255 gap each fix recovers, paired by seed (same initial weights and batches), with its 95% interval over seeds; 0% = as raw, 100% = as /255.</p>
+${tableHtml(ablationTable(study))}`);
+  }
+  if (study.lossForm.length) {
+    parts.push(`<h2>The loss form: logits vs clipped probabilities</h2>
+${tableHtml(lossFormTable(study))}`);
+  }
+  return parts.join('\n');
+}

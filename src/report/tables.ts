@@ -116,3 +116,52 @@ export function proposedTable(study: StudyResult, rows = 6): Table {
 export function methodNotes(): string[] {
   return Object.entries(METHOD_DESCRIPTIONS).map(([k, v]) => `${k}: ${v}`);
 }
+
+/** The ablation: every fix per optimizer, ranked by the share of the gap recovered (95% interval). */
+export function ablationTable(study: StudyResult): Table {
+  const f = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(0)}%` : 'n/a');
+  return {
+    head: ['optimizer', 'fix', 'share of gap', '95% interval', 'test acc', 'seeds'],
+    rows: study.ablation.map((r) => [r.optimizer, r.label.replace(/^none \(0–255\) · \w+ [\d.e-]+ · /, '').replace(/ · \d+ images$/, ''), f(r.share.mean), `${f(r.share.lo)} to ${f(r.share.hi)}`, `${(r.acc.mean * 100).toFixed(1)}%`, String(r.share.n)]),
+  };
+}
+
+function statCell(s: { n: number; mean: number; lo: number; hi: number }, f: (v: number) => string): string {
+  if (!s.n) return '—';
+  return s.n > 1 ? `${f(s.mean)} [${f(s.lo)}, ${f(s.hi)}]` : f(s.mean);
+}
+
+/** λ_max per transform/optimizer and step, with the stability limit. */
+export function curvatureTable(study: StudyResult): Table {
+  const g = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : 'n/a');
+  return {
+    head: ['run', 'step', 'λ_max (whole)', 'λ_max (first layer)', 'Adam: λ_max(D⁻¹H)', 'limit', 'seeds'],
+    rows: study.curvature.flatMap((c) =>
+      c.points.map((p) => [
+        `${c.transform} · ${c.optimizer}`,
+        p.step === 0 ? 'init' : String(p.step),
+        statCell(p.lambdaMax, g),
+        statCell(p.firstLayer, g),
+        statCell(p.preconditioned, g),
+        `${c.optimizer === 'sgd' ? '2/η' : '38/η'} = ${g(c.limit)}`,
+        String(Math.max(p.lambdaMax.n, p.preconditioned.n)),
+      ]),
+    ),
+  };
+}
+
+export function spectrumTable(study: StudyResult): Table {
+  const g = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(2) : Number(v.toPrecision(3)).toString()) : 'n/a');
+  return {
+    head: ['transform', 'formula', 'λ₁', 'λ₂', 'λ₁/λ₂', 'λ₁ share of trace', 'condition number', 'eigenvalues kept'],
+    rows: (study.spectrum?.rows ?? []).map((r) => [r.transform, r.formula, g(r.top), g(r.second), g(r.ratio12), `${(r.topShare * 100).toFixed(0)}%`, g(r.condition), String(r.nonNegligible)]),
+  };
+}
+
+export function lossFormTable(study: StudyResult): Table {
+  const p = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : 'n/a');
+  return {
+    head: ['inputs · optimizer', 'from logits (Keras)', 'clipped probabilities (tfjs)', 'difference', 'true-class p = 0 at init', 'seeds'],
+    rows: study.lossForm.map((c) => [`${c.transform} · ${c.optimizer}`, statCell(c.logits, p), statCell(c.clipped, p), statCell(c.difference, (v) => `${(v * 100).toFixed(1)}`), p(c.trueProbZeroAtInit.mean), String(c.difference.n)]),
+  };
+}

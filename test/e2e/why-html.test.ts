@@ -82,6 +82,19 @@ describe('why.html in Chromium', { skip: blocker ?? false, timeout: 400_000 }, (
       assert.ok(state.digits >= 16, 'sample images drawn per transform');
       assert.ok(state.findings >= 5);
       assert.match(state.closing, /dividing by 255 takes SGD from/);
+      // the answer first, the claims, the forum reply with a working copy button, the loss-plane pictures
+      const extra = await page.evaluate(() => ({
+        answer: document.querySelectorAll('#the-answer p').length,
+        claims: document.querySelectorAll('ul.claims li').length,
+        planes: document.querySelectorAll('svg[data-plane] rect').length,
+        answerBeforeFindings: (document.querySelector('#the-answer')!.compareDocumentPosition(document.querySelector('.finding')!) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
+      }));
+      assert.ok(extra.answer >= 3 && extra.answer <= 5, `${extra.answer} answer sentences`);
+      assert.equal(extra.claims, 6);
+      assert.ok(extra.planes >= 2 * 49, 'two loss planes drawn');
+      assert.ok(extra.answerBeforeFindings);
+      await page.click('#copy-reply');
+      await page.waitForFunction(() => (document.getElementById('copy-status')?.textContent ?? '').length > 0, undefined, { timeout: 5000 });
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, [], 'the page makes no network request');
       mkdirSync(ARTIFACTS, { recursive: true });

@@ -4,7 +4,7 @@
  * results.json, and a folder of ten submissions graded two at a time with its CSV summary.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../cli/helpers.js';
@@ -168,7 +168,7 @@ describe('normlab grade: --out is checked before any grading', () => {
   }
 });
 
-describe('normlab grade: links in a submissions folder are never followed', { skip: NO_MNIST }, () => {
+describe('normlab grade: links in a submissions folder are never followed (symbolic or hard)', { skip: NO_MNIST }, () => {
   it('reports each link as invalid-file, leaks nothing it points at, and grades everyone else', () => {
     const { dir } = corpusCopy(['never-fits.ts']);
     const secretDir = tempDir();
@@ -179,17 +179,20 @@ describe('normlab grade: links in a submissions folder are never followed', { sk
     symlinkSync('/nonexistent/file.ts', join(dir, 'dangling.ts'));
     symlinkSync(join(dir, 'loop.js'), join(dir, 'loop.js'));
     symlinkSync(secretDir, join(dir, 'bob'));
+    linkSync(secret, join(dir, 'hard.js'));
     const out = join(tempDir(), 'grades');
     const r = runCli(['grade', dir, ...DATA, '--out', out, '--format', 'json']);
     assert.equal(r.status, 0, r.stderr);
     const results = JSON.parse(r.stdout) as { submission: string; status: string; score: number; statusMessage: string }[];
     const by = new Map(results.map((x) => [x.submission, x]));
-    assert.deepEqual([...by.keys()].sort(), ['bob', 'copied-solution.ts', 'dangling.ts', 'loop.js', 'never-fits.ts', 'secret.js']);
+    assert.deepEqual([...by.keys()].sort(), ['bob', 'copied-solution.ts', 'dangling.ts', 'hard.js', 'loop.js', 'never-fits.ts', 'secret.js']);
     for (const name of ['bob', 'copied-solution.ts', 'dangling.ts', 'loop.js', 'secret.js']) {
       assert.equal(by.get(name)!.status, 'invalid-file', name);
       assert.equal(by.get(name)!.score, 0, name);
       assert.match(by.get(name)!.statusMessage, /is a symbolic link; the grader never follows links/);
     }
+    assert.equal(by.get('hard.js')!.status, 'invalid-file');
+    assert.match(by.get('hard.js')!.statusMessage, /has 1 other hard link; submit a plain copy/);
     assert.equal(by.get('never-fits.ts')!.status, 'completed');
     const everything = r.stdout + r.stderr + readdirSync(out).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
     assert.doesNotMatch(everything, /TOP-SECRET-LINE|Reference solution/);

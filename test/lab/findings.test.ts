@@ -20,12 +20,15 @@ describe('findings follow the measurements', () => {
     const outcome = find(list, 'outcome');
     assert.equal(outcome.verdict, 'as expected');
     assert.match(text(outcome), /do not learn at all: test accuracy 10\.0%/);
-    assert.match(text(outcome), /still loses 4\.0 points: 82\.0% against 86\.0%/);
+    assert.match(text(outcome), /still loses 4\.0 points: 82\.0% \(95% CI [\d.]+%–[\d.]+%, 5 seeds\) against 86\.0%/);
     const mech = find(list, 'mechanism');
     assert.match(text(mech), /255× larger \(mean \|z\| 128 vs 0\.5\)/);
     assert.match(text(mech), /88\.0% of the probe images already have a softmax maximum of exactly 1\.0/);
-    // the gradient ratio beyond 255 is attributed to a measured quantity, the output error
-    assert.match(text(mech), /700× larger .* the remaining 2\.75× from the backpropagated error .* mean ‖softmax − one-hot‖ is 1\.3 on raw inputs vs 0\.95 scaled/);
+    // the gradient ratio beyond 255 splits into per-sample error size × alignment across the batch (measured)
+    assert.match(text(mech), /factors exactly into 255 \(the inputs\) × 1\.35 .* × 2\.13 /);
+    assert.match(text(mech), /exactly 255× the scaled one before the softmax/);
+    assert.match(text(mech), /bias is effectively frozen/);
+    assert.match(text(mech), /second layer sees 255× larger inputs too, so its same-sized step moves the logits 255× as far/);
     const rep = find(list, 'reparametrisation');
     assert.equal(rep.verdict, 'as expected');
     assert.match(text(rep), /within the 1×10⁻⁹ tolerance/);
@@ -39,7 +42,7 @@ describe('findings follow the measurements', () => {
     const { list } = deriveFindings(syntheticStudy({ acc: { 'relu·none·adam·f32': 0.861 } }));
     const outcome = find(list, 'outcome');
     assert.notEqual(outcome.verdict, 'as expected');
-    assert.match(text(outcome), /caught up completely — 86\.1% against 86\.0%/);
+    assert.match(text(outcome), /caught up completely — 86\.1% \(95% CI [^)]*\) against 86\.0%/);
     assert.match(text(outcome), /contradicts/);
     assert.equal(find(list, 'adam-sweep').verdict, 'contradicts the expected story');
   });
@@ -81,7 +84,7 @@ describe('findings follow the measurements', () => {
     const { list } = deriveFindings(syntheticStudy({ acc: { 'relu·none·sgd·f64': 0.8 } }));
     const p = find(list, 'precision');
     assert.equal(p.verdict, 'contradicts the expected story');
-    assert.match(text(p), /float32 10\.0% vs float64 80\.0%/);
+    assert.match(text(p), /float32 10\.0% \(95% CI [^)]*\) vs float64 80\.0% \(95% CI/);
   });
 
   test('a smaller Adam learning rate recovering the gap is credited', () => {
@@ -96,5 +99,75 @@ describe('findings follow the measurements', () => {
     const s = find(list, 'sigmoid');
     assert.equal(s.verdict, 'mixed');
     assert.match(text(s), /contrary to the saturation story/);
+  });
+});
+
+describe('the complete why: answer, claims, curvature, spectrum, ablation, loss form', () => {
+  test('the answer comes first: at most five sentences, each quoting this run’s numbers; a reply to paste', () => {
+    const f = deriveFindings(syntheticStudy());
+    assert.ok(f.answer.length >= 3 && f.answer.length <= 5, `${f.answer.length} sentences`);
+    assert.match(f.answer.join(' '), /10\.0% test accuracy vs 84\.0% with \/255/);
+    assert.match(f.answer.join(' '), /150× over the stability limit/); // λ_max 30000 vs 2/η = 200
+    assert.match(f.reply, /starts 150× over its stability limit/);
+    for (const id of ['curvature', 'input-spectrum', 'ablation', 'loss-form', 'claims'] as const) find(f.list, id);
+  });
+
+  test('curvature: "raw SGD at lr 0.01 starts N× over the limit", with its interval; as expected only across seeds', () => {
+    const study = syntheticStudy();
+    const c = find(deriveFindings(study).list, 'curvature');
+    assert.match(text(c), /Raw SGD at lr 0\.01 starts 150× over its stability limit \(mean over 5 seeds; at least 147× in every seed\): .* λ_max = 30000 \(95% CI/);
+    assert.equal(c.verdict, 'as expected');
+    assert.equal(c.numbers.seeds, 5);
+  });
+
+  test('ablation: ranked per optimizer by share of the gap, paired by seed, with 95% intervals', () => {
+    const study = syntheticStudy();
+    const adam = study.ablation.filter((r) => r.optimizer === 'adam');
+    assert.deepEqual(adam.slice(0, 2).map((r) => r.arm).sort(), ['both', 'rescaling']);
+    for (let i = 1; i < adam.length; i++) assert.ok(adam[i - 1].share.mean >= adam[i].share.mean - 1e-9, 'sorted');
+    const init = adam.find((r) => r.arm === 'init255')!;
+    assert.ok(Math.abs(init.share.mean - 0.5) < 0.02, `init ÷255 share ${init.share.mean}`);
+    assert.equal(init.share.n, 5);
+    assert.ok(init.share.lo <= init.share.mean && init.share.mean <= init.share.hi);
+    const a = find(deriveFindings(study).list, 'ablation');
+    assert.match(text(a), /The two halves of the correction, adam: init ÷ 255 alone 50%, step rescale alone 60%, both 100%/);
+    assert.equal(a.verdict, 'as expected');
+  });
+
+  test('loss form: the clipped-probability collapse on raw inputs is reported with the tfjs explanation', () => {
+    const f = find(deriveFindings(syntheticStudy()).list, 'loss-form');
+    assert.match(text(f), /TensorFlow\.js layers computes it from the softmax probabilities clipped/);
+    assert.match(text(f), /With x\/255 the two forms agree/);
+    assert.equal(f.verdict, 'as expected');
+  });
+
+  test('claims: each has a verdict with its number; precision refuted, Adam scale-invariance refuted', () => {
+    const { claims } = deriveFindings(syntheticStudy());
+    const by = Object.fromEntries(claims.map((c) => [c.id, c]));
+    assert.equal(claims.length, 6);
+    assert.equal(by['float-precision'].verdict, 'refuted');
+    assert.equal(by['adam-scale-invariant'].verdict, 'refuted');
+    assert.match(by['adam-scale-invariant'].evidence, /82\.0% .* vs 86\.0%/);
+    assert.equal(by['loss-wants-0-1'].verdict, 'partly');
+    assert.equal(by['sigmoid-saturation'].verdict, 'partly');
+    // float64 rescuing the raw SGD run flips the precision claim
+    const rescued = deriveFindings(syntheticStudy({ acc: { 'relu·none·sgd·f64': 0.8 } })).claims.find((c) => c.id === 'float-precision')!;
+    assert.equal(rescued.verdict, 'supported');
+  });
+
+  test('input spectrum: /255 is the raw spectrum ÷ 255², centring shrinks the outlier', () => {
+    const f = find(deriveFindings(syntheticStudy()).list, 'input-spectrum');
+    assert.match(text(f), /exactly the raw spectrum ÷ 255²/);
+    assert.equal(f.verdict, 'as expected');
+  });
+});
+
+describe('study options', () => {
+  test('five seeds by default, two with --quick; the subset tier is smaller than the whole set', async () => {
+    const { resolveStudyOptions } = await import('../../src/lab/study/plan.js');
+    assert.equal(resolveStudyOptions({}).seeds.length, 5);
+    assert.equal(resolveStudyOptions({ quick: true }).seeds.length, 2);
+    assert.ok(resolveStudyOptions({}).subsetTrainLimit < 60000);
+    assert.equal(resolveStudyOptions({ profile: 'browser' }).seeds.length, 5);
   });
 });

@@ -29,7 +29,8 @@ describe('normlab why --quick', { timeout: 300_000, skip: NO_FASHION }, () => {
     assert.equal(result.dataset.name, 'fashion-mnist');
     assert.equal(result.dataset.verified, true);
     assert.equal(result.options.quick, true);
-    assert.equal(result.summaries.filter((s: { group: string }) => s.group === 'main').length, 8);
+    assert.equal(result.summaries.filter((s: { group: string }) => s.group === 'main').length, 4);
+    assert.deepEqual(result.options.seeds, [1, 2], '--quick: 2 seeds');
     // the reparametrisation check, as measured numbers
     assert.equal(result.reparam.length, 4);
     for (const c of result.reparam) {
@@ -79,7 +80,7 @@ describe('normlab why --quick', { timeout: 300_000, skip: NO_FASHION }, () => {
     const lines = r.stdout.trim().split('\n');
     const result = JSON.parse(lines[lines.length - 1]);
     assert.deepEqual(result.options.seeds, [1, 2]);
-    assert.equal(result.runs.length, 16);
+    assert.equal(result.runs.length, 8);
     for (const s of result.summaries) {
       assert.deepEqual(s.seeds, [1, 2]);
       assert.equal(s.testAcc.values.length, 2);
@@ -90,6 +91,29 @@ describe('normlab why --quick', { timeout: 300_000, skip: NO_FASHION }, () => {
     // different seeds: different initial weights
     const hashes = new Set(result.runs.filter((x: { spec: { key: string } }) => x.spec.key === 'relu·scale·adam·f32').map((x: { initialWeightsHash: string }) => x.initialWeightsHash));
     assert.equal(hashes.size, 2);
-    assert.match(JSON.stringify(result.findings.list), /over 2 seeds/);
+    assert.match(JSON.stringify(result.findings.list), /2 seeds/);
+  });
+
+  test('the whole quick study: findings curvature, input-spectrum, ablation, loss-form, claims; the answer, claims and reply in HTML', () => {
+    const dir = join(out, 'all');
+    const r = why(['--quick', '--json', '--out', dir, '--workers', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    const result = JSON.parse(lines[lines.length - 1]);
+    const ids = result.findings.list.map((f: { id: string }) => f.id);
+    for (const id of ['curvature', 'input-spectrum', 'ablation', 'loss-form', 'claims']) assert.ok(ids.includes(id), `finding ${id}: ${ids}`);
+    for (const f of result.findings.list) assert.ok(f.verdict && f.sentences.length && f.numbers, f.id);
+    assert.ok(result.findings.answer.length >= 3 && result.findings.answer.length <= 5);
+    assert.equal(result.findings.claims.length, 6);
+    assert.ok(result.curvature.length >= 4 && result.spectrum.rows.length >= 2 && result.ablation.length >= 6 && result.lossForm.length >= 2);
+    const curvature = result.findings.list.find((f: { id: string }) => f.id === 'curvature');
+    assert.match(curvature.sentences[0], /Raw SGD at lr 0\.01 starts [\d.]+× over its stability limit/);
+    assert.ok(curvature.numbers.rawLambdaMaxInit > curvature.numbers.scaledLambdaMaxInit * 100, 'raw pixels make the surface far sharper');
+    const html = readFileSync(join(dir, 'why.html'), 'utf8');
+    assert.ok(html.indexOf('The answer') < html.indexOf('Claims checked'));
+    assert.match(html, /id="copy-reply"/);
+    assert.match(html, /<svg[^>]+data-plane="none"/);
+    assert.match(r.stderr, /The answer:/);
+    assert.match(r.stderr, /Claims checked:/);
   });
 });

@@ -56,7 +56,10 @@ describe('terminal summary', () => {
     assert.match(text, /normlab why — fashion-mnist/);
     for (const s of study.summaries) assert.ok(text.includes(s.transform), s.key);
     assert.match(text, /Reparametrisation check/);
-    findings.list.forEach((f, i) => assert.ok(text.includes(`${i + 1}. ${f.title} [${f.verdict}]`), f.title));
+    findings.list.forEach((f, i) => assert.ok(text.replace(/\n\s+/g, ' ').includes(`${i + 1}. ${f.title} [${f.verdict}]`), f.title));
+    // the answer first, the claims, the reply
+    assert.ok(text.indexOf('The answer') < text.indexOf('Claims checked') && text.indexOf('Claims checked') < text.indexOf('1. '), 'the answer and the claims come first');
+    assert.match(text, /Reply to the forum:/);
     assert.match(text, /In short:/);
     for (const line of text.split('\n')) assert.ok(line.length <= 100 || line.includes('│') || line.includes('─'), `line too long: ${line}`);
   });

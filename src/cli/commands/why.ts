@@ -29,7 +29,7 @@ interface WhyFlags {
   dataDir?: string;
   download: boolean;
   epochs?: number;
-  seeds: number;
+  seeds?: number;
   runs?: string[];
   quick: boolean;
   out: string;
@@ -72,9 +72,9 @@ export function registerWhy(program: Command, backends: readonly string[]): void
     .option('--data-dir <dir>', 'directory holding the dataset files (also: NORMLAB_DATA_DIR)')
     .option('--no-download', 'never download missing dataset files')
     .option('--epochs <n>', 'epochs per run (default 2; 1 with --quick)', integer(1, 100))
-    .option('--seeds <n>', 'repeat the comparison runs with seeds 1..n and report the spread', integer(1, 20), 1)
+    .option('--seeds <n>', 'seeds 1..n for every comparison: mean, spread and 95% interval (default 5; 3 with --quick)', integer(1, 20))
     .option('--runs <list>', `only these groups (${STUDY_GROUPS.join(', ')}) or runs whose key contains the text, e.g. main,sweep or none·sgd`, listOf((s) => s, 'groups or run keys'))
-    .option('--quick', 'a small slice (1000 training / 500 test images, 1 epoch): for tests and a first look', false)
+    .option('--quick', 'a small slice (1000 training / 500 test images, 1 epoch, 3 seeds): for tests and a first look', false)
     .option('--out <dir>', 'where to write why.html and why.json', '.')
     .option('--no-html', 'write only why.json')
     .option('--json', 'print the whole result as one JSON object on the last line of stdout', false)

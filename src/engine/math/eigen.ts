@@ -107,3 +107,54 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, n: number): void {
     } while (m !== l);
   }
 }
+
+/**
+ * Eigenvalues and eigenvectors of a small symmetric matrix by cyclic Jacobi rotations (for the k×k
+ * tridiagonal matrices of Lanczos, k ≤ ~50). Returns values sorted descending and the matching
+ * eigenvectors as columns, row-major [n][n] (vectors[i * n + j] = component i of vector j).
+ */
+export function symmetricEigenSmall(a: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+  const m = Float64Array.from(a);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q] ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p * n + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k * n + p];
+          const mkq = m[k * n + q];
+          m[k * n + p] = c * mkp - s * mkq;
+          m[k * n + q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p * n + k];
+          const mqk = m[q * n + k];
+          m[p * n + k] = c * mpk - s * mqk;
+          m[q * n + k] = s * mpk + c * mqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => m[y * n + y] - m[x * n + x]);
+  const values = Float64Array.from(order, (i) => m[i * n + i]);
+  const vectors = new Float64Array(n * n);
+  order.forEach((col, j) => {
+    for (let i = 0; i < n; i++) vectors[i * n + j] = v[i * n + col];
+  });
+  return { values, vectors };
+}

@@ -5,7 +5,7 @@
  */
 import type { DType } from '../../engine/backend.js';
 import type { ProbeDiagnostics } from '../../engine/probes.js';
-import type { CurvePoint, PrecisionComparison, ReparamCheck, RunResult, RunSummary, StudyOptimizer, SweepPoint } from './types.js';
+import type { AblationRow, CurvatureSummary, CurvePoint, LossFormComparison, MechanismAtInit, MechanismSummary, PrecisionComparison, ReparamCheck, RunResult, RunSummary, Stat, StudyOptimizer, SweepPoint } from './types.js';
 
 /**
  * Fixed tolerances of the reparametrisation check on the probe outputs and per-step losses. float64 is
@@ -67,7 +67,8 @@ export function summarize(runs: RunResult[]): RunSummary[] {
       learningRate: first.spec.learningRate,
       dtype: first.spec.dtype,
       seeds: list.map((r) => r.spec.seed),
-      testAcc: { mean: mean(accs), std: std(accs), min: Math.min(...accs), max: Math.max(...accs), values: accs },
+      testAcc: (({ lo, hi }) => ({ mean: mean(accs), std: std(accs), min: Math.min(...accs), max: Math.max(...accs), values: accs, lo, hi }))(statOf(accs)),
+      tier: first.spec.tier ?? 'full',
       testLoss: { mean: mean(list.map((r) => r.test.loss)), values: list.map((r) => r.test.loss) },
       firstEpochLoss: mean(list.map((r) => r.history.loss?.[0] ?? NaN)),
       init: initProbe(first),
@@ -164,9 +165,9 @@ function roundingReferenceOf(runs: RunResult[], norm32: RunResult, steps: number
 }
 
 export function sweepPoints(summaries: RunSummary[]): SweepPoint[] {
-  const raw = summaries.find((s) => s.key === 'relu·none·adam·f32');
-  const scaled = summaries.find((s) => s.key === 'relu·scale·adam·f32');
-  const points = summaries.filter((s) => s.group === 'sweep' || s.key === 'relu·none·adam·f32');
+  const raw = summaries.find((s) => s.key === 'relu·none·adam·f32·sub');
+  const scaled = summaries.find((s) => s.key === 'relu·scale·adam·f32·sub');
+  const points = summaries.filter((s) => (s.group === 'sweep' && s.optimizer === 'adam') || s.key === 'relu·none·adam·f32·sub');
   if (!points.some((s) => s.group === 'sweep')) return [];
   return points
     .map((s) => ({
@@ -178,11 +179,15 @@ export function sweepPoints(summaries: RunSummary[]): SweepPoint[] {
     .sort((a, b) => b.learningRate - a.learningRate);
 }
 
+function summaryAcc(runs: RunResult[], key: string): number {
+  return mean(runs.filter((r) => r.spec.key === key).map((r) => r.test.acc));
+}
+
 export function precisionComparisons(runs: RunResult[]): PrecisionComparison[] {
   const out: PrecisionComparison[] = [];
   for (const optimizer of ['adam', 'sgd'] as StudyOptimizer[]) {
-    const a = firstSeedRun(runs, `relu·none·${optimizer}·f32`);
-    const b = firstSeedRun(runs, `relu·none·${optimizer}·f64`);
+    const a = firstSeedRun(runs, `relu·none·${optimizer}·f32·sub`);
+    const b = firstSeedRun(runs, `relu·none·${optimizer}·f64·sub`);
     if (!a || !b || a.spec.seed !== b.spec.seed) continue;
     const pairs = a.probes.map((p) => [p, b.probes.find((q) => q.step === p.step)] as const).filter(([, q]) => q);
     const maxOne = (r: RunResult) => Math.max(0, ...r.probes.map((p) => p.softmax.maxExactlyOne).filter(Number.isFinite));
@@ -191,7 +196,8 @@ export function precisionComparisons(runs: RunResult[]): PrecisionComparison[] {
       optimizer,
       float32: a.spec.key,
       float64: b.spec.key,
-      testAcc: [a.test.acc, b.test.acc],
+      testAcc: [summaryAcc(runs, a.spec.key), summaryAcc(runs, b.spec.key)],
+      testAccStats: [statOf(runs.filter((r) => r.spec.key === a.spec.key).map((r) => r.test.acc)), statOf(runs.filter((r) => r.spec.key === b.spec.key).map((r) => r.test.acc))],
       finalLoss: [finalProbe(a)?.loss ?? NaN, finalProbe(b)?.loss ?? NaN],
       maxSoftmaxOne: [maxOne(a), maxOne(b)],
       firstNonFinite: [firstNF(a), firstNF(b)],
@@ -206,4 +212,156 @@ export function sameInitialWeights(runs: RunResult[], activation: 'relu' | 'sigm
   const seed = Math.min(...runs.map((r) => r.spec.seed));
   const hashes = new Set(runs.filter((r) => r.spec.activation === activation && r.spec.seed === seed).map((r) => r.initialWeightsHash));
   return hashes.size === 0 ? null : hashes.size === 1;
+}
+
+// ------------------------------------------------------------------------------- across seeds
+
+/** Two-sided 95% Student-t quantiles by degrees of freedom (1…30; beyond, 1.96). */
+const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** Mean, sample std, min/max and the 95% t-interval of the mean over seeds. */
+export function statOf(values: number[]): Stat {
+  const v = values.filter((x) => Number.isFinite(x));
+  const m = mean(v);
+  const s = std(v);
+  const t = v.length >= 2 ? (T95[v.length - 1] ?? 1.96) : NaN;
+  const half = v.length >= 2 ? (t * s) / Math.sqrt(v.length) : NaN;
+  return { n: v.length, mean: m, std: s, min: v.length ? Math.min(...v) : NaN, max: v.length ? Math.max(...v) : NaN, lo: m - half, hi: m + half, values };
+}
+
+function bySeed(runs: RunResult[], key: string): Map<number, RunResult> {
+  return new Map(runs.filter((r) => r.spec.key === key).map((r) => [r.spec.seed, r]));
+}
+
+/**
+ * Share of the raw → /255 gap an arm recovers, paired by seed: (acc_arm − acc_raw) / (acc_/255 − acc_raw)
+ * for each seed that has all three runs, then mean and 95% interval over seeds.
+ */
+export function gapShare(runs: RunResult[], armKey: string, rawKey: string, scaledKey: string): { share: Stat; acc: Stat; gap: Stat } | null {
+  const arm = bySeed(runs, armKey);
+  const raw = bySeed(runs, rawKey);
+  const scaled = bySeed(runs, scaledKey);
+  const shares: number[] = [];
+  const accs: number[] = [];
+  const gaps: number[] = [];
+  for (const [seed, a] of arm) {
+    const r = raw.get(seed);
+    const s = scaled.get(seed);
+    if (!r || !s) continue;
+    const accA = Number.isFinite(a.test.acc) ? a.test.acc : 0;
+    const accR = Number.isFinite(r.test.acc) ? r.test.acc : 0;
+    const gap = s.test.acc - accR;
+    accs.push(accA);
+    gaps.push(gap);
+    shares.push(gap > 0 ? (accA - accR) / gap : NaN);
+  }
+  return accs.length ? { share: statOf(shares), acc: statOf(accs), gap: statOf(gaps) } : null;
+}
+
+const ARM_ORDER = ['init255', 'step255', 'both', 'lr', 'centre', 'clipnorm', 'rescaling', 'batchnorm', 'clipped'];
+
+/** Every fix of the ablation, per optimizer, ranked by the share of the raw → /255 gap it recovers. */
+export function ablationRanking(runs: RunResult[]): AblationRow[] {
+  const rows: AblationRow[] = [];
+  for (const optimizer of ['adam', 'sgd'] as StudyOptimizer[]) {
+    const rawKey = `relu·none·${optimizer}·f32·sub`;
+    const scaledKey = `relu·scale·${optimizer}·f32·sub`;
+    if (!runs.some((r) => r.spec.key === rawKey) || !runs.some((r) => r.spec.key === scaledKey)) continue;
+    const candidates: { arm: string; key: string; label: string }[] = [];
+    const keys = [...new Set(runs.filter((r) => r.spec.tier === 'subset' && r.spec.optimizer === optimizer && r.spec.activation === 'relu').map((r) => r.spec.key))];
+    for (const key of keys) {
+      const run = runs.find((r) => r.spec.key === key)!;
+      if (run.spec.intervention && run.spec.transform === 'none') candidates.push({ arm: run.spec.intervention.arm, key, label: run.spec.label });
+      else if (run.spec.transform === 'centre' && !run.spec.intervention && run.spec.dtype === 'float32') candidates.push({ arm: 'centre', key, label: run.spec.label });
+    }
+    // The global learning-rate sweep counts as one fix: its best rate (by mean accuracy over seeds).
+    const sweep = keys.filter((k) => runs.find((r) => r.spec.key === k)!.spec.group === 'sweep');
+    if (sweep.length) {
+      const best = sweep
+        .map((key) => ({ key, acc: mean(runs.filter((r) => r.spec.key === key).map((r) => r.test.acc).filter(Number.isFinite)) }))
+        .sort((a, b) => b.acc - a.acc)[0];
+      const run = runs.find((r) => r.spec.key === best.key)!;
+      candidates.push({ arm: 'lr', key: best.key, label: `global learning rate ${run.spec.learningRate} (best of ${sweep.length} smaller rates; chosen on the same runs)` });
+    }
+    for (const c of candidates) {
+      const g = gapShare(runs, c.key, rawKey, scaledKey);
+      if (g) rows.push({ optimizer, arm: c.arm, key: c.key, label: c.label, share: g.share, acc: g.acc, gap: g.gap });
+    }
+  }
+  return rows.sort((a, b) => (a.optimizer === b.optimizer ? (b.share.mean || -Infinity) - (a.share.mean || -Infinity) || ARM_ORDER.indexOf(a.arm) - ARM_ORDER.indexOf(b.arm) : a.optimizer.localeCompare(b.optimizer)));
+}
+
+/** Loss from the logits vs from clipped probabilities (tfjs), per transform and optimizer, paired by seed. */
+export function lossFormComparisons(runs: RunResult[]): LossFormComparison[] {
+  const out: LossFormComparison[] = [];
+  for (const optimizer of ['adam', 'sgd'] as StudyOptimizer[]) {
+    for (const transform of ['none', 'scale'] as const) {
+      const logits = bySeed(runs, `relu·${transform}·${optimizer}·f32·sub`);
+      const clipped = bySeed(runs, `relu·${transform}·${optimizer}·f32·clipped·sub`);
+      const pairs = [...clipped].filter(([seed]) => logits.has(seed));
+      if (!pairs.length) continue;
+      const acc = (r: RunResult) => (Number.isFinite(r.test.acc) ? r.test.acc : 0);
+      // Share of the probe batch whose true-class probability is below ε at init (no gradient with the clip).
+      const dead = pairs.map(([, r]) => r.probes.find((p) => p.step === 0)?.softmax.trueProbZero ?? NaN);
+      out.push({
+        optimizer,
+        transform,
+        logits: statOf(pairs.map(([seed]) => acc(logits.get(seed)!))),
+        clipped: statOf(pairs.map(([, r]) => acc(r))),
+        difference: statOf(pairs.map(([seed, r]) => acc(r) - acc(logits.get(seed)!))),
+        firstEpochLoss: [mean(pairs.map(([seed]) => logits.get(seed)!.history.loss?.[0] ?? NaN)), mean(pairs.map(([, r]) => r.history.loss?.[0] ?? NaN))],
+        trueProbZeroAtInit: statOf(dead),
+      });
+    }
+  }
+  return out;
+}
+
+/** λ_max across seeds per transform and optimizer, at each measured step, with the stability limits. */
+export function curvatureSummary(runs: RunResult[]): CurvatureSummary[] {
+  const out: CurvatureSummary[] = [];
+  const keys = [...new Set(runs.filter((r) => r.analyses?.curvature?.length).map((r) => r.spec.key))];
+  for (const key of keys) {
+    const list = runs.filter((r) => r.spec.key === key && r.analyses?.curvature);
+    const first = list[0].spec;
+    const steps = [...new Set(list.flatMap((r) => r.analyses!.curvature!.map((p) => p.step)))].sort((a, b) => a - b);
+    const field = (step: number, f: 'lambdaMax' | 'lambdaMaxFirstLayer' | 'preconditioned') =>
+      statOf(list.map((r) => r.analyses!.curvature!.find((p) => p.step === step)?.[f] ?? NaN).filter((v): v is number => v !== null && Number.isFinite(v)));
+    out.push({
+      key,
+      transform: first.transform,
+      optimizer: first.optimizer,
+      learningRate: first.learningRate,
+      // SGD is stable on a quadratic while lr·λ < 2; Adam (β1 = 0.9) while lr·λ(D⁻¹H) < 38 (Cohen et al. 2022).
+      limit: first.optimizer === 'sgd' ? 2 / first.learningRate : (2 + 2 * 0.9) / ((1 - 0.9) * first.learningRate),
+      points: steps.map((step) => ({ step, lambdaMax: field(step, 'lambdaMax'), firstLayer: field(step, 'lambdaMaxFirstLayer'), preconditioned: field(step, 'preconditioned') })),
+      rows: list[0].analyses!.curvature![0] ? (first.analyses?.curvature?.rows ?? 0) : 0,
+    });
+  }
+  return out;
+}
+
+/** The mechanism numbers at init across seeds (each field a Stat). */
+export function mechanismSummary(runs: RunResult[]): MechanismSummary | null {
+  const list = [...new Map(runs.filter((r) => r.analyses?.mechanism).map((r) => [r.spec.seed, r.analyses!.mechanism!])).values()];
+  if (!list.length) return null;
+  const f = (g: (m: MechanismAtInit) => number) => statOf(list.map(g));
+  return {
+    seeds: list.length,
+    rows: list[0].rows,
+    logitHomogeneityError: f((m) => m.logitHomogeneityError),
+    logitRatio: f((m) => m.logitRatio),
+    kernel0GradRatio: f((m) => m.kernel0GradRatio),
+    perSampleErrorRatio: f((m) => m.perSampleErrorRatio),
+    alignmentRatio: f((m) => m.alignmentRatio),
+    alignmentRaw: f((m) => m.alignment[0]),
+    alignmentScaled: f((m) => m.alignment[1]),
+    outputErrorRaw: f((m) => m.outputError[0]),
+    outputErrorScaled: f((m) => m.outputError[1]),
+    adamLayer2LogitMoveRatio: f((m) => m.adamLayer2LogitMoveRatio),
+    adamLayer1PreactMoveRatio: f((m) => m.adamLayer1PreactMoveRatio),
+    biasRelativeStepSgd: [f((m) => m.biasRelativeStep.sgd[0]), f((m) => m.biasRelativeStep.sgd[1])],
+    biasRelativeStepAdam: [f((m) => m.biasRelativeStep.adam[0]), f((m) => m.biasRelativeStep.adam[1])],
+    meanSquaredInput: [f((m) => m.meanSquaredInput[0]), f((m) => m.meanSquaredInput[1])],
+  };
 }

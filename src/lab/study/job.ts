@@ -8,10 +8,21 @@ import { pickRows, sliceDataset } from '../../data/slice.js';
 import { datasetTensors } from '../../engine/dataset-tensors.js';
 import { inputTransform } from '../../data/transforms.js';
 import { ProbeCallback } from '../../engine/probes.js';
+import { Callback } from '../../engine/model/callbacks.js';
+import { getBackend } from '../../engine/backends/registry.js';
+import { losses } from '../../engine/losses.js';
+import { pixelStatistics } from '../../data/transforms.js';
+import { curvatureAt, inputSpectrum, mechanismAtInit, planeAtInit, type ProbeBatch } from './analyses.js';
 import { optimizerFor, resolveBackendName, trainOnDataset } from '../training.js';
-import { withParamScales } from '../../engine/optimizers.js';
+import { withClipping, withParamScales } from '../../engine/optimizers.js';
+import { layers } from '../../engine/layers/index.js';
+import type { OptimizerSpec } from '../../engine/backend.js';
+
+function withClipnorm(spec: OptimizerSpec, clipnorm: number | undefined): OptimizerSpec {
+  return clipnorm === undefined ? spec : withClipping(spec, { clipnorm });
+}
 import type { Sequential } from '../../engine/model/sequential.js';
-import type { CurvePoint, DataSpec, RunResult, RunSpec } from './types.js';
+import type { CurvaturePoint, CurvePoint, DataSpec, RunAnalyses, RunResult, RunSpec } from './types.js';
 
 export interface StudyData {
   train: Dataset;
@@ -79,6 +90,11 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     keepOutputs: spec.keepTrajectory,
     maxSteps: spec.maxSteps,
     onProbe: (probe, model) => {
+      measureCurvature(probe.step, model);
+      if (probe.step === 0 && asked?.plane && !plane) {
+        const p = asked.plane;
+        plane = timed(() => planeAtInit(engineBackend, model.networkSpec(), model.getRunner().getWeights(), batch, transform, p.rows, p.iterations));
+      }
       const whole = probe.kind === 'epoch';
       const r = whole ? model.evaluateNumbers(testX, testY, { batchSize: 500 }) : model.evaluateNumbers(testSubX, testSubY, { batchSize: 500 });
       probe.extra.testLoss = r.loss;
@@ -88,6 +104,61 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
   });
   let initialWeightsHash = '';
   const baseOptimizer = optimizerFor({ optimizer: spec.optimizer, learningRate: spec.learningRate });
+  const intervention = spec.intervention;
+  const divisor = spec.reparam?.kernel0Divisor ?? intervention?.kernel0Divisor;
+  const paramScales = spec.reparam?.paramScales ?? intervention?.paramScales;
+
+  // Extra measurements (RunSpec.analyses), on the probe rows, in float64 on the run's backend.
+  const asked = spec.analyses;
+  const analyses: RunAnalyses = { seconds: 0 };
+  const timed = <T>(f: () => T): T => {
+    const t = performance.now();
+    try {
+      return f();
+    } finally {
+      analyses.seconds += (performance.now() - t) / 1000;
+    }
+  };
+  const probeSet = pickRows(data.train, spec.probe.rows);
+  const batch: ProbeBatch = { pixels: probeSet.images, labels: Int32Array.from(probeSet.labels), rows: probeSet.count, inputSize: data.train.height * data.train.width };
+  const engineBackend = getBackend(backend);
+  if (asked?.spectrum) {
+    const count = Math.min(asked.spectrum.images, data.train.count);
+    analyses.spectrum = timed(() => inputSpectrum(data.train.images, count, batch.inputSize, pixelStatistics(data.train.images), 1e-6, asked.spectrum!.transforms));
+  }
+  const curvature: CurvaturePoint[] = [];
+  let plane: ReturnType<typeof planeAtInit> | undefined;
+  const path: Float64Array[][] = [];
+  const lastStep = spec.epochs * Math.ceil(data.train.count / spec.batchSize);
+  const measureCurvature = (step: number, model: Sequential) => {
+    const c = asked?.curvature;
+    if (!c) return;
+    const wanted = c.steps.includes(step) || (c.steps.includes(-1) && step === Math.min(lastStep, spec.maxSteps ?? Infinity));
+    if (!wanted || curvature.some((p) => p.step === step)) return;
+    const weights = model.getRunner().getWeights();
+    const netSpec = model.networkSpec();
+    const epsilon = netSpec.optimizer.name === 'adam' ? netSpec.optimizer.epsilon : 1e-7;
+    curvature.push(
+      timed(() =>
+        curvatureAt(engineBackend, netSpec, weights, batch, transform, {
+          step,
+          rows: c.rows,
+          iterations: c.iterations,
+          whole: c.whole,
+          firstLayer: c.firstLayer ?? false,
+          preconditioned: c.preconditioned,
+          epsilon,
+          batchSize: spec.batchSize,
+          seed: spec.seed,
+        }),
+      ),
+    );
+  };
+  const planeCapture = new (class extends Callback {
+    onBatchEnd() {
+      if (plane && asked?.plane && path.length < asked.plane.steps) path.push((this.model as Sequential).getRunner().getWeights());
+    }
+  })();
   const result = await trainOnDataset(
     {
       dataset: spec.data.dataset,
@@ -104,13 +175,15 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     },
     data,
     {
-      optimizer: spec.reparam ? withParamScales(baseOptimizer, spec.reparam.paramScales) : baseOptimizer,
-      callbacks: [probes],
+      optimizer: withClipnorm(paramScales ? withParamScales(baseOptimizer, paramScales) : baseOptimizer, intervention?.clipnorm),
+      inputLayers: intervention?.firstLayer ? () => [intervention.firstLayer === 'rescaling' ? layers.rescaling({ scale: 1 / 255 }) : layers.batchNormalization()] : undefined,
+      loss: intervention?.clipProbabilities ? losses.sparseCategoricalCrossentropy({ clipProbabilities: true }) : undefined,
+      callbacks: [probes, planeCapture],
       prepareModel: (model: Sequential) => {
         const weights = model.getWeights().map((t) => Float64Array.from(t.dataSync()));
         initialWeightsHash = weightsHash(weights);
-        if (spec.reparam) {
-          const divisor = spec.reparam.kernel0Divisor;
+        if (asked?.mechanism) analyses.mechanism = timed(() => mechanismAtInit(engineBackend, model.networkSpec(), weights, { ...batch, rows: Math.min(batch.rows, 256) }));
+        if (divisor !== undefined) {
           weights[0] = weights[0].map((w) => w / divisor);
           model.setWeights(weights);
         }
@@ -118,6 +191,11 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     },
   );
   const stepsPerEpoch = Math.ceil(data.train.count / spec.batchSize);
+  if (plane && asked?.plane) {
+    const p = plane;
+    analyses.plane = timed(() => p.finish(path, asked.plane!.grid));
+  }
+  if (asked?.curvature) analyses.curvature = curvature.sort((a, b) => a.step - b.step);
   const { curve, window } = windowedMeans(probes.stepLosses, stepsPerEpoch);
   const nf = result.nonFinite;
   return {
@@ -141,5 +219,6 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     initialWeightsHash,
     seconds: (performance.now() - started) / 1000,
     secondsPerEpoch: result.secondsPerEpoch,
+    analyses: asked ? analyses : undefined,
   };
 }

@@ -6,7 +6,7 @@
 import { inputTransform, pixelStatistics, TRANSFORM_NAMES } from '../../data/transforms.js';
 import { backendNames } from '../../engine/backends/registry.js';
 import { sigmoidStudy, softmaxAtGaps } from '../sigmoid.js';
-import { precisionComparisons, reparamChecks, sameInitialWeights, summarize, sweepPoints } from './analyze.js';
+import { ablationRanking, curvatureSummary, lossFormComparisons, mechanismSummary, precisionComparisons, reparamChecks, sameInitialWeights, summarize, sweepPoints } from './analyze.js';
 import { loadStudyData, runStudyJob, sliceForSpec, type StudyData } from './job.js';
 import { planStudy, resolveStudyOptions, type StudyOptions } from './plan.js';
 import type { RunResult, RunSpec, SampleImages, StudyOptionsResolved, StudyResult } from './types.js';
@@ -102,8 +102,25 @@ export function analyzeStudy(
     sigmoid,
     samples: context.samples,
     sameInitialWeights: { relu: sameInitialWeights(runs, 'relu'), sigmoid: sameInitialWeights(runs, 'sigmoid') },
+    tiers: {
+      full: runs.find((r) => r.spec.tier === 'full')?.dataset.trainCount ?? context.dataset.trainCount,
+      subset: runs.find((r) => r.spec.tier === 'subset')?.dataset.trainCount ?? Math.min(options.subsetTrainLimit, context.dataset.trainCount),
+    },
+    ablation: ablationRanking(runs),
+    lossForm: lossFormComparisons(runs),
+    curvature: curvatureSummary(runs),
+    mechanismAtInit: mechanismSummary(runs),
+    spectrum: runs.find((r) => r.analyses?.spectrum)?.analyses?.spectrum ?? null,
+    planes: runs
+      .filter((r) => r.analyses?.plane)
+      .sort((a, b) => a.spec.seed - b.spec.seed)
+      .filter((r, i, list) => list.findIndex((q) => q.spec.transform === r.spec.transform) === i)
+      .map((r) => ({ transform: r.spec.transform, plane: r.analyses!.plane! })),
   };
 }
+
+/** The ablation arms the engine can run (clipnorm, rescaling and batchNormalization layers). */
+export const ENGINE_ARMS = { clipnorm: true, rescaling: true, batchNormalization: true };
 
 export async function runStudy(input: StudyOptions, hooks: StudyHooks = {}): Promise<StudyResult> {
   const started = performance.now();
@@ -112,7 +129,7 @@ export async function runStudy(input: StudyOptions, hooks: StudyHooks = {}): Pro
   // Load (and, if allowed, download) once here; the jobs then find the files in place.
   const full = await loadStudyData({ ...dataSpec, download: input.download ?? true, trainLimit: undefined, testLimit: undefined });
   const data = await loadStudyData(dataSpec);
-  const specs = planStudy(options, { train: full.train.count, test: full.test.count });
+  const specs = planStudy(options, { train: full.train.count, test: full.test.count }, ENGINE_ARMS);
   hooks.onPlan?.(specs, options);
   const execute = hooks.execute ?? inProcessExecutor();
   let done = 0;

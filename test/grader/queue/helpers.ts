@@ -70,6 +70,7 @@ export class TestRedis {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const c = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      c.on('error', () => undefined); // refused until it is up
       try {
         await c.connect();
         if ((await c.ping()) === 'PONG') return;

@@ -67,8 +67,11 @@ describe('grade workers on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout:
     const { id } = await queue.submit('callbacks', 'infinite-loop.js', file('infinite-loop.js'), GradeSettingsSchema.parse({ split: 'test' }));
     const running = await waitFor('the hang to be running', async () => ((await state(id)).status === 'running' ? true : undefined));
     assert.ok(running);
-    const first = workers.find((w) => w.proc.exitCode === null && /grading infinite-loop\.js/.test(w.log()))!;
-    assert.ok(first, 'some worker is grading it');
+    const first = await waitFor(
+      'the worker grading it to say so',
+      () => workers.find((w) => w.proc.exitCode === null && /grading infinite-loop\.js/.test(w.log())),
+      30_000,
+    );
     await waitFor('its sandbox to start', () => workerProcesses(first.pid).length > 0 || undefined, 60_000);
     const second = await spawnWorker();
     first.proc.kill('SIGKILL');

@@ -57,7 +57,8 @@ export function explainRuns(
     learningRate: r.learningRate,
     dtype: 'float32',
     seeds: [settings.seed],
-    testAcc: { mean: r.testAcc, std: 0, min: r.testAcc, max: r.testAcc, values: [r.testAcc] },
+    testAcc: { mean: r.testAcc, std: 0, min: r.testAcc, max: r.testAcc, values: [r.testAcc], lo: NaN, hi: NaN },
+    tier: 'full',
     testLoss: { mean: r.testLoss, values: [r.testLoss] },
     firstEpochLoss: r.firstEpochLoss,
     init: r.probes.find((p) => p.step === 0) ?? null,
@@ -82,6 +83,13 @@ export function explainRuns(
     sigmoid: sigmoidStudy({ inputSize: 784, hiddenUnits: settings.units[0] }),
     samples: { height: 28, width: 28, images: [], transforms: [] },
     sameInitialWeights: { relu: true, sigmoid: null },
+    tiers: { full: dataset.trainCount, subset: dataset.trainCount },
+    ablation: [],
+    lossForm: [],
+    curvature: [],
+    mechanismAtInit: null,
+    spectrum: null,
+    planes: [],
   };
   return deriveFindings(study).list.filter((f) => SHOWN.includes(f.id));
 }

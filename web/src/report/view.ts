@@ -155,7 +155,18 @@ export class ReportView {
         `${study.dataset.name}${study.dataset.verified ? ' (SHA-256 verified)' : ' (unverified)'}, ${study.dataset.trainCount} training / ${study.dataset.testCount} test images · ${o.epochs} epoch(s), batch ${o.batchSize}, seed${o.seeds.length > 1 ? 's' : ''} ${o.seeds.join(', ')} · ${study.runs.length} runs on ${backends} in ${seconds(study.wallSeconds)}${o.quick ? ' · --quick (a small slice: numbers are indicative only)' : ''}`,
       ),
       h('h3', {}, 'The answer'),
-      h('div', { className: 'closing answer' }, ...findings.closing.map((s) => h('p', {}, ...richText(s)))),
+      h('div', { className: 'closing answer' }, ...(findings.answer?.length ? findings.answer : findings.closing).map((s) => h('p', {}, ...richText(s)))),
+      ...(findings.claims?.length
+        ? [
+            h('h3', {}, 'Claims checked'),
+            h(
+              'ul',
+              { className: 'claims' },
+              ...findings.claims.map((c) => h('li', { 'data-claim': c.id }, h('b', {}, c.claim), ' ', h('span', { className: `verdict ${c.verdict === 'supported' ? 'ok' : c.verdict === 'refuted' ? 'bad' : 'mixed'}` }, c.verdict), h('br', {}), ...richText(c.evidence))),
+            ),
+          ]
+        : []),
+      ...(findings.reply ? [h('h3', {}, 'Reply to the forum'), this.replyBox(findings.reply)] : []),
       h('h3', {}, 'Findings'),
       ...findings.list.map((f) =>
         h('section', { className: `finding ${VERDICT_CLASS[f.verdict] ?? ''}`, 'data-finding': f.id }, h('h4', {}, f.title, ' ', h('span', { className: `verdict ${VERDICT_CLASS[f.verdict] ?? ''}` }, f.verdict)), h('p', { className: 'evidence' }, 'Expected: ', ...richText(f.expectation)), ...f.sentences.map((s) => h('p', {}, ...richText(s)))),
@@ -188,6 +199,18 @@ export class ReportView {
       chartsOf('inputs'),
     ];
     this.body.replaceChildren(...parts.filter((p): p is Node => p !== null));
+  }
+
+  /** The forum reply with a copy button (clipboard API; a hidden textarea where it is unavailable). */
+  private replyBox(text: string): HTMLElement {
+    const status = h('span', { className: 'note', role: 'status' });
+    const button = h('button', { type: 'button', className: 'copy-reply' }, 'Copy reply');
+    button.addEventListener('click', () => {
+      const done = () => setText(status, ' Copied.');
+      if (navigator.clipboard?.writeText) void navigator.clipboard.writeText(text).then(done, () => setText(status, ' Select the text and copy it.'));
+      else setText(status, ' Select the text and copy it.');
+    });
+    return h('div', { className: 'reply' }, h('p', { className: 'forum-reply' }, text), button, status);
   }
 
   private samples(study: StudyResult): HTMLElement {

@@ -23,7 +23,7 @@ import { stringifyJson } from '../../../src/util/json.js';
 export const STUDY_SIZES: Record<string, { label: string; options: StudyOptions }> = {
   browser: {
     label: 'browser-sized: 12 000 training images, 1 epoch (under a minute)',
-    options: { epochs: 1, trainLimit: 12000, testLimit: 2000, probeRows: 256, probeTestRows: 1000 },
+    options: { profile: 'browser', epochs: 1, trainLimit: 12000, testLimit: 2000, probeRows: 256, probeTestRows: 1000 },
   },
   quick: { label: 'quick: 1 000 images (normlab why --quick; seconds, numbers indicative only)', options: { quick: true } },
   full: { label: 'full: 60 000 images, 2 epochs (normlab why’s default; many minutes)', options: {} },
