@@ -166,3 +166,20 @@ export function layoutWeights(spec: Pick<NetworkSpec, 'layers'>, seed: number): 
     }
   });
 }
+
+export type Tfjs = typeof import('@tensorflow/tfjs');
+
+/**
+ * Loads TensorFlow.js on its cpu backend for a parity test, with console output silenced until the returned
+ * `restoreConsole` runs: tfjs prints a hint about tfjs-node when it first runs in Node, which would clutter
+ * the test output. A first tiny op triggers any first-use message while silenced.
+ */
+export async function loadTfjsCpuQuietly(): Promise<{ tf: Tfjs; restoreConsole: () => void }> {
+  const saved = { log: console.log, warn: console.warn, info: console.info };
+  console.log = console.warn = console.info = () => {};
+  const tf = (await import('@tensorflow/tfjs')) as Tfjs;
+  await tf.setBackend('cpu');
+  await tf.ready();
+  tf.tidy(() => tf.scalar(1).add(1));
+  return { tf, restoreConsole: () => Object.assign(console, saved) };
+}

@@ -12,27 +12,20 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerNodeBackends } from '../../src/node.js';
 import { layers, sequential, tensor, train, type Layer, type Sequential } from '../../src/engine/index.js';
-import { fashionTrain, relDiff } from './helpers.js';
+import { fashionTrain, loadTfjsCpuQuietly, relDiff, type Tfjs } from './helpers.js';
 
 registerNodeBackends();
 
-type TF = typeof import('@tensorflow/tfjs');
 const STEPS = 30;
 const BATCH = 32;
 const LOSS_REL_TOL = 1e-4;
 
-let tf: TF;
-const savedConsole = { log: console.log, warn: console.warn, info: console.info };
+let tf: Tfjs;
+let restoreConsole = (): void => {};
 before(async () => {
-  console.log = console.warn = console.info = () => {};
-  tf = (await import('@tensorflow/tfjs')) as TF;
-  await tf.setBackend('cpu');
-  await tf.ready();
-  tf.tidy(() => tf.scalar(1).add(1));
+  ({ tf, restoreConsole } = await loadTfjsCpuQuietly());
 });
-after(() => {
-  Object.assign(console, savedConsole);
-});
+after(() => restoreConsole());
 
 interface Case {
   name: string;

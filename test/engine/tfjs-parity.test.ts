@@ -25,32 +25,22 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { layers, losses, sequential, tensor, train, type Sequential } from '../../src/engine/index.js';
 import { registerNodeBackends } from '../../src/node.js';
-import { fashionTrain, maxAbsDiff, relDiff } from './helpers.js';
+import { fashionTrain, loadTfjsCpuQuietly, maxAbsDiff, relDiff, type Tfjs } from './helpers.js';
 
 registerNodeBackends();
 
-type TF = typeof import('@tensorflow/tfjs');
 
 const DEFAULT_STEPS = 50;
 const STEPS = DEFAULT_STEPS;
 const BATCH = 32;
 const LOSS_REL_TOL = 1e-4;
 
-let tf: TF;
-const savedConsole = { log: console.log, warn: console.warn, info: console.info };
-
+let tf: Tfjs;
+let restoreConsole = (): void => {};
 before(async () => {
-  // tfjs prints a hint about tfjs-node when it first runs in Node; keep the test output clean.
-  console.log = console.warn = console.info = () => {};
-  tf = (await import('@tensorflow/tfjs')) as TF;
-  await tf.setBackend('cpu');
-  await tf.ready();
-  tf.tidy(() => tf.scalar(1).add(1)); // trigger any first-use message while silenced
+  ({ tf, restoreConsole } = await loadTfjsCpuQuietly());
 });
-
-after(() => {
-  Object.assign(console, savedConsole);
-});
+after(() => restoreConsole());
 
 interface ParityOptions {
   /** Divide the pixels by 255 (default) or feed the raw 0–255 values. */
