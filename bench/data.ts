@@ -15,4 +15,3 @@ export async function loadFashion(dataDir?: string): Promise<BenchData> {
   const [train, test] = await Promise.all([loadDataset('fashion-mnist', 'train', options), loadDataset('fashion-mnist', 'test', options)]);
   return { train, test };
 }
-

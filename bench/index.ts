@@ -59,7 +59,10 @@ function positiveInt(value: string): number {
 }
 
 function partList(value: string): Part[] {
-  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new InvalidArgumentError(`unknown part '${p}'; use ${PARTS.join(', ')}`);
   return parts as Part[];
 }
@@ -101,12 +104,25 @@ async function main(flags: Flags): Promise<void> {
   const trainingPeakRssMB = peakRssMB();
   // issue 11: the normalization answers inside the model, side by side with the fused x / 255 row above
   const layerRows = !skip.has('layers');
-  const rescaling = layerRows ? await run('normlab wasm float32, rescaling(1/255) in the model', () => timeNormlab('wasm', 'float32', data, wasmPlan, 'normlab wasm float32, rescaling(1/255) in the model', 'rescaling')) : undefined;
-  const batchNorm = layerRows ? await run('normlab wasm float32, batchNormalization after dense 1', () => timeNormlab('wasm', 'float32', data, wasmPlan, 'normlab wasm float32, batchNormalization after dense 1', 'batchnorm')) : undefined;
+  const rescaling = layerRows
+    ? await run('normlab wasm float32, rescaling(1/255) in the model', () =>
+        timeNormlab('wasm', 'float32', data, wasmPlan, 'normlab wasm float32, rescaling(1/255) in the model', 'rescaling'),
+      )
+    : undefined;
+  const batchNorm = layerRows
+    ? await run('normlab wasm float32, batchNormalization after dense 1', () =>
+        timeNormlab('wasm', 'float32', data, wasmPlan, 'normlab wasm float32, batchNormalization after dense 1', 'batchnorm'),
+      )
+    : undefined;
   const oneThread = !skip.has('one-thread');
-  const f32one = oneThread ? await run('normlab wasm float32 (1 thread)', () => timeNormlab('wasm-1-thread', 'float32', data, wasmPlan, 'normlab wasm float32 (1 thread)')) : undefined;
+  const f32one = oneThread
+    ? await run('normlab wasm float32 (1 thread)', () => timeNormlab('wasm-1-thread', 'float32', data, wasmPlan, 'normlab wasm float32 (1 thread)'))
+    : undefined;
   const f64 = skip.has('float64') ? undefined : await run('normlab wasm float64', () => timeNormlab('wasm', 'float64', data, wasmPlan));
-  const f64one = f64 && oneThread ? await run('normlab wasm float64 (1 thread)', () => timeNormlab('wasm-1-thread', 'float64', data, wasmPlan, 'normlab wasm float64 (1 thread)')) : undefined;
+  const f64one =
+    f64 && oneThread
+      ? await run('normlab wasm float64 (1 thread)', () => timeNormlab('wasm-1-thread', 'float64', data, wasmPlan, 'normlab wasm float64 (1 thread)'))
+      : undefined;
   const reference = skip.has('reference') ? undefined : await run('normlab reference float32', () => timeNormlab('reference', 'float32', data, slowPlan));
   let tfjsInfo: TfjsInfo | undefined;
   let tfjs: EngineTiming | undefined;
@@ -115,7 +131,8 @@ async function main(flags: Flags): Promise<void> {
     const loaded = await loadTfjsWasm();
     tfjsInfo = loaded.info;
     tfjs = await run(`tfjs ${tfjsInfo.version} wasm`, () => timeTfjs(loaded.tf, data, slowPlan));
-    if (layerRows) tfjsBatchNorm = await run(`tfjs ${tfjsInfo.version} wasm, batchNormalization after dense 1`, () => timeTfjs(loaded.tf, data, slowPlan, true));
+    if (layerRows)
+      tfjsBatchNorm = await run(`tfjs ${tfjsInfo.version} wasm, batchNormalization after dense 1`, () => timeTfjs(loaded.tf, data, slowPlan, true));
   }
   let sweep: SweepResult | undefined;
   if (!skip.has('sweep')) {
@@ -191,12 +208,23 @@ async function main(flags: Flags): Promise<void> {
   }
 }
 
-function printTable(result: { machine: { cpu: string; cores: number; node: string; loadAverageAtStart: number }; ratios: Record<string, number | null>; trainingPeakRssMB: number; targets: Record<string, boolean | null> }, engines: EngineTiming[], sweep?: SweepResult): void {
+function printTable(
+  result: {
+    machine: { cpu: string; cores: number; node: string; loadAverageAtStart: number };
+    ratios: Record<string, number | null>;
+    trainingPeakRssMB: number;
+    targets: Record<string, boolean | null>;
+  },
+  engines: EngineTiming[],
+  sweep?: SweepResult,
+): void {
   const fmt = (n: number, digits = 2) => n.toFixed(digits);
   const int = (n: number) => Math.round(n).toLocaleString('en-US');
   const { machine } = result;
   console.log('normlab bench — Flatten → Dense(128, relu) → Dense(10, softmax), adam 0.001, batch 32, Fashion-MNIST (x / 255)');
-  console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average ${fmt(machine.loadAverageAtStart)} at the start${machine.loadAverageAtStart > 0.5 ? ' (other processes were using the CPU: timings are inflated)' : ''}`);
+  console.log(
+    `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average ${fmt(machine.loadAverageAtStart)} at the start${machine.loadAverageAtStart > 0.5 ? ' (other processes were using the CPU: timings are inflated)' : ''}`,
+  );
   console.log('');
   const header = ['engine', 's/epoch', 'cpu s/epoch', 'predict samples/s', 'test acc', 'peak RSS MB'];
   const rows = engines.map((e) => [
@@ -214,14 +242,36 @@ function printTable(result: { machine: { cpu: string; cores: number; node: strin
   console.log('');
   const r = result.ratios;
   const ratio = (label: string, v: number | null) => (v === null ? [] : [`${label} ${fmt(v, 1)}×`]);
-  console.log(['ratios:', ...ratio('tfjs wasm / normlab wasm', r.tfjsOverWasm), ...ratio('reference / wasm', r.referenceOverWasm), ...ratio('float64 / float32', r.float64OverFloat32)].join('  '));
+  console.log(
+    [
+      'ratios:',
+      ...ratio('tfjs wasm / normlab wasm', r.tfjsOverWasm),
+      ...ratio('reference / wasm', r.referenceOverWasm),
+      ...ratio('float64 / float32', r.float64OverFloat32),
+    ].join('  '),
+  );
   if (r.threadsSpeedupFloat32 !== null) {
-    console.log(['speed-up of one run from its second thread (1 thread / threads: auto):', ...ratio('float32', r.threadsSpeedupFloat32), ...ratio('float64', r.threadsSpeedupFloat64)].join('  '));
-    console.log(['ratios on 1 thread:', ...ratio('tfjs wasm / normlab wasm', r.tfjsOverWasmOneThread), ...ratio('float64 / float32', r.float64OverFloat32OneThread)].join('  '));
+    console.log(
+      [
+        'speed-up of one run from its second thread (1 thread / threads: auto):',
+        ...ratio('float32', r.threadsSpeedupFloat32),
+        ...ratio('float64', r.threadsSpeedupFloat64),
+      ].join('  '),
+    );
+    console.log(
+      ['ratios on 1 thread:', ...ratio('tfjs wasm / normlab wasm', r.tfjsOverWasmOneThread), ...ratio('float64 / float32', r.float64OverFloat32OneThread)].join(
+        '  ',
+      ),
+    );
   }
   if (r.rescalingOverFused !== null) {
     console.log(
-      ['layers in the model (issue 11):', ...ratio('rescaling(1/255) / fused x/255', r.rescalingOverFused), ...ratio('batchNormalization after dense 1 / plain', r.batchNormOverPlain), ...ratio('tfjs wasm / normlab wasm, batch-norm model', r.tfjsBatchNormOverWasmBatchNorm)].join('  '),
+      [
+        'layers in the model (issue 11):',
+        ...ratio('rescaling(1/255) / fused x/255', r.rescalingOverFused),
+        ...ratio('batchNormalization after dense 1 / plain', r.batchNormOverPlain),
+        ...ratio('tfjs wasm / normlab wasm, batch-norm model', r.tfjsBatchNormOverWasmBatchNorm),
+      ].join('  '),
     );
   }
   console.log(`peak RSS of the wasm float32 training run (process so far): ${int(result.trainingPeakRssMB)} MB`);
@@ -232,7 +282,9 @@ function printTable(result: { machine: { cpu: string; cores: number; node: strin
         `${fmt(sweep.wallSeconds, 1)} s wall (the runs' own time adds up to ${fmt(sweep.runSecondsSum, 1)} s: ${fmt(sweep.speedup, 2)}× from the threads), peak RSS ${int(sweep.peakRssMB)} MB`,
     );
     for (const run of sweep.runs) {
-      console.log(`  ${`${run.normalize} · ${run.optimizer} · ${run.activation}`.padEnd(24)} ${fmt(run.secondsPerEpoch)} s/epoch  loss ${fmt(run.finalLoss, 4)}  test acc ${fmt(run.testAcc, 4)}`);
+      console.log(
+        `  ${`${run.normalize} · ${run.optimizer} · ${run.activation}`.padEnd(24)} ${fmt(run.secondsPerEpoch)} s/epoch  loss ${fmt(run.finalLoss, 4)}  test acc ${fmt(run.testAcc, 4)}`,
+      );
     }
   }
   console.log('');

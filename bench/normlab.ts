@@ -31,14 +31,31 @@ export interface RunPlan {
  */
 export type ModelVariant = 'plain' | 'rescaling' | 'batchnorm';
 
-export async function timeNormlab(backend: string, dtype: DType, data: BenchData, plan: RunPlan, label = `normlab ${backend} ${dtype}`, variant: ModelVariant = 'plain'): Promise<EngineTiming> {
+export async function timeNormlab(
+  backend: string,
+  dtype: DType,
+  data: BenchData,
+  plan: RunPlan,
+  label = `normlab ${backend} ${dtype}`,
+  variant: ModelVariant = 'plain',
+): Promise<EngineTiming> {
   const transform = inputTransform(variant === 'rescaling' ? 'none' : 'scale');
   const inputShape = [data.train.height, data.train.width];
   const classes = data.train.classNames.length;
   const config = { units: [128], activation: 'relu' as const, dtype, backend, seed: 1 };
   const model =
     variant === 'batchnorm'
-      ? sequential({ dtype, backend, seed: 1, layers: [layers.flatten({ inputShape }), layers.dense({ units: 128, activation: 'relu' }), layers.batchNormalization(), layers.dense({ units: classes, activation: 'softmax' })] })
+      ? sequential({
+          dtype,
+          backend,
+          seed: 1,
+          layers: [
+            layers.flatten({ inputShape }),
+            layers.dense({ units: 128, activation: 'relu' }),
+            layers.batchNormalization(),
+            layers.dense({ units: classes, activation: 'softmax' }),
+          ],
+        })
       : buildLabModel(config, inputShape, classes, variant === 'rescaling' ? [layers.rescaling({ scale: 1 / 255, inputShape }), layers.flatten()] : undefined);
   model.compile({ optimizer: train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   try {

@@ -54,7 +54,10 @@ async function runScenario(page: Page, base: string, s: Scenario, during?: () =>
   if (during) await during();
   const deadline = Date.now() + 600_000;
   for (;;) {
-    const snap = (await page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot())) as { running: boolean; runs: RunSnapshot[] };
+    const snap = (await page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot())) as {
+      running: boolean;
+      runs: RunSnapshot[];
+    };
     if (snap.runs.some((r) => r.state === 'error')) throw new Error(`${s.name}: a run failed: ${await page.locator('.run-status').allTextContents()}`);
     if (snap.runs.length && !snap.running) return { runs: snap.runs, wallSeconds: (Date.now() - started) / 1000 };
     if (Date.now() > deadline) throw new Error(`${s.name}: not done after 10 minutes`);
@@ -88,7 +91,9 @@ async function firstVisit(page: Page, base: string): Promise<number> {
 async function browserStudy(page: Page, base: string): Promise<{ runs: number; seconds: number }> {
   await page.goto(`${base}?view=why`);
   await page.getByRole('button', { name: 'Run the study' }).click();
-  await page.waitForFunction(() => (window as unknown as { normlab: { why: { snapshot(): { runs: number } } } }).normlab.why.snapshot().runs > 0, null, { timeout: 900_000 });
+  await page.waitForFunction(() => (window as unknown as { normlab: { why: { snapshot(): { runs: number } } } }).normlab.why.snapshot().runs > 0, null, {
+    timeout: 900_000,
+  });
   return page.evaluate(() => (window as unknown as { normlab: { why: { snapshot(): { runs: number; seconds: number } } } }).normlab.why.snapshot());
 }
 
@@ -132,11 +137,19 @@ async function main(): Promise<void> {
       console.log('scenario                       run     backend     epoch s (each)          test acc   wall s');
       for (const r of results) {
         for (const run of r.runs) {
-          console.log(`${r.scenario.padEnd(30)} ${run.transform.padEnd(7)} ${`${run.backend ?? '?'}${run.threads === 2 ? `×2 (${run.splitBatches} split)` : ''}`.padEnd(11)} ${run.epochSeconds.map((x) => x.toFixed(2)).join(', ').padEnd(23)} ${(run.testAcc !== undefined ? `${(run.testAcc * 100).toFixed(2)}%` : '–').padEnd(10)} ${r.wallSeconds.toFixed(1)}`);
+          console.log(
+            `${r.scenario.padEnd(30)} ${run.transform.padEnd(7)} ${`${run.backend ?? '?'}${run.threads === 2 ? `×2 (${run.splitBatches} split)` : ''}`.padEnd(11)} ${run.epochSeconds
+              .map((x) => x.toFixed(2))
+              .join(', ')
+              .padEnd(23)} ${(run.testAcc !== undefined ? `${(run.testAcc * 100).toFixed(2)}%` : '–').padEnd(10)} ${r.wallSeconds.toFixed(1)}`,
+          );
         }
       }
       console.log(`first visit to an interactive lab: ${firstVisitMs.toFixed(0)} ms (target ≤ 2000)`);
-      if (latencies.length) console.log(`input while 2 runs train, keydown → handler: max ${Math.max(...latencies).toFixed(1)} ms, median ${latencies.sort((a, b) => a - b)[latencies.length >> 1].toFixed(1)} ms (target ≤ 50)`);
+      if (latencies.length)
+        console.log(
+          `input while 2 runs train, keydown → handler: max ${Math.max(...latencies).toFixed(1)} ms, median ${latencies.sort((a, b) => a - b)[latencies.length >> 1].toFixed(1)} ms (target ≤ 50)`,
+        );
       if (study) console.log(`Why? browser-sized study: ${study.runs} runs in ${study.seconds.toFixed(1)} s (target ≤ 60)`);
     }
   } finally {

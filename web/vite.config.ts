@@ -19,7 +19,8 @@ function requireWasm(): Plugin {
   return {
     name: 'normlab-require-wasm',
     buildStart() {
-      if (!existsSync(wasmFile)) this.error(`${wasmFile} is missing: run \`npm run build:wasm\` before \`npm run build:web\` (\`npm run build\` does both, in that order)`);
+      if (!existsSync(wasmFile))
+        this.error(`${wasmFile} is missing: run \`npm run build:wasm\` before \`npm run build:web\` (\`npm run build\` does both, in that order)`);
     },
   };
 }

@@ -28,7 +28,8 @@ export function positiveNumber(value: string): number {
 export function fraction(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a fraction from ${min} to ${max}, e.g. 0.1.`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a fraction from ${min} to ${max}, e.g. 0.1.`);
     return n;
   };
 }
@@ -69,7 +70,9 @@ export function datasetSpec(value: string): string {
   if (value === 'fashion-mnist' || value === 'mnist') return value;
   if (value.startsWith('idx:') && value.length > 4) return value;
   const suggestion = closestName(value, ['fashion-mnist', 'mnist']);
-  throw new InvalidArgumentError(`expected fashion-mnist, mnist, or idx:DIR for a directory of IDX files${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`);
+  throw new InvalidArgumentError(
+    `expected fashion-mnist, mnist, or idx:DIR for a directory of IDX files${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`,
+  );
 }
 
 /**

@@ -123,7 +123,11 @@ function decodeOrQuarantine(located: Located, name: DatasetName, split: Split): 
       makeDirsSync(quarantine);
       renameSync(path, target);
     } catch (e) {
-      throw new NormlabError('dataset-cache', `${path} in the cache is corrupt (${problem}) and could not be moved aside: ${(e as Error).message}`, `delete ${path} and run again`);
+      throw new NormlabError(
+        'dataset-cache',
+        `${path} in the cache is corrupt (${problem}) and could not be moved aside: ${(e as Error).message}`,
+        `delete ${path} and run again`,
+      );
     }
     return `${path} in the cache was corrupt (${problem}); moved it to ${target} and fetched a fresh copy`;
   });
@@ -189,10 +193,7 @@ async function loadIdxFolder(spec: string, dir: string, split: Split): Promise<D
 
   const knownImages = identifyByHash(files.images.sha256);
   const knownLabels = identifyByHash(files.labels.sha256);
-  const known =
-    knownImages && knownLabels && knownImages.dataset === knownLabels.dataset && knownImages.split === knownLabels.split
-      ? knownImages
-      : undefined;
+  const known = knownImages && knownLabels && knownImages.dataset === knownLabels.dataset && knownImages.split === knownLabels.split ? knownImages : undefined;
   const notes: string[] = [];
   if (known) {
     notes.push(`these IDX files are the ${known.dataset.title} ${known.split} split (SHA-256 verified); '${known.dataset.name}' loads it by name`);

@@ -52,13 +52,7 @@ export class DownloadFailed extends Error {
 }
 
 /** Download one file of a split into `targetDir`, verified; returns the path written. */
-export async function downloadFile(
-  dataset: RegisteredDataset,
-  split: Split,
-  kind: FileKind,
-  targetDir: string,
-  opts: DownloadOptions = {},
-): Promise<string> {
+export async function downloadFile(dataset: RegisteredDataset, split: Split, kind: FileKind, targetDir: string, opts: DownloadOptions = {}): Promise<string> {
   const spec = dataset.splits[split][kind];
   const attempts: string[] = [];
   // The most a mirror may send: the decompressed size (a raw copy) plus gzip's worst-case overhead.

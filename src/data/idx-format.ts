@@ -63,10 +63,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxContent {
   const dtype = bytes[2];
   const ndims = bytes[3];
   if (bytes[0] !== 0 || bytes[1] !== 0 || !(dtype in IDX_DTYPES)) {
-    throw formatError(
-      file,
-      `its magic number is ${hex8(magic)}, expected ${hex8(IDX_IMAGES_MAGIC)} (images) or ${hex8(IDX_LABELS_MAGIC)} (labels)`,
-    );
+    throw formatError(file, `its magic number is ${hex8(magic)}, expected ${hex8(IDX_IMAGES_MAGIC)} (images) or ${hex8(IDX_LABELS_MAGIC)} (labels)`);
   }
   if (dtype !== 0x08) {
     throw new NormlabError(
@@ -105,9 +102,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxContent {
   // A plain Uint8Array view, not a Buffer: Buffer#slice shares memory where Uint8Array#slice copies,
   // a difference that would surprise code downstream.
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, expected - headerBytes);
-  return ndims === 3
-    ? { kind: 'images', count: dims[0], height: dims[1], width: dims[2], data }
-    : { kind: 'labels', count: dims[0], data };
+  return ndims === 3 ? { kind: 'images', count: dims[0], height: dims[1], width: dims[2], data } : { kind: 'labels', count: dims[0], data };
 }
 
 /**
@@ -134,7 +129,5 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /** Describe parsed content in a few words, e.g. "10000 images of 28×28" (for messages and notes). */
 export function describeIdx(content: IdxContent): string {
-  return content.kind === 'images'
-    ? `${content.count} images of ${content.height}×${content.width}`
-    : `${content.count} labels`;
+  return content.kind === 'images' ? `${content.count} images of ${content.height}×${content.width}` : `${content.count} labels`;
 }

@@ -104,7 +104,12 @@ export function searchPlaces(name: DatasetName, opts: SearchOptions = {}): Searc
     const directory = resolve(dir);
     const sub = join(directory, name);
     // The subfolder is listed only when it exists, so "looked in" messages name real places.
-    return isDirectory(sub) ? [{ directory, source }, { directory: sub, source }] : [{ directory, source }];
+    return isDirectory(sub)
+      ? [
+          { directory, source },
+          { directory: sub, source },
+        ]
+      : [{ directory, source }];
   };
   if (opts.dataDir !== undefined) return withSubfolder(opts.dataDir, 'data-dir');
   const env = opts.env ?? process.env;
@@ -116,11 +121,7 @@ export function searchPlaces(name: DatasetName, opts: SearchOptions = {}): Searc
 }
 
 /** Search the places in order; the first directory holding both files of the split wins. */
-export function locateSplit(
-  name: DatasetName,
-  split: Split,
-  opts: SearchOptions = {},
-): { located?: Located; looked: Inspection[] } {
+export function locateSplit(name: DatasetName, split: Split, opts: SearchOptions = {}): { located?: Located; looked: Inspection[] } {
   const looked: Inspection[] = [];
   for (const place of searchPlaces(name, opts)) {
     const inspection = inspectDirectory(place, split);
@@ -143,7 +144,9 @@ function describeInspection(i: Inspection, split: Split): string {
   const where = `${SOURCE_LABEL[i.place.source]} ${i.place.directory}`;
   if (!i.exists) return `${where} (does not exist)`;
   if (i.missing.length === 2) return `${where} (neither file)`;
-  const present = Object.values(i.found).map((p) => basename(p)).join(', ');
+  const present = Object.values(i.found)
+    .map((p) => basename(p))
+    .join(', ');
   return `${where} (has ${present}, lacks ${officialFiles(split)[i.missing[0]]})`;
 }
 
@@ -169,9 +172,7 @@ export function missingFilesError(
     `${dataset.title} ${split} split not found: missing ${missingText} (.gz or uncompressed).` +
       (hasOtherSplit ? ` The --data-dir folder holds only the ${otherSplit} split.` : ''),
     `Looked in: ${looked.map((i) => describeInspection(i, split)).join('; ')}.`,
-    download.attempted
-      ? `Download failed (every mirror, in order):\n  ${download.failures.join('\n  ')}`
-      : `Not downloaded: ${download.reason}.`,
+    download.attempted ? `Download failed (every mirror, in order):\n  ${download.failures.join('\n  ')}` : `Not downloaded: ${download.reason}.`,
   ];
   const allFiles = [...Object.values(officialFiles('train')), ...Object.values(officialFiles('test'))].join(', ');
   const hint =

@@ -42,7 +42,11 @@ export function pixelStatistics(images: Uint8Array): { mean: number; std: number
 /** The transform by name. `standardize` needs the *training* images' statistics. */
 export function inputTransform(name: string, trainImages?: Uint8Array): InputTransform {
   const make = (n: TransformName, a: number, b: number, formula: string): InputTransform => ({
-    name: n, a, b, formula, range: [b, a * 255 + b],
+    name: n,
+    a,
+    b,
+    formula,
+    range: [b, a * 255 + b],
   });
   switch (name) {
     case 'none':

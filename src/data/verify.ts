@@ -47,17 +47,12 @@ export function verifyNamedSplit(dataset: RegisteredDataset, split: Split, files
   }
 }
 
-function identityError(
-  wanted: RegisteredDataset,
-  split: Split,
-  foreign: { kind: FileKind; file: DecodedIdx; known: KnownFile }[],
-): NormlabError {
+function identityError(wanted: RegisteredDataset, split: Split, foreign: { kind: FileKind; file: DecodedIdx; known: KnownFile }[]): NormlabError {
   const first = foreign[0].known;
   const folder = dirname(foreign[0].file.file);
   // The common case: the whole folder is one other split, kinds in the right place.
   const wholeSplit =
-    foreign.length === 2 &&
-    foreign.every((f) => f.known.dataset === first.dataset && f.known.split === first.split && f.known.kind === f.kind);
+    foreign.length === 2 && foreign.every((f) => f.known.dataset === first.dataset && f.known.split === first.split && f.known.kind === f.kind);
   let message: string;
   if (wholeSplit && first.dataset !== wanted) {
     const pair = new Set([first.dataset.name, wanted.name]);
@@ -73,9 +68,7 @@ function identityError(
     message = `The files in ${folder} are not the ${wanted.title} ${split} split: ${lines.join('; ')}.`;
   }
   const wantedSource =
-    wanted.systemDirs.length > 0
-      ? ` (e.g. ${wanted.systemDirs[0]}${wanted.installCommand ? ` after \`${wanted.installCommand}\`` : ''})`
-      : '';
+    wanted.systemDirs.length > 0 ? ` (e.g. ${wanted.systemDirs[0]}${wanted.installCommand ? ` after \`${wanted.installCommand}\`` : ''})` : '';
   const hint =
     first.dataset !== wanted
       ? `point --data-dir at ${wanted.title}'s files${wantedSource}, or ask for --dataset ${first.dataset.name} if you meant ${first.dataset.title}`
@@ -102,8 +95,7 @@ export function expectLabels(file: DecodedIdx): IdxLabels {
 function kindError(file: DecodedIdx, expected: FileKind): NormlabError {
   return new NormlabError(
     'idx-kind',
-    `${file.file} should hold ${expected} (IDX magic ${expected === 'images' ? '0x00000803' : '0x00000801'}), ` +
-      `but holds ${describeIdx(file.content)}.`,
+    `${file.file} should hold ${expected} (IDX magic ${expected === 'images' ? '0x00000803' : '0x00000801'}), ` + `but holds ${describeIdx(file.content)}.`,
     'the images and labels files look swapped: *-images-idx3-ubyte holds images, *-labels-idx1-ubyte holds labels',
   );
 }
@@ -113,8 +105,7 @@ export function checkCounts(images: DecodedIdx, labels: DecodedIdx): void {
   if (images.content.count === labels.content.count) return;
   throw new NormlabError(
     'dataset-count',
-    `${images.file} holds ${images.content.count} images but ${labels.file} holds ${labels.content.count} labels; ` +
-      'every image needs exactly one label.',
-    "use the images and labels of the same split (train-* with train-*, t10k-* with t10k-*), and check that neither file was cut short",
+    `${images.file} holds ${images.content.count} images but ${labels.file} holds ${labels.content.count} labels; ` + 'every image needs exactly one label.',
+    'use the images and labels of the same split (train-* with train-*, t10k-* with t10k-*), and check that neither file was cut short',
   );
 }

@@ -94,24 +94,24 @@ export interface Clipping {
 
 export type OptimizerSpec = Clipping &
   (
-  | { name: 'sgd'; learningRate: number; momentum: number; nesterov: boolean; paramScales?: ParamScale[] }
-  | {
-      name: 'adam';
-      learningRate: number;
-      beta1: number;
-      beta2: number;
-      epsilon: number;
-      paramScales?: ParamScale[];
-    }
-  | {
-      name: 'rmsprop';
-      learningRate: number;
-      rho: number;
-      momentum: number;
-      epsilon: number;
-      centered: boolean;
-      paramScales?: ParamScale[];
-    }
+    | { name: 'sgd'; learningRate: number; momentum: number; nesterov: boolean; paramScales?: ParamScale[] }
+    | {
+        name: 'adam';
+        learningRate: number;
+        beta1: number;
+        beta2: number;
+        epsilon: number;
+        paramScales?: ParamScale[];
+      }
+    | {
+        name: 'rmsprop';
+        learningRate: number;
+        rho: number;
+        momentum: number;
+        epsilon: number;
+        centered: boolean;
+        paramScales?: ParamScale[];
+      }
   );
 
 export interface NetworkSpec {
@@ -185,8 +185,7 @@ export interface InputSource {
 
 /** Targets: class indices (sparse) or a dense [rows, width] matrix (one-hot, or regression targets). */
 export type TargetSource =
-  | { kind: 'sparse'; labels: Uint8Array | Int32Array; rows: number }
-  | { kind: 'dense'; values: Float32Array | Float64Array; rows: number; width: number };
+  { kind: 'sparse'; labels: Uint8Array | Int32Array; rows: number } | { kind: 'dense'; values: Float32Array | Float64Array; rows: number; width: number };
 
 /** Handle of a dataset uploaded to a network runner. */
 export type DataId = number;

@@ -8,7 +8,14 @@ import type { Random } from './random.js';
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform';
 
 export const INITIALIZERS: readonly InitializerName[] = [
-  'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones', 'randomNormal', 'randomUniform',
+  'glorotUniform',
+  'glorotNormal',
+  'heNormal',
+  'heUniform',
+  'zeros',
+  'ones',
+  'randomNormal',
+  'randomUniform',
 ];
 
 export function initialize(name: InitializerName, fanIn: number, fanOut: number, count: number, random: Random): Float64Array {

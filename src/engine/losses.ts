@@ -38,7 +38,8 @@ export function resolveLoss(loss: unknown): LossSpec {
   } else if (loss && typeof loss === 'object' && 'name' in loss) {
     const spec = loss as LossSpec;
     const name = ALIASES[String(spec.name).toLowerCase()];
-    if (name) return { name, fromLogits: Boolean(spec.fromLogits), ...(spec.clipProbabilities && name !== 'meanSquaredError' ? { clipProbabilities: true } : {}) };
+    if (name)
+      return { name, fromLogits: Boolean(spec.fromLogits), ...(spec.clipProbabilities && name !== 'meanSquaredError' ? { clipProbabilities: true } : {}) };
   }
   throw new NormlabError('config', `unknown loss ${JSON.stringify(loss)}`, `use one of ${LOSS_NAMES.join(', ')}`);
 }

@@ -16,13 +16,25 @@ export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 0.00
 export const train = {
   sgd: (learningRate = 0.01): OptimizerSpec => ({ name: 'sgd', learningRate, momentum: 0, nesterov: false }),
   momentum: (learningRate: number, momentum: number, useNesterov = false): OptimizerSpec => ({
-    name: 'sgd', learningRate, momentum, nesterov: useNesterov,
+    name: 'sgd',
+    learningRate,
+    momentum,
+    nesterov: useNesterov,
   }),
   adam: (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = DEFAULT_EPSILON): OptimizerSpec => ({
-    name: 'adam', learningRate, beta1, beta2, epsilon,
+    name: 'adam',
+    learningRate,
+    beta1,
+    beta2,
+    epsilon,
   }),
   rmsprop: (learningRate = 0.001, decay = 0.9, momentum = 0, epsilon = DEFAULT_EPSILON, centered = false): OptimizerSpec => ({
-    name: 'rmsprop', learningRate, rho: decay, momentum, epsilon, centered,
+    name: 'rmsprop',
+    learningRate,
+    rho: decay,
+    momentum,
+    epsilon,
+    centered,
   }),
 };
 
@@ -64,10 +76,18 @@ export function resolveOptimizer(optimizer: unknown): OptimizerSpec {
   if (optimizer && typeof optimizer === 'object' && 'name' in optimizer) {
     const spec = optimizer as OptimizerSpec;
     if (!OPTIMIZER_NAMES.includes(spec.name) || !(spec.learningRate > 0) || !Number.isFinite(spec.learningRate)) {
-      throw new NormlabError('config', `invalid optimizer config ${JSON.stringify(optimizer)}`, 'create it with train.adam(0.001), train.sgd(0.01) or train.rmsprop(0.001)');
+      throw new NormlabError(
+        'config',
+        `invalid optimizer config ${JSON.stringify(optimizer)}`,
+        'create it with train.adam(0.001), train.sgd(0.01) or train.rmsprop(0.001)',
+      );
     }
     checkClipping(spec);
     return structuredClone(spec);
   }
-  throw new NormlabError('config', `compile() needs an optimizer, got ${JSON.stringify(optimizer)}`, "e.g. model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']})");
+  throw new NormlabError(
+    'config',
+    `compile() needs an optimizer, got ${JSON.stringify(optimizer)}`,
+    "e.g. model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']})",
+  );
 }

@@ -436,4 +436,3 @@ export class ProbeCallback extends Callback {
     return probe;
   }
 }
-

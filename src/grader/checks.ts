@@ -6,7 +6,19 @@
  */
 import type { SourceFacts } from './analyze.js';
 import type { Assignment } from './assignment.js';
-import { allEpochs, analyzeStop, builtinStops, gradedFit, learnerStops, sameHookCall, strayStops, type EpochFact, type FitFact, type RunFacts, type StopAnalysis } from './facts.js';
+import {
+  allEpochs,
+  analyzeStop,
+  builtinStops,
+  gradedFit,
+  learnerStops,
+  sameHookCall,
+  strayStops,
+  type EpochFact,
+  type FitFact,
+  type RunFacts,
+  type StopAnalysis,
+} from './facts.js';
 import { whereInHook } from './status.js';
 import type { RunStatus, TestResult } from './types.js';
 import type { Verification } from './verify.js';
@@ -43,9 +55,13 @@ export function diagnosis(input: CheckInput): string[] {
   const firstAbove = accKey ? epochs.findIndex((e) => (e.logs[accKey] ?? 0) > a.threshold) : -1;
   const stops = learnerStops(facts);
   if (!accKey && epochs.length > 0) {
-    lines.push(`The logs had no accuracy (keys: ${Object.keys(epochs[0].logs).join(', ')}): compile the model with metrics: ['accuracy'] so that logs.acc exists.`);
+    lines.push(
+      `The logs had no accuracy (keys: ${Object.keys(epochs[0].logs).join(', ')}): compile the model with metrics: ['accuracy'] so that logs.acc exists.`,
+    );
   } else if (firstAbove >= 0) {
-    lines.push(`Training accuracy first passed ${a.threshold} at epoch ${firstAbove + 1} (acc ${acc(epochs[firstAbove].logs[accKey!])}): that is where your callback should have stopped training.`);
+    lines.push(
+      `Training accuracy first passed ${a.threshold} at epoch ${firstAbove + 1} (acc ${acc(epochs[firstAbove].logs[accKey!])}): that is where your callback should have stopped training.`,
+    );
   } else if (epochs.length > 0) {
     lines.push(...neverReached(input, fit, epochs, accKey!, stops.length > 0));
   }
@@ -53,10 +69,14 @@ export function diagnosis(input: CheckInput): string[] {
     const s = stops[0];
     lines.push(`model.stopTraining was set to ${s.value} in ${whereInHook(s.ctx)}.`);
   } else if (builtinStops(facts).length > 0) {
-    lines.push(`Training was stopped by tf.callbacks.earlyStopping (in ${builtinStops(facts)[0].ctx?.hook ?? 'a hook'}, epoch ${(builtinStops(facts)[0].ctx?.epoch ?? 0) + 1}), not by a callback of yours.`);
+    lines.push(
+      `Training was stopped by tf.callbacks.earlyStopping (in ${builtinStops(facts)[0].ctx?.hook ?? 'a hook'}, epoch ${(builtinStops(facts)[0].ctx?.epoch ?? 0) + 1}), not by a callback of yours.`,
+    );
   } else if (strayStops(facts).length > 0) {
     const w = strayStops(facts)[0];
-    lines.push(`model.stopTraining was set to ${w.value} while ${whereInHook(w.ctx)} was waiting, by code outside that call (a timer or a promise callback), so it does not count as your callback stopping training. Set it inside the hook itself.`);
+    lines.push(
+      `model.stopTraining was set to ${w.value} while ${whereInHook(w.ctx)} was waiting, by code outside that call (a timer or a promise callback), so it does not count as your callback stopping training. Set it inside the hook itself.`,
+    );
   } else if (firstAbove < 0 && conditionNeverTrue(source)) {
     const line = source!.stopAssignments.find((x) => x.name === 'stopTraining')!;
     lines.push(`model.stopTraining was never set: line ${line.line} (\`${line.text}\`) never ran, because its condition never became true.`);
@@ -79,7 +99,9 @@ function neverReached(input: CheckInput, fit: FitFact, epochs: EpochFact[], accK
   epochs.forEach((e, i) => {
     if ((e.logs[accKey] ?? 0) > (epochs[best].logs[accKey] ?? 0)) best = i;
   });
-  const lines = [`Training accuracy never passed ${a.threshold} in the ${epochsWord(epochs.length)} trained (best: ${acc(epochs[best].logs[accKey])} at epoch ${best + 1})${stopped ? '' : ', so a correct callback had nothing to react to'}.`];
+  const lines = [
+    `Training accuracy never passed ${a.threshold} in the ${epochsWord(epochs.length)} trained (best: ${acc(epochs[best].logs[accKey])} at epoch ${best + 1})${stopped ? '' : ', so a correct callback had nothing to react to'}.`,
+  ];
   lines.push(...likelyCauses(fit));
   return lines;
 }
@@ -88,15 +110,23 @@ function neverReached(input: CheckInput, fit: FitFact, epochs: EpochFact[], accK
 function likelyCauses(fit: FitFact): string[] {
   const out: string[] = [];
   const t = fit.x.transform;
-  if (t && t.a === 1 && t.b === 0) out.push('Likely cause: the images went into fit as raw 0–255 pixel values. Divide them by 255 first (xTrain.div(255)): the model then learns much faster.');
-  const hidden = fit.model.layers.slice(0, -1).map((l) => /^Dense\((\d+)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+  if (t && t.a === 1 && t.b === 0)
+    out.push(
+      'Likely cause: the images went into fit as raw 0–255 pixel values. Divide them by 255 first (xTrain.div(255)): the model then learns much faster.',
+    );
+  const hidden = fit.model.layers
+    .slice(0, -1)
+    .map((l) => /^Dense\((\d+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
   const widest = hidden.length ? Math.max(...hidden) : 0;
   if (fit.model.layers.length > 0 && widest < 64) {
     out.push(
       `Likely cause: the model is too small (${fit.model.layers.join(' → ')}; ${widest ? `${widest} hidden units` : 'no hidden layer'}). It cannot reach 99% training accuracy on MNIST in 10 epochs: use a hidden Dense layer with more units, e.g. 128 or 512.`,
     );
   }
-  if (fit.model.optimizer === 'sgd' && (fit.model.learningRate ?? 0.01) <= 0.01) out.push(`Likely cause: plain sgd (learning rate ${fit.model.learningRate ?? 0.01}) learns slowly here; 'adam' gets there in a few epochs.`);
+  if (fit.model.optimizer === 'sgd' && (fit.model.learningRate ?? 0.01) <= 0.01)
+    out.push(`Likely cause: plain sgd (learning rate ${fit.model.learningRate ?? 0.01}) learns slowly here; 'adam' gets there in a few epochs.`);
   return out;
 }
 
@@ -131,7 +161,8 @@ function stopCauseWords(st: StopAnalysis, input: CheckInput): string {
   if (ctx.hook === 'onBatchEnd' || ctx.hook === 'onBatchBegin') {
     return `Your callback stopped training in ${ctx.hook} (${whereInHook(ctx)}), where logs.acc is the accuracy of that one batch (${acc(ctx.acc)}), not of the epoch (${acc(ctx.runningAcc)} so far). Check the accuracy in onEpochEnd(epoch, logs) instead.`;
   }
-  if (ctx.hook !== 'onEpochEnd') return `Your callback stopped training in ${ctx.hook}, before any epoch's accuracy was known there. Check logs.acc in onEpochEnd(epoch, logs) and stop there.`;
+  if (ctx.hook !== 'onEpochEnd')
+    return `Your callback stopped training in ${ctx.hook}, before any epoch's accuracy was known there. Check logs.acc in onEpochEnd(epoch, logs) and stop there.`;
   const run = facts.hooks.find((h) => sameHookCall(h.ctx, ctx));
   const readAcc = run?.reads.some((r) => /acc/i.test(r.key) || r.key === '*') ?? false;
   const compares = (source?.comparisons ?? []).some((c) => /acc|logs|\[/.test(c.other));
@@ -139,7 +170,8 @@ function stopCauseWords(st: StopAnalysis, input: CheckInput): string {
     return `Your callback set model.stopTraining without checking the accuracy (${readAcc ? 'no comparison with it was found' : 'it never read logs.acc'}), so it stopped at epoch ${ctx.epoch + 1} regardless. Stop only when logs.acc > ${a.threshold}: if (logs.acc > ${a.threshold}) { … }.`;
   }
   const low = (source?.comparisons ?? []).find((c) => /acc|logs|\[/.test(c.other) && c.value > 0 && c.value < a.threshold);
-  if (low) return `Your callback stopped training at accuracy ${acc(ctx.acc)}: line ${low.line} compares with ${low.constant ? `${low.constant.name} = ${low.value}` : low.value}, not ${a.threshold}.`;
+  if (low)
+    return `Your callback stopped training at accuracy ${acc(ctx.acc)}: line ${low.line} compares with ${low.constant ? `${low.constant.name} = ${low.value}` : low.value}, not ${a.threshold}.`;
   return `Your callback stopped training at epoch ${ctx.epoch + 1}, where accuracy was ${acc(ctx.acc)}, below ${a.threshold}: check the condition around model.stopTraining = true.`;
 }
 
@@ -150,8 +182,12 @@ function callbackWords(fit: FitFact, facts: RunFacts, source: SourceFacts | unde
     lines.push(`fit was given an option named '${u.name}', which fit does not have${u.suggestion ? `: did you mean '${u.suggestion}'?` : '.'} It was ignored.`);
   }
   if (fit.callbacks.length === 0) {
-    if (fit.argKeys.includes('callbacks')) lines.push(`fit's callbacks list was empty (callbacks: ${fit.callbacksArg}). Put your callback in it: {epochs: ${a.epochs}, callbacks: [myCallback]}.`);
-    else if (!fit.unknownArgs.some((u) => u.suggestion === 'callbacks')) lines.push(`fit was given no callbacks (its options were: ${fit.argKeys.join(', ') || 'none'}). Pass yours with {epochs: ${a.epochs}, callbacks: [myCallback]}.`);
+    if (fit.argKeys.includes('callbacks'))
+      lines.push(`fit's callbacks list was empty (callbacks: ${fit.callbacksArg}). Put your callback in it: {epochs: ${a.epochs}, callbacks: [myCallback]}.`);
+    else if (!fit.unknownArgs.some((u) => u.suggestion === 'callbacks'))
+      lines.push(
+        `fit was given no callbacks (its options were: ${fit.argKeys.join(', ') || 'none'}). Pass yours with {epochs: ${a.epochs}, callbacks: [myCallback]}.`,
+      );
     return lines;
   }
   fit.callbacks.forEach((cb, i) => {
@@ -162,8 +198,10 @@ function callbackWords(fit: FitFact, facts: RunFacts, source: SourceFacts | unde
       );
       return;
     }
-    if (cb.kind === 'class') lines.push(`${label} is the class ${cb.className ?? ''} itself, not an object made from it: pass new ${cb.className ?? 'MyCallback'}() to fit.`);
-    else if (cb.kind === 'function') lines.push(`${label} is a function; fit needs an object with an onEpochEnd method, e.g. {onEpochEnd: (epoch, logs) => {…}}.`);
+    if (cb.kind === 'class')
+      lines.push(`${label} is the class ${cb.className ?? ''} itself, not an object made from it: pass new ${cb.className ?? 'MyCallback'}() to fit.`);
+    else if (cb.kind === 'function')
+      lines.push(`${label} is a function; fit needs an object with an onEpochEnd method, e.g. {onEpochEnd: (epoch, logs) => {…}}.`);
     else if (cb.kind !== 'object' && cb.kind !== 'Callback subclass') lines.push(`${label} is ${cb.kind}, not a callback object.`);
     for (const m of cb.misnamed) lines.push(`${label} has a method named ${m.name}, which fit never calls: did you mean ${m.suggestion}?`);
     if ((cb.kind === 'object' || cb.kind === 'Callback subclass') && cb.hooks.length === 0 && cb.misnamed.length === 0) {
@@ -193,16 +231,23 @@ function callbackWords(fit: FitFact, facts: RunFacts, source: SourceFacts | unde
   const hasAcc = [...available].some((x) => /acc/i.test(x) && !x.startsWith('val_'));
   if (runs.length > 0) {
     const keys = [...read.keys()];
-    if (keys.length > 0) lines.push(`Your callback read ${keys.map((k) => `logs.${k}`).join(', ')}${runs.some((r) => r.reads.some((x) => x.key === '*')) ? ' (and listed all the keys)' : ''}.`);
+    if (keys.length > 0)
+      lines.push(
+        `Your callback read ${keys.map((k) => `logs.${k}`).join(', ')}${runs.some((r) => r.reads.some((x) => x.key === '*')) ? ' (and listed all the keys)' : ''}.`,
+      );
     else if (python.length === 0) lines.push('Your callback ran but never read anything from logs.');
     for (const [k, r] of read) {
       if (r.exists) continue;
       if (!hasAcc && /acc/i.test(k)) {
-        lines.push(`logs.${k} does not exist: the logs have only ${[...available].join(', ')}, because the model was compiled without metrics. Compile it with metrics: ['accuracy'] and logs.acc will be there.`);
+        lines.push(
+          `logs.${k} does not exist: the logs have only ${[...available].join(', ')}, because the model was compiled without metrics. Compile it with metrics: ['accuracy'] and logs.acc will be there.`,
+        );
         continue;
       }
       const real = [...available].find((x) => /acc/i.test(x) && /acc/i.test(k) && !x.startsWith('val_'));
-      lines.push(`logs.${k} does not exist: the keys fit passes are ${[...available].join(', ')}. Reading logs.${k} gives undefined, and undefined > ${a.threshold} is always false${real ? `; read logs.${real} instead` : ''}.`);
+      lines.push(
+        `logs.${k} does not exist: the keys fit passes are ${[...available].join(', ')}. Reading logs.${k} gives undefined, and undefined > ${a.threshold} is always false${real ? `; read logs.${real} instead` : ''}.`,
+      );
     }
   } else if (fit.callbacks.some((c) => c.hooks.length > 0)) {
     lines.push('Your callback was never called during training.');
@@ -211,22 +256,32 @@ function callbackWords(fit: FitFact, facts: RunFacts, source: SourceFacts | unde
     if (!/acc|logs|\[/.test(c.other)) continue;
     const what = c.constant ? `${c.constant.name}, which is ${c.value} (line ${c.constant.line})` : String(c.value);
     if (c.value >= 1 && c.value <= 100) {
-      lines.push(`Line ${c.line} compares with ${what} (\`${c.text}\`): accuracy is a fraction between 0 and 1, so ${a.threshold * 100}% is ${a.threshold}; no accuracy is ever above ${c.value}.`);
+      lines.push(
+        `Line ${c.line} compares with ${what} (\`${c.text}\`): accuracy is a fraction between 0 and 1, so ${a.threshold * 100}% is ${a.threshold}; no accuracy is ever above ${c.value}.`,
+      );
     } else if (c.value < a.threshold && c.value > 0 && (c.op === '>' || c.op === '>=')) {
-      lines.push(`Line ${c.line} compares with ${what} (\`${c.text}\`): that stops training at ${Math.round(c.value * 1000) / 10}% accuracy, not ${a.threshold * 100}%.`);
+      lines.push(
+        `Line ${c.line} compares with ${what} (\`${c.text}\`): that stops training at ${Math.round(c.value * 1000) / 10}% accuracy, not ${a.threshold * 100}%.`,
+      );
     } else if ((c.op === '<' || c.op === '<=') && Math.abs(c.value - a.threshold) < 1e-9 && /^logs|acc/.test(c.other)) {
       lines.push(`Line ${c.line} (\`${c.text}\`) is true while accuracy is *below* ${a.threshold}: the comparison points the wrong way.`);
     }
   }
   for (const u of facts.unknownProperties) {
-    lines.push(`You set model.${u.name}${sourceLine(source, u.name)}, which the model never reads, so it does nothing${u.suggestion ? `; did you mean model.${u.suggestion}?` : '.'}`);
+    lines.push(
+      `You set model.${u.name}${sourceLine(source, u.name)}, which the model never reads, so it does nothing${u.suggestion ? `; did you mean model.${u.suggestion}?` : '.'}`,
+    );
   }
   for (const c of source?.comparedNotAssigned ?? []) {
     if (!/stop/i.test(c.name)) continue;
-    lines.push(`Line ${c.line} (\`${c.text}\`) compares instead of assigning: \`==\` asks whether ${c.name} is true and throws the answer away, so nothing changes. Use one \`=\`: this.model.stopTraining = true.`);
+    lines.push(
+      `Line ${c.line} (\`${c.text}\`) compares instead of assigning: \`==\` asks whether ${c.name} is true and throws the answer away, so nothing changes. Use one \`=\`: this.model.stopTraining = true.`,
+    );
   }
   for (const t of source?.arrowThis ?? []) {
-    lines.push(`Line ${t.line}: ${t.hook} is an arrow function that uses \`this\`; inside an arrow function \`this\` is not your callback object (it has no model). Write it as a method, ${t.hook}(epoch, logs) { … }, or use your model variable: model.stopTraining = true.`);
+    lines.push(
+      `Line ${t.line}: ${t.hook} is an arrow function that uses \`this\`; inside an arrow function \`this\` is not your callback object (it has no model). Write it as a method, ${t.hook}(epoch, logs) { … }, or use your model variable: model.stopTraining = true.`,
+    );
   }
   for (const h of runs) {
     if (h.ownStop?.length) {
@@ -303,14 +358,19 @@ export const TESTS: TestSpec[] = [
       const trained = allEpochs(facts).length;
       const why = diagnosis(input);
       if (st.valid && trained <= a.stopBy && st.stop) {
-        return { passed: true, message: `Your callback stopped training after epoch ${trained}, in the ${st.stop.ctx?.batch !== undefined ? 'batch' : 'epoch'} where accuracy passed ${a.threshold} (set in ${whereInHook(st.stop.ctx)}).` };
+        return {
+          passed: true,
+          message: `Your callback stopped training after epoch ${trained}, in the ${st.stop.ctx?.batch !== undefined ? 'batch' : 'epoch'} where accuracy passed ${a.threshold} (set in ${whereInHook(st.stop.ctx)}).`,
+        };
       }
       if (trained > a.stopBy) {
         // "The callback should have fired by now" only when it had a reason to: accuracy passed the threshold.
         const fired = st.firstAbove >= 0 || st.epochs.length === 0 ? ' The callback should have fired by now.' : '';
         return {
           passed: false,
-          message: [`model trained for more than ${a.stopBy} epochs.${fired} Expected: a maximum of ${a.stopBy} epochs, but got: ${trained}.`, ...why].join('\n'),
+          message: [`model trained for more than ${a.stopBy} epochs.${fired} Expected: a maximum of ${a.stopBy} epochs, but got: ${trained}.`, ...why].join(
+            '\n',
+          ),
         };
       }
       if (st.stop) return { passed: false, message: [wrongStopWords(st, a), ...why.filter((l) => !l.startsWith('model.stopTraining was set to'))].join('\n') };
@@ -337,9 +397,17 @@ export const TESTS: TestSpec[] = [
       const final = finalAccuracy(fit);
       const n = fit.epochLogs.length;
       if (final === undefined) {
-        return { passed: false, message: n === 0 ? 'No epoch finished, so there is no training accuracy.' : "The logs have no accuracy: compile the model with metrics: ['accuracy']." };
+        return {
+          passed: false,
+          message:
+            n === 0 ? 'No epoch finished, so there is no training accuracy.' : "The logs have no accuracy: compile the model with metrics: ['accuracy'].",
+        };
       }
-      if (!GIVEN.has(fit.x.relation)) return { passed: false, message: `Training accuracy was ${acc(final)}, but on other data than the xTrain given to trainMnist, so it does not count (see the data test).` };
+      if (!GIVEN.has(fit.x.relation))
+        return {
+          passed: false,
+          message: `Training accuracy was ${acc(final)}, but on other data than the xTrain given to trainMnist, so it does not count (see the data test).`,
+        };
       const v = verification?.accuracy;
       if (final > a.threshold) {
         if (v !== undefined && v < a.threshold - 0.01) {
@@ -348,12 +416,17 @@ export const TESTS: TestSpec[] = [
             message: `The logs said ${acc(final)}, but the grader measured the trained model itself at ${acc(v)} on the same images. The recorded accuracy could not be reproduced, so it does not count.`,
           };
         }
-        return { passed: true, message: `Training stopped at epoch ${n} with accuracy ${acc(final)}${v !== undefined ? ` (the grader measured ${acc(v)} from the final weights)` : ''}.` };
+        return {
+          passed: true,
+          message: `Training stopped at epoch ${n} with accuracy ${acc(final)}${v !== undefined ? ` (the grader measured ${acc(v)} from the final weights)` : ''}.`,
+        };
       }
       const lines = [`Training ended after epoch ${n} with accuracy ${acc(final)}. Expected: above ${a.threshold}, but got: ${acc(final)}.`];
       const st = analyzeStop(facts, a.threshold);
       if (st?.stop) lines.push(stopCauseWords(st, input));
-      lines.push(...diagnosis(input).filter((l) => /^Line \d+ compares|^Line \d+: |never passed|^Likely cause|earlyStopping|compares instead of assigning/.test(l)));
+      lines.push(
+        ...diagnosis(input).filter((l) => /^Line \d+ compares|^Line \d+: |never passed|^Likely cause|earlyStopping|compares instead of assigning/.test(l)),
+      );
       return { passed: false, message: dedupe(lines).join('\n') };
     },
   },
@@ -371,7 +444,10 @@ export const TESTS: TestSpec[] = [
         const right = inHook.find((p) => sameHookCall(p.ctx, st.stop!.ctx));
         if (right) return { passed: true, message: `Printed "${a.message}" in ${whereInHook(right.ctx)}, where it stopped training.` };
         if (inHook.length > 0) {
-          return { passed: false, message: `"${a.message}" was printed in ${whereInHook(inHook[0].ctx)}, but training was stopped in ${whereInHook(st.stop.ctx)}: print it in that same call, right where you set model.stopTraining = true.` };
+          return {
+            passed: false,
+            message: `"${a.message}" was printed in ${whereInHook(inHook[0].ctx)}, but training was stopped in ${whereInHook(st.stop.ctx)}: print it in that same call, right where you set model.stopTraining = true.`,
+          };
         }
       } else if (inHook.length > 0) {
         const p = inHook[0];
@@ -415,7 +491,10 @@ export const TESTS: TestSpec[] = [
         case 'history':
           return { passed: true, message: `${a.entry} returned the History of fit call ${r.historyOf}.` };
         case 'history-record':
-          return { passed: false, message: `${a.entry} returned history.history (the table of numbers). Return the History object itself: const history = await model.fit(…); return history;` };
+          return {
+            passed: false,
+            message: `${a.entry} returned history.history (the table of numbers). Return the History object itself: const history = await model.fit(…); return history;`,
+          };
         case 'history-other':
           return { passed: false, message: `${a.entry} returned a History that model.fit did not produce. Return what model.fit returned.` };
         case 'model':
@@ -423,9 +502,15 @@ export const TESTS: TestSpec[] = [
         case 'undefined':
           return { passed: false, message: `${a.entry} returned nothing. End it with: return history; where history = await model.fit(…).` };
         case 'a Promise':
-          return { passed: false, message: `${a.entry} returned a Promise, not the History: model.fit is asynchronous. Write const history = await model.fit(…); return history;` };
+          return {
+            passed: false,
+            message: `${a.entry} returned a Promise, not the History: model.fit is asynchronous. Write const history = await model.fit(…); return history;`,
+          };
         case 'a Proxy':
-          return { passed: false, message: `${a.entry} returned a Proxy object, not the History from model.fit (the grader does not run a returned object's traps). Return what await model.fit(…) gives you.` };
+          return {
+            passed: false,
+            message: `${a.entry} returned a Proxy object, not the History from model.fit (the grader does not run a returned object's traps). Return what await model.fit(…) gives you.`,
+          };
         default:
           return { passed: false, message: `${a.entry} returned ${r.returned}, not the History from model.fit. Return what await model.fit(…) gives you.` };
       }
@@ -450,21 +535,48 @@ export const TESTS: TestSpec[] = [
         };
       }
       const own = facts.hooks.find((h) => h.ownStop?.length);
-      if (own) return { passed: false, message: `Your callback set this.${own.ownStop![0]} on itself. The flag fit reads is on the model: this.model.stopTraining = true.` };
+      if (own)
+        return {
+          passed: false,
+          message: `Your callback set this.${own.ownStop![0]} on itself. The flag fit reads is on the model: this.model.stopTraining = true.`,
+        };
       const compared = source?.comparedNotAssigned.find((c) => /stop/i.test(c.name));
-      if (compared) return { passed: false, message: `Line ${compared.line} (\`${compared.text}\`) compares instead of assigning, so model.stopTraining never changed. Use one \`=\`: this.model.stopTraining = true.` };
+      if (compared)
+        return {
+          passed: false,
+          message: `Line ${compared.line} (\`${compared.text}\`) compares instead of assigning, so model.stopTraining never changed. Use one \`=\`: this.model.stopTraining = true.`,
+        };
       const stray = strayStops(facts)[0];
-      if (stray) return { passed: false, message: `model.stopTraining was set by code that ran outside your callback's call (a timer or a promise callback) while ${whereInHook(stray.ctx)} waited. Set it inside the hook.` };
+      if (stray)
+        return {
+          passed: false,
+          message: `model.stopTraining was set by code that ran outside your callback's call (a timer or a promise callback) while ${whereInHook(stray.ctx)} waited. Set it inside the hook.`,
+        };
       if (builtinStops(facts).length > 0) {
-        return { passed: false, message: 'Only tf.callbacks.earlyStopping set model.stopTraining; the assignment asks your own callback to set it when accuracy passes the threshold.' };
+        return {
+          passed: false,
+          message:
+            'Only tf.callbacks.earlyStopping set model.stopTraining; the assignment asks your own callback to set it when accuracy passes the threshold.',
+        };
       }
       const set = source?.stopAssignments.find((x) => x.name === 'stopTraining');
       if (set && learnerStops(facts).length === 0) {
-        return { passed: false, message: `Line ${set.line} (\`${set.text}\`) sets the flag, but it never ran: the condition around it was never true (see the stop test).` };
+        return {
+          passed: false,
+          message: `Line ${set.line} (\`${set.text}\`) sets the flag, but it never ran: the condition around it was never true (see the stop test).`,
+        };
       }
       const odd = source?.stopAssignments.find((s) => s.name !== 'stopTraining');
-      if (odd) return { passed: false, message: `Line ${odd.line} sets ${odd.name} (\`${odd.text}\`), but model.stopTraining was never set to true. Set this.model.stopTraining = true.` };
-      return { passed: false, message: 'model.stopTraining was never set to true. In your callback: this.model.stopTraining = true (or model.stopTraining = true, using the model you built).' };
+      if (odd)
+        return {
+          passed: false,
+          message: `Line ${odd.line} sets ${odd.name} (\`${odd.text}\`), but model.stopTraining was never set to true. Set this.model.stopTraining = true.`,
+        };
+      return {
+        passed: false,
+        message:
+          'model.stopTraining was never set to true. In your callback: this.model.stopTraining = true (or model.stopTraining = true, using the model you built).',
+      };
     },
   },
   {
@@ -480,7 +592,10 @@ export const TESTS: TestSpec[] = [
       if (!GIVEN.has(fit.y.relation)) problems.push(`y: ${tensorWords(fit.y.relation, fit.y.detail)}`);
       if (fit.end?.dataChanged || facts.result?.dataChanged) problems.push('the images or labels given to trainMnist were overwritten during the run');
       if (problems.length > 0) {
-        return { passed: false, message: `fit did not train on the data trainMnist was given. ${problems.join('; ')}. Train on xTrain (divided by 255) and yTrain exactly as given.` };
+        return {
+          passed: false,
+          message: `fit did not train on the data trainMnist was given. ${problems.join('; ')}. Train on xTrain (divided by 255) and yTrain exactly as given.`,
+        };
       }
       const t = fit.x.transform;
       const how = t && !(t.a === 1 && t.b === 0) ? ` (images as ${affineWords(t)})` : '';
@@ -513,8 +628,7 @@ export function runChecks(input: CheckInput): TestResult[] {
     }
     const needsFit = !t.early && t.id !== 'history' && t.id !== 'message';
     const unfinished =
-      status !== 'completed' &&
-      (!fit || (needsFit && !fitFinished(fit)) || (t.id === 'history' && !facts.result) || (t.id === 'message' && !fitFinished(fit)));
+      status !== 'completed' && (!fit || (needsFit && !fitFinished(fit)) || (t.id === 'history' && !facts.result) || (t.id === 'message' && !fitFinished(fit)));
     const r = t.check(input);
     if (unfinished && !r.passed) {
       return { ...base, score: 0, passed: false, message: `Not checked: the run ended before this could be checked (${status}; see why above).` };

@@ -114,7 +114,15 @@ export function collectFacts(events: readonly HarnessEvent[]): RunFacts {
         break;
       case 'fit-end': {
         const f = fitOf(e.call);
-        if (f) f.end = { epochsTrained: e.epochsTrained, stoppedEarly: e.stoppedEarly, error: e.error, seconds: e.seconds, weights: e.weights, dataChanged: e.dataChanged };
+        if (f)
+          f.end = {
+            epochsTrained: e.epochsTrained,
+            stoppedEarly: e.stoppedEarly,
+            error: e.error,
+            seconds: e.seconds,
+            weights: e.weights,
+            dataChanged: e.dataChanged,
+          };
         break;
       }
       case 'hook-enter':

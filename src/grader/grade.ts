@@ -12,7 +12,25 @@
  * Nothing the submission prints is parsed: verdicts come only from the event channel (./protocol.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, constants as fsConstants, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,7 +100,11 @@ export function findSubmissions(dir: string): SubmissionFile[] {
     try {
       names = readdirSync(d).sort();
     } catch (e) {
-      out.push({ file: d, name: relative(root, d) || '.', problem: `the folder could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+      out.push({
+        file: d,
+        name: relative(root, d) || '.',
+        problem: `the folder could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      });
       return;
     }
     for (const name of names) {
@@ -119,7 +141,8 @@ export function readSubmission(file: string): { ok: true; source: string } | { o
   } catch (e) {
     return { ok: false, problem: `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
-  if (st.isSymbolicLink()) return { ok: false, problem: 'it is a symbolic link; the grader never follows links in a submissions folder (submit the file itself)' };
+  if (st.isSymbolicLink())
+    return { ok: false, problem: 'it is a symbolic link; the grader never follows links in a submissions folder (submit the file itself)' };
   if (!st.isFile()) return { ok: false, problem: `it is not a regular file (${st.isDirectory() ? 'a folder' : 'a special file'})` };
   // A hard link is the same file under a second name: one to a file the learner could not read (made
   // inside an unpacked archive, say) would otherwise be read here with the grader's rights.
@@ -140,7 +163,13 @@ export function readSubmission(file: string): { ok: true; source: string } | { o
     return { ok: true, source: buffer.subarray(0, read).toString('utf8') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, problem: code === 'ELOOP' ? 'it is a symbolic link; the grader never follows links in a submissions folder' : `it could not be read (${code ?? (e as Error).message})` };
+    return {
+      ok: false,
+      problem:
+        code === 'ELOOP'
+          ? 'it is a symbolic link; the grader never follows links in a submissions folder'
+          : `it could not be read (${code ?? (e as Error).message})`,
+    };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -210,7 +239,9 @@ export class Grader {
       while (next < files.length) {
         const i = next++;
         onStart?.(i);
-        results[i] = files[i].problem ? this.invalid(files[i].file, files[i].name, files[i].problem!, performance.now()) : await this.grade(files[i].file, files[i].name);
+        results[i] = files[i].problem
+          ? this.invalid(files[i].file, files[i].name, files[i].problem!, performance.now())
+          : await this.grade(files[i].file, files[i].name);
         onResult?.(results[i], i);
       }
     };
@@ -226,7 +257,12 @@ export class Grader {
       return await this.gradeInSandbox(file, base, started);
     } catch (e) {
       base.tests = [];
-      return this.finish(base, 'grader-error', `The grader failed on this submission (a bug in normlab, please report it): ${(e as Error)?.stack ?? String(e)}`, started);
+      return this.finish(
+        base,
+        'grader-error',
+        `The grader failed on this submission (a bug in normlab, please report it): ${(e as Error)?.stack ?? String(e)}`,
+        started,
+      );
     }
   }
 
@@ -241,14 +277,30 @@ export class Grader {
       const d = compiled.diagnostics[0];
       const more = compiled.diagnostics.length > 1 ? ` (and ${compiled.diagnostics.length - 1} more)` : '';
       const what = d.message.replace(/\.$/, '');
-      return this.finish(base, 'compile-error', `The file does not compile: line ${d.line}, column ${d.column}: ${what}${more}.\n  ${d.line} | ${d.text}`, started);
+      return this.finish(
+        base,
+        'compile-error',
+        `The file does not compile: line ${d.line}, column ${d.column}: ${what}${more}.\n  ${d.line} | ${d.text}`,
+        started,
+      );
     }
     base.notes.push(...compiled.notes);
     if (compiled.refused.length > 0) {
       // Not run at all: a module whose code is a string in its URL (or on the network) is code from a string.
       const r = compiled.refused[0];
-      base.integrity = this.integrity(compiled.refused.map((x) => ({ permission: 'CodeFromString', what: `import code built from a string or fetched (${x.specifier}…)`, where: `${basename(file)} line ${x.line}` })));
-      return this.finish(base, 'sandbox-violation', `The submission imports code from a URL (line ${r.line}: '${r.specifier}…'); only 'normlab' and Node's built-in modules may be imported, and code built from strings is not allowed while grading, so it was not run.`, started);
+      base.integrity = this.integrity(
+        compiled.refused.map((x) => ({
+          permission: 'CodeFromString',
+          what: `import code built from a string or fetched (${x.specifier}…)`,
+          where: `${basename(file)} line ${x.line}`,
+        })),
+      );
+      return this.finish(
+        base,
+        'sandbox-violation',
+        `The submission imports code from a URL (line ${r.line}: '${r.specifier}…'); only 'normlab' and Node's built-in modules may be imported, and code built from strings is not allowed while grading, so it was not run.`,
+        started,
+      );
     }
     let typeErrors: TypeError_[] = [];
     if (this.typeChecker && /\.m?ts$/.test(file)) {
@@ -313,7 +365,13 @@ export class Grader {
 
     const runFacts = collectFacts(run.events);
     let { status, message } = classifyRun(run, runFacts, this.limits, facts);
-    base.integrity = this.integrity(runFacts.violations.map((v) => ({ permission: v.permission, what: deniedAction(v.permission, v.resource), where: v.frames[0] ? frameWords(v.frames[0]) : undefined })));
+    base.integrity = this.integrity(
+      runFacts.violations.map((v) => ({
+        permission: v.permission,
+        what: deniedAction(v.permission, v.resource),
+        where: v.frames[0] ? frameWords(v.frames[0]) : undefined,
+      })),
+    );
     if (typeErrors.length > 0 && status !== 'completed') {
       message += ` (TypeScript had flagged line ${typeErrors[0].line}: ${typeErrors[0].message.replace(/\.$/, '')}.)`;
     }
@@ -321,7 +379,9 @@ export class Grader {
     base.notes.push(...this.runNotes(runFacts, run));
     if (status === 'completed' && facts.unawaitedFits.length > 0 && runFacts.result?.returned === 'history') {
       const f = facts.unawaitedFits[0];
-      base.notes.push(`line ${f.line} calls model.fit without await: it worked only because trainMnist returned that promise (an async function's return waits for it); anything that reads the History before that gets a Promise. Write const history = await model.fit(…).`);
+      base.notes.push(
+        `line ${f.line} calls model.fit without await: it worked only because trainMnist returned that promise (an async function's return waits for it); anything that reads the History before that gets a Promise. Write const history = await model.fit(…).`,
+      );
     }
     base.tests = runChecks({ assignment: a, facts: runFacts, source: facts, status, statusMessage: message, verification });
     const caughtViolation = base.integrity.violations.length > 0 && status !== 'sandbox-violation';
@@ -331,7 +391,12 @@ export class Grader {
       const before = `${status}, ${base.tests.reduce((t, x) => t + x.score, 0)}/${base.tests.reduce((t, x) => t + x.maxScore, 0)}`;
       message = `The submission tried to ${first.what}${first.where ? ` at ${first.where}` : ''} and caught the refusal${base.integrity.violations.length > 1 ? ` (${base.integrity.violations.length} refused attempts in all)` : ''}; that is not allowed while grading, so the run scores 0 (violation policy: zero; without it: ${before}). A submission only needs the xTrain and yTrain it is given.`;
       status = 'sandbox-violation';
-      base.tests = base.tests.map((t) => ({ ...t, score: 0, passed: false, message: `Scored 0: the run tried something forbidden (see the integrity flag). Had it not, this test would have ${t.passed ? 'passed' : 'failed'}: ${t.message}` }));
+      base.tests = base.tests.map((t) => ({
+        ...t,
+        score: 0,
+        passed: false,
+        message: `Scored 0: the run tried something forbidden (see the integrity flag). Had it not, this test would have ${t.passed ? 'passed' : 'failed'}: ${t.message}`,
+      }));
     }
     base.run = summarizeRun(a, runFacts, status, message, verification);
     base.output = { stdout: run.stdout, stderr: run.stderr, bytes: run.outputBytes };
@@ -351,7 +416,10 @@ export class Grader {
     const policy = this.options.onViolation ?? 'zero';
     if (violations.length === 0) return { policy, violations, summary: '' };
     const unique = [...new Map(violations.map((v) => [`${v.permission} ${v.what}`, v])).values()];
-    const list = unique.slice(0, 3).map((v) => `${v.what}${v.where ? ` at ${v.where}` : ''}`).join('; ');
+    const list = unique
+      .slice(0, 3)
+      .map((v) => `${v.what}${v.where ? ` at ${v.where}` : ''}`)
+      .join('; ');
     const scoring = policy === 'zero' ? 'scored 0 (--on-violation zero)' : 'scored as usual (--on-violation flag); review it';
     return {
       policy,
@@ -377,7 +445,8 @@ export class Grader {
     if (facts.hello?.isolation.length) notes.push(...facts.hello.isolation);
     for (const t of [...new Set(facts.network)]) notes.push(`tried to reach the network (${t}); blocked`);
     if (run.leaked > 0) notes.push(`${run.leaked} process(es) of the run were still alive after it ended and were killed`);
-    if (/^\s*\{[\s\S]*"(score|tests)"\s*:/m.test(run.stdout)) notes.push("printed something that looks like a grader's results JSON; the grader never reads the submission's output, so it was ignored");
+    if (/^\s*\{[\s\S]*"(score|tests)"\s*:/m.test(run.stdout))
+      notes.push("printed something that looks like a grader's results JSON; the grader never reads the submission's output, so it was ignored");
     return notes;
   }
 
@@ -443,10 +512,20 @@ export function submissionsAt(path: string): { kind: 'file' | 'dir'; files: Subm
   if (!existsSync(path)) throw new NormlabError('grade-input', `${path} does not exist`, 'give a .ts/.js submission file or a folder of them');
   if (statSync(path).isDirectory()) {
     const files = findSubmissions(path);
-    if (files.length === 0) throw new NormlabError('grade-input', `${path} holds no .ts, .mts, .js or .mjs files`, 'put one submission file per learner in the folder (or one folder per learner)');
+    if (files.length === 0)
+      throw new NormlabError(
+        'grade-input',
+        `${path} holds no .ts, .mts, .js or .mjs files`,
+        'put one submission file per learner in the folder (or one folder per learner)',
+      );
     return { kind: 'dir', files };
   }
-  if (!SUBMISSION_EXT.test(path)) throw new NormlabError('grade-input', `${path} is not a .ts, .mts, .js or .mjs file`, 'a submission is a TypeScript or JavaScript module that exports trainMnist');
+  if (!SUBMISSION_EXT.test(path))
+    throw new NormlabError(
+      'grade-input',
+      `${path} is not a .ts, .mts, .js or .mjs file`,
+      'a submission is a TypeScript or JavaScript module that exports trainMnist',
+    );
   // A single file named on the command line is the caller's choice: a link there is resolved here, once.
   return { kind: 'file', files: [{ file: realpathSync(path), name: path }] };
 }

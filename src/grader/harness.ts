@@ -164,7 +164,12 @@ function violation(v: ViolationReport): void {
   let frames: string[] = [];
   try {
     const stack = captureStack();
-    frames = stack.split('\n').slice(1).map((l) => l.trim()).filter((l) => l.startsWith('at ') && markers.some((m) => l.includes(m))).slice(0, 4);
+    frames = stack
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('at ') && markers.some((m) => l.includes(m)))
+      .slice(0, 4);
   } catch {
     /* frames are a courtesy */
   }
@@ -221,7 +226,11 @@ function describeTarget(args: unknown[]): string {
 }
 
 lock(process, 'exit', function exit(code?: number | string | null) {
-  const frames = (new Error().stack ?? '').split('\n').slice(2).map((l) => l.trim()).filter((l) => markers.some((m) => l.includes(m)));
+  const frames = (new Error().stack ?? '')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.trim())
+    .filter((l) => markers.some((m) => l.includes(m)));
   send({ type: 'process-exit-call', code: describeValue(code ?? process.exitCode), frames });
   return originalExit(code as number);
 });
@@ -255,7 +264,14 @@ for (const stream of [process.stdout, process.stderr]) {
         const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
         if (text.includes(config.message) || near.test(text)) {
           printEvents++;
-          send({ type: 'print', stream: name, text: text.trim().slice(0, 300), match: text.includes(config.message) ? 'exact' : 'near', ctx: current(), onStack: state.hookOnStack() !== null });
+          send({
+            type: 'print',
+            stream: name,
+            text: text.trim().slice(0, 300),
+            match: text.includes(config.message) ? 'exact' : 'near',
+            ctx: current(),
+            onStack: state.hookOnStack() !== null,
+          });
         }
       }
     } catch {
@@ -298,7 +314,8 @@ function freezeDeep(v: unknown): void {
     if (Object.isFrozen(v)) return;
     harden(v);
     if (typeof v === 'function' && v.prototype) harden(v.prototype as object);
-    if (typeof v === 'object') for (const inner of Object.values(v as object)) if (inner && typeof inner === 'object' && !ArrayBuffer.isView(inner)) freezeDeep(inner);
+    if (typeof v === 'object')
+      for (const inner of Object.values(v as object)) if (inner && typeof inner === 'object' && !ArrayBuffer.isView(inner)) freezeDeep(inner);
   }
 }
 for (const cls of [Sequential, Callback, CallbackList, History, Tensor, Layer]) freezeDeep(cls);
@@ -306,19 +323,81 @@ for (const value of Object.values(normlab)) freezeDeep(value);
 
 const TypedArray = Object.getPrototypeOf(Uint8Array) as object;
 const intrinsics: object[] = [
-  Object, Object.prototype, Array, Array.prototype, Function.prototype, JSON, Math, Reflect, Promise, Promise.prototype,
-  Number, Number.prototype, String, String.prototype, Boolean.prototype, Symbol, Symbol.prototype,
-  Map, Map.prototype, Set, Set.prototype, WeakMap.prototype, WeakSet.prototype, Date, Date.prototype,
-  ArrayBuffer, ArrayBuffer.prototype, DataView.prototype, TypedArray, (TypedArray as { prototype: object }).prototype, Atomics,
-  WebAssembly, WebAssembly.Module, WebAssembly.Instance, WebAssembly.Memory, WebAssembly.Memory.prototype, WebAssembly.Instance.prototype,
-  Object.getPrototypeOf([][Symbol.iterator]()), Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())),
+  Object,
+  Object.prototype,
+  Array,
+  Array.prototype,
+  Function.prototype,
+  JSON,
+  Math,
+  Reflect,
+  Promise,
+  Promise.prototype,
+  Number,
+  Number.prototype,
+  String,
+  String.prototype,
+  Boolean.prototype,
+  Symbol,
+  Symbol.prototype,
+  Map,
+  Map.prototype,
+  Set,
+  Set.prototype,
+  WeakMap.prototype,
+  WeakSet.prototype,
+  Date,
+  Date.prototype,
+  ArrayBuffer,
+  ArrayBuffer.prototype,
+  DataView.prototype,
+  TypedArray,
+  (TypedArray as { prototype: object }).prototype,
+  Atomics,
+  WebAssembly,
+  WebAssembly.Module,
+  WebAssembly.Instance,
+  WebAssembly.Memory,
+  WebAssembly.Memory.prototype,
+  WebAssembly.Instance.prototype,
+  Object.getPrototypeOf([][Symbol.iterator]()),
+  Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())),
 ];
-for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array]) intrinsics.push(T, T.prototype);
+for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array])
+  intrinsics.push(T, T.prototype);
 for (const o of intrinsics) harden(o);
 for (const name of [
-  'Object', 'Array', 'Error', 'Function', 'JSON', 'Math', 'Reflect', 'Proxy', 'Promise', 'Number', 'String', 'Boolean', 'Symbol', 'Map', 'Set',
-  'WeakMap', 'WeakSet', 'Date', 'ArrayBuffer', 'DataView', 'Atomics', 'WebAssembly', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray',
-  'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array',
+  'Object',
+  'Array',
+  'Error',
+  'Function',
+  'JSON',
+  'Math',
+  'Reflect',
+  'Proxy',
+  'Promise',
+  'Number',
+  'String',
+  'Boolean',
+  'Symbol',
+  'Map',
+  'Set',
+  'WeakMap',
+  'WeakSet',
+  'Date',
+  'ArrayBuffer',
+  'DataView',
+  'Atomics',
+  'WebAssembly',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
 ]) {
   const d = Object.getOwnPropertyDescriptor(globalThis, name);
   if (d && d.configurable) Object.defineProperty(globalThis, name, { value: d.value, writable: false, configurable: false, enumerable: false });

@@ -42,7 +42,24 @@ export interface Recorder {
 export const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 type HookName = (typeof HOOKS)[number];
 const BATCH_HOOKS = new Set<string>(['onBatchBegin', 'onBatchEnd']);
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks', 'initialEpoch', 'onNonFinite', 'yieldEvery', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'validationSteps', 'validationBatchSize', 'yieldEveryBatches'];
+const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'verbose',
+  'callbacks',
+  'initialEpoch',
+  'onNonFinite',
+  'yieldEvery',
+  'classWeight',
+  'sampleWeight',
+  'stepsPerEpoch',
+  'validationSteps',
+  'validationBatchSize',
+  'yieldEveryBatches',
+];
 
 export interface InstrumentState {
   /** The call index (1-based) of the fit that returned this History. */
@@ -176,7 +193,12 @@ export function instrumentEngine(
       const copy: Record<string, number> = {};
       for (const [k, v] of Object.entries(logs ?? {})) if (typeof v === 'number') copy[k] = v;
       rec.send({ type: 'epoch-end', call: this.call, epoch, logs: copy, seconds: (rec.now() - this.started) / 1000 });
-      if (this.verbose) console.error(`Epoch ${epoch + 1}/${this.epochs} - ${Object.entries(copy).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
+      if (this.verbose)
+        console.error(
+          `Epoch ${epoch + 1}/${this.epochs} - ${Object.entries(copy)
+            .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
+            .join(' - ')}`,
+        );
     }
   }
 
@@ -299,7 +321,8 @@ export function instrumentEngine(
     const unknownArgs = argKeys.filter((k) => !FIT_KEYS.includes(k)).map((name) => ({ name, suggestion: closestName(name, FIT_KEYS) }));
     const epochsRaw = options.epochs;
     const callbacksArg = options.callbacks === undefined ? 'none' : describeValue(options.callbacks);
-    const list = options.callbacks === undefined || options.callbacks === null ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
+    const list =
+      options.callbacks === undefined || options.callbacks === null ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
     // The engine's per-epoch line carries the epoch's time, which differs between two gradings of one file;
     // while grading the same line is printed without it (same place, same stream), so reports stay identical.
     const verbose = options.verbose ?? 1;
@@ -348,7 +371,15 @@ export function instrumentEngine(
       // hookError is set inside callbacks; TypeScript cannot see that, hence the cast.
       const caught = hookError as { error: unknown; ctx: HookContext } | null;
       const fromHook = caught?.error === e ? caught : null;
-      rec.send({ type: 'fit-end', call, epochsTrained: -1, stoppedEarly: false, seconds: (rec.now() - started) / 1000, error: describeError(e, fromHook ? 'callback' : 'fit', fromHook ? fromHook.ctx : current, rec.markers), dataChanged: rec.dataDigest() !== digest });
+      rec.send({
+        type: 'fit-end',
+        call,
+        epochsTrained: -1,
+        stoppedEarly: false,
+        seconds: (rec.now() - started) / 1000,
+        error: describeError(e, fromHook ? 'callback' : 'fit', fromHook ? fromHook.ctx : current, rec.markers),
+        dataChanged: rec.dataDigest() !== digest,
+      });
       throw e;
     } finally {
       currentFit = previousFit;
@@ -386,8 +417,8 @@ export function instrumentEngine(
   installed = api;
 
   const state: InstrumentState = {
-    historyCall: (v) => (v && typeof v === 'object' ? histories.get(v) ?? null : null),
-    isHistoryRecord: (v) => (v && typeof v === 'object' ? historyRecords.get(v) ?? null : null),
+    historyCall: (v) => (v && typeof v === 'object' ? (histories.get(v) ?? null) : null),
+    isHistoryRecord: (v) => (v && typeof v === 'object' ? (historyRecords.get(v) ?? null) : null),
     currentHook: () => current,
     hookOnStack,
     isEngineModel: (v) => v !== null && typeof v === 'object' && modelIds.has(v),
@@ -445,7 +476,10 @@ export function describeValue(v: unknown, brief = false): string {
       const name = dataProperty(v, 'name', false);
       return `a function${typeof name === 'string' && name ? ` (${name.slice(0, 40)})` : ''}`;
     }
-    if (Array.isArray(v)) return brief ? `an array of ${v.length}` : `[${Array.from({ length: Math.min(5, v.length) }, (_, i) => describeValue(dataProperty(v, String(i), false), true)).join(', ')}${v.length > 5 ? ', …' : ''}]`;
+    if (Array.isArray(v))
+      return brief
+        ? `an array of ${v.length}`
+        : `[${Array.from({ length: Math.min(5, v.length) }, (_, i) => describeValue(dataProperty(v, String(i), false), true)).join(', ')}${v.length > 5 ? ', …' : ''}]`;
     if (isPromise(v)) return 'a Promise';
     const ctor = dataProperty(v, 'constructor', true);
     const name = typeof ctor === 'function' && !isProxy(ctor) ? dataProperty(ctor, 'name', false) : undefined;
@@ -516,7 +550,12 @@ function describeCallback(cb: unknown): CallbackInfo {
     return { kind: 'Callback subclass', className: 'EarlyStopping', hooks, misnamed: [], builtin: `tf.callbacks.earlyStopping({${settings}})` };
   }
   const ctor = describeValue(cb).replace(/^an? /, '');
-  return { kind: cb instanceof Callback ? 'Callback subclass' : 'object', className: ctor && ctor !== 'object' && ctor !== 'Object' && ctor !== 'Proxy' ? ctor : undefined, hooks, misnamed };
+  return {
+    kind: cb instanceof Callback ? 'Callback subclass' : 'object',
+    className: ctor && ctor !== 'object' && ctor !== 'Object' && ctor !== 'Proxy' ? ctor : undefined,
+    hooks,
+    misnamed,
+  };
 }
 
 function describeModel(model: Sequential, id: number): ModelInfo {
@@ -564,7 +603,8 @@ function relateY(t: unknown, given: Tensor): TensorInfo {
   const n = given.size;
   const read = (i: number) => t.transform.a * t.values[i] + t.transform.b;
   if (t.size === n) {
-    for (let i = 0; i < n; i++) if (read(i) !== given.values[i]) return { ...info, detail: `label ${i} is ${read(i)}, but the given label is ${given.values[i]}` };
+    for (let i = 0; i < n; i++)
+      if (read(i) !== given.values[i]) return { ...info, detail: `label ${i} is ${read(i)}, but the given label is ${given.values[i]}` };
     return { ...info, relation: 'equal-copy' };
   }
   if (t.rank === 2 && t.shape[0] === n) {
@@ -703,7 +743,8 @@ function describeErrorInner(e: unknown, phase: string, hook: HookContext | null,
     const shown = typeof e === 'string' ? JSON.stringify(e.slice(0, 200)) : typeof e === 'symbol' ? 'a symbol' : String(e).slice(0, 200);
     return { name: typeof e, message: `a ${typeof e} was thrown: ${shown}`, frames: [], phase, hook: hook ?? undefined };
   }
-  if (isProxy(e)) return { name: 'Proxy', message: 'a Proxy object was thrown (the grader does not look inside it)', frames: [], phase, hook: hook ?? undefined };
+  if (isProxy(e))
+    return { name: 'Proxy', message: 'a Proxy object was thrown (the grader does not look inside it)', frames: [], phase, hook: hook ?? undefined };
   const field = (o: unknown, k: string) => dataProperty(o, k, true);
   let root: unknown = e;
   // fetch() wraps the real reason in `cause`

@@ -147,7 +147,16 @@ export type HarnessEvent =
   | { type: 'unknown-property'; name: string; suggestion?: string; ctx: HookContext | null; model: number }
   | { type: 'print'; stream: string; text: string; match: 'exact' | 'near'; ctx: HookContext | null; onStack?: boolean }
   | { type: 'violation'; permission: string; resource: string; via: string; frames: string[]; ctx: HookContext | null }
-  | { type: 'fit-end'; call: number; epochsTrained: number; stoppedEarly: boolean; error?: ErrorInfo; seconds: number; weights?: WeightsDump; dataChanged: boolean }
+  | {
+      type: 'fit-end';
+      call: number;
+      epochsTrained: number;
+      stoppedEarly: boolean;
+      error?: ErrorInfo;
+      seconds: number;
+      weights?: WeightsDump;
+      dataChanged: boolean;
+    }
   | { type: 'network'; target: string }
   | { type: 'output-limit'; bytes: number; ctx: HookContext | null }
   | { type: 'process-exit-call'; code: string; frames: string[] }

@@ -24,7 +24,9 @@ export function formatText(r: SubmissionResult): string {
   const run = r.run;
   if (run.epochs.length > 0) {
     out.push('');
-    const about = [run.model, run.inputTransform ? `images ${run.inputTransform}` : undefined, run.backend ? `${run.backend} backend` : undefined].filter(Boolean).join('; ');
+    const about = [run.model, run.inputTransform ? `images ${run.inputTransform}` : undefined, run.backend ? `${run.backend} backend` : undefined]
+      .filter(Boolean)
+      .join('; ');
     out.push(`Your run${about ? ` (${about})` : ''}:`);
     const multi = run.fitCalls > 1;
     out.push(`  ${multi ? 'fit.epoch' : 'epoch'}  accuracy      loss`);
@@ -94,7 +96,21 @@ export function toGradescope(r: SubmissionResult): Record<string, unknown> {
  */
 export function toCsv(results: SubmissionResult[], reports?: string[]): string {
   const testIds = results.find((r) => r.tests.length > 0)?.tests.map((t) => t.id) ?? [];
-  const header = ['submission', 'status', 'score', 'max_score', ...testIds, 'epochs_asked', 'epochs_trained', 'first_epoch_above', 'final_accuracy', 'seconds', 'message', 'integrity', 'report'];
+  const header = [
+    'submission',
+    'status',
+    'score',
+    'max_score',
+    ...testIds,
+    'epochs_asked',
+    'epochs_trained',
+    'first_epoch_above',
+    'final_accuracy',
+    'seconds',
+    'message',
+    'integrity',
+    'report',
+  ];
   const rows = results.map((r, i) => [
     r.submission,
     r.status,

@@ -227,7 +227,10 @@ export async function compileSubmission(source: string, fileName: string, public
           // a string; a file written to the working folder and imported back would be too).
           guarded = true;
           const inner = ts.visitNode(arg, visit) as import('typescript').Expression;
-          return f.updateCallExpression(node, node.expression, node.typeArguments, [f.createCallExpression(f.createIdentifier(GUARD), undefined, [inner]), ...node.arguments.slice(1)]);
+          return f.updateCallExpression(node, node.expression, node.typeArguments, [
+            f.createCallExpression(f.createIdentifier(GUARD), undefined, [inner]),
+            ...node.arguments.slice(1),
+          ]);
         }
       }
       return ts.visitEachChild(node, visit, ctx);
@@ -236,7 +239,11 @@ export async function compileSubmission(source: string, fileName: string, public
     if (!guarded || !guardUrl) return out;
     const importGuard = f.createImportDeclaration(
       undefined,
-      f.createImportClause(false, undefined, f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier('guardedSpecifier'), f.createIdentifier(GUARD))])),
+      f.createImportClause(
+        false,
+        undefined,
+        f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier('guardedSpecifier'), f.createIdentifier(GUARD))]),
+      ),
       f.createStringLiteral(guardUrl),
     );
     return f.updateSourceFile(out, [importGuard, ...out.statements]);
@@ -257,7 +264,12 @@ export async function compileSubmission(source: string, fileName: string, public
   });
   const sourceFile = ts.createSourceFile(name, source, ts.ScriptTarget.ES2022, true, isTs ? ts.ScriptKind.TS : ts.ScriptKind.JS);
   const findCodeUrls = (node: import('typescript').Node): void => {
-    const spec = ts.isImportDeclaration(node) || ts.isExportDeclaration(node) ? node.moduleSpecifier : ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword ? node.arguments[0] : undefined;
+    const spec =
+      ts.isImportDeclaration(node) || ts.isExportDeclaration(node)
+        ? node.moduleSpecifier
+        : ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword
+          ? node.arguments[0]
+          : undefined;
     if (spec && ts.isStringLiteral(spec) && CODE_URL.test(spec.text)) {
       refused.push({ line: sourceFile.getLineAndCharacterOfPosition(spec.getStart(sourceFile)).line + 1, specifier: spec.text.slice(0, 60) });
     }
@@ -271,7 +283,12 @@ export async function compileSubmission(source: string, fileName: string, public
       ok: false,
       diagnostics: errors.slice(0, 5).map((d) => {
         const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-        return { line: pos.line + 1, column: pos.character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, '\n'), text: (lines[pos.line] ?? '').trimEnd() };
+        return {
+          line: pos.line + 1,
+          column: pos.character + 1,
+          message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+          text: (lines[pos.line] ?? '').trimEnd(),
+        };
       }),
     };
   }

@@ -80,22 +80,45 @@ export function probeIsolation(scratchDir: string): Isolation {
   if (isRoot && iso.unshare) {
     const probeDir = join(scratchDir, 'probe');
     mkdirSync(probeDir, { recursive: true });
-    const r = spawnSync(iso.unshare, ['--net', '--mount', '--', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs "$1" && mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp', 'sh', probeDir], { encoding: 'utf8' });
+    const r = spawnSync(
+      iso.unshare,
+      [
+        '--net',
+        '--mount',
+        '--',
+        '/bin/sh',
+        '-c',
+        'mount -t tmpfs -o size=1m tmpfs "$1" && mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp',
+        'sh',
+        probeDir,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status === 0) {
       iso.namespaces = true;
-      iso.notes.push('network: none (empty network namespace); filesystem: private mount namespace, temp folders read-only, repository and submissions hidden, working directory a size-capped tmpfs');
+      iso.notes.push(
+        'network: none (empty network namespace); filesystem: private mount namespace, temp folders read-only, repository and submissions hidden, working directory a size-capped tmpfs',
+      );
     } else {
-      iso.notes.push(`network and filesystem namespaces unavailable (unshare failed: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}); relying on Node's permission model and in-process guards`);
+      iso.notes.push(
+        `network and filesystem namespaces unavailable (unshare failed: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}); relying on Node's permission model and in-process guards`,
+      );
     }
     rmSync(probeDir, { recursive: true, force: true });
   } else {
-    iso.notes.push(`network and filesystem namespaces unavailable (${isRoot ? 'unshare not found' : 'not running as root'}); relying on Node's permission model and in-process network guards`);
+    iso.notes.push(
+      `network and filesystem namespaces unavailable (${isRoot ? 'unshare not found' : 'not running as root'}); relying on Node's permission model and in-process network guards`,
+    );
   }
-  if (isRoot && iso.setpriv && spawnSync(iso.setpriv, [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--no-new-privs', '--', 'true']).status === 0) {
+  if (
+    isRoot &&
+    iso.setpriv &&
+    spawnSync(iso.setpriv, [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--no-new-privs', '--', 'true']).status === 0
+  ) {
     iso.dropUser = true;
     iso.notes.push(`user: nobody (uid ${SANDBOX_UID}), no capabilities, no new privileges`);
   } else {
-    iso.notes.push('user: the submission runs as the grader\'s own user (setpriv unavailable or not root)');
+    iso.notes.push("user: the submission runs as the grader's own user (setpriv unavailable or not root)");
   }
   iso.notes.push('node: permission model (reads: runtime, data, submission, working dir; writes: working dir; no child processes, workers, addons), no eval');
   probed = iso;
@@ -163,7 +186,9 @@ export function setupWorks(iso: Isolation, scratchDir: string, hide: string[]): 
   const work = join(scratchDir, 'setup-probe');
   mkdirSync(work, { recursive: true });
   const attempt = (paths: string[]) =>
-    spawnSync(iso.unshare!, ['--net', '--mount', '--', '/bin/sh', '-c', SETUP_SCRIPT, 'sh', work, '1', String(paths.length), ...paths, '--', '/bin/true'], { stdio: 'ignore' }).status === 0;
+    spawnSync(iso.unshare!, ['--net', '--mount', '--', '/bin/sh', '-c', SETUP_SCRIPT, 'sh', work, '1', String(paths.length), ...paths, '--', '/bin/true'], {
+      stdio: 'ignore',
+    }).status === 0;
   try {
     if (attempt(hide)) return hide;
     const ok = hide.filter((p) => attempt([p]));
@@ -195,7 +220,8 @@ export interface NodeFlags {
  */
 export function chooseNodeFlags(accepts: NodeProbe): NodeFlags {
   const permission = ['--permission', '--experimental-permission'].find((f) => accepts([f]));
-  if (!permission) throw new Error('this Node has no permission model (neither --permission nor --experimental-permission is accepted); the grader needs Node ≥ 20');
+  if (!permission)
+    throw new Error('this Node has no permission model (neither --permission nor --experimental-permission is accepted); the grader needs Node ≥ 20');
   return { permission, disableWarning: accepts([permission, '--disable-warning=ExperimentalWarning']) };
 }
 
@@ -229,7 +255,17 @@ export function sandboxCommand(spec: SandboxSpec): string[] {
   ];
   let cmd = nodeArgs;
   if (iso.dropUser && iso.setpriv) {
-    cmd = [iso.setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--no-new-privs', '--bounding-set=-all', '--inh-caps=-all', '--', ...cmd];
+    cmd = [
+      iso.setpriv,
+      `--reuid=${SANDBOX_UID}`,
+      `--regid=${SANDBOX_UID}`,
+      '--clear-groups',
+      '--no-new-privs',
+      '--bounding-set=-all',
+      '--inh-caps=-all',
+      '--',
+      ...cmd,
+    ];
   }
   if (iso.rlimits && iso.prlimit) {
     const mem = limits.memoryMB * 1024 * 1024;
@@ -246,7 +282,22 @@ export function sandboxCommand(spec: SandboxSpec): string[] {
     ];
   }
   if (iso.namespaces && iso.unshare) {
-    cmd = [iso.unshare, '--net', '--mount', '--', '/bin/sh', '-c', SETUP_SCRIPT, 'sh', spec.workDir, String(limits.diskMB), String(spec.hidePaths.length), ...spec.hidePaths, '--', ...cmd];
+    cmd = [
+      iso.unshare,
+      '--net',
+      '--mount',
+      '--',
+      '/bin/sh',
+      '-c',
+      SETUP_SCRIPT,
+      'sh',
+      spec.workDir,
+      String(limits.diskMB),
+      String(spec.hidePaths.length),
+      ...spec.hidePaths,
+      '--',
+      ...cmd,
+    ];
   }
   return cmd;
 }

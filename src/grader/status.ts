@@ -90,7 +90,8 @@ function deniedWords(e: ErrorInfo): string {
 export function whereRunWas(facts: RunFacts, openHook: HookContext | null): string {
   if (openHook) return `, while it was running ${whereInHook(openHook)}`;
   const open = facts.fits.find((f) => !f.end);
-  if (open) return `, during model.fit (training epoch ${open.epochLogs.length + 1}${open.epochsValue ? ` of ${open.epochsValue}` : ''}${facts.fits.length > 1 ? `, fit call ${open.call}` : ''})`;
+  if (open)
+    return `, during model.fit (training epoch ${open.epochLogs.length + 1}${open.epochsValue ? ` of ${open.epochsValue}` : ''}${facts.fits.length > 1 ? `, fit call ${open.call}` : ''})`;
   if (facts.result) return ', after trainMnist had returned';
   if (facts.fits.length > 0) return ', in trainMnist after model.fit had returned';
   if (facts.callBegan) return ', in trainMnist before model.fit was called';
@@ -107,13 +108,22 @@ export function classifyRun(run: SandboxRun, facts: RunFacts, limits: Limits, so
       message: "Something other than the grader wrote to the grader's private channel, so nothing this run reported can be trusted and it is not scored.",
     };
   }
-  if (run.killedFor === 'timeout') return { status: 'timeout', message: `The run took longer than the ${limits.timeoutS} s time limit and was stopped${where}.${timeoutHint(facts, openHook)}` };
+  if (run.killedFor === 'timeout')
+    return {
+      status: 'timeout',
+      message: `The run took longer than the ${limits.timeoutS} s time limit and was stopped${where}.${timeoutHint(facts, openHook)}`,
+    };
   if (run.killedFor === 'output' || facts.outputLimit) {
-    return { status: 'output-limit', message: `The submission printed more than ${Math.round(limits.outputBytes / 1024)} KiB and was stopped${where}. Print one line when training stops, not in a loop.` };
+    return {
+      status: 'output-limit',
+      message: `The submission printed more than ${Math.round(limits.outputBytes / 1024)} KiB and was stopped${where}. Print one line when training stops, not in a loop.`,
+    };
   }
-  if (run.killedFor === 'memory') return { status: 'memory-limit', message: `The run used more than the ${limits.memoryMB} MiB memory limit and was stopped${where}.` };
+  if (run.killedFor === 'memory')
+    return { status: 'memory-limit', message: `The run used more than the ${limits.memoryMB} MiB memory limit and was stopped${where}.` };
   if (run.signal === 'SIGXCPU') return { status: 'cpu-limit', message: `The run used more than ${limits.cpuS} s of CPU time and was stopped${where}.` };
-  if (run.signal === 'SIGXFSZ') return { status: 'disk-limit', message: `The submission wrote a file larger than the ${limits.diskMB} MiB limit and was stopped.` };
+  if (run.signal === 'SIGXFSZ')
+    return { status: 'disk-limit', message: `The submission wrote a file larger than the ${limits.diskMB} MiB limit and was stopped.` };
   const oom = /heap out of memory|Reached heap limit|Allocation failed|out of memory/i;
   const e = facts.error;
   if ((run.signal === 'SIGABRT' || run.signal === 'SIGTRAP' || run.signal === 'SIGSEGV' || run.exitCode === 134) && oom.test(run.stderr)) {
@@ -123,7 +133,10 @@ export function classifyRun(run: SandboxRun, facts: RunFacts, limits: Limits, so
   if (facts.result) {
     if (facts.result.returned === 'a Promise' && source?.unawaitedFits.length) {
       const f = source.unawaitedFits[0];
-      return { status: 'completed', message: `trainMnist returned a Promise before training finished: line ${f.line} calls model.fit without await. fit is asynchronous; write const history = await model.fit(…).` };
+      return {
+        status: 'completed',
+        message: `trainMnist returned a Promise before training finished: line ${f.line} calls model.fit without await. fit is asynchronous; write const history = await model.fit(…).`,
+      };
     }
     return { status: 'completed', message: 'trainMnist returned.' };
   }
@@ -136,7 +149,10 @@ export function classifyRun(run: SandboxRun, facts: RunFacts, limits: Limits, so
     if (e.code === 'ENOSPC' || e.code === 'EFBIG') return { status: 'disk-limit', message: `The submission filled its ${limits.diskMB} MiB working folder.` };
     if (e.phase === 'import' && e.name === 'SyntaxError') return { status: 'compile-error', message: `The file does not load: ${describeThrown(e)}` };
     if (e.phase === 'import' && e.code === 'ERR_MODULE_NOT_FOUND') {
-      return { status: 'runtime-error', message: `The file imports a module the sandbox does not have: ${e.message.split('\n')[0]}. Import the engine as 'normlab'; nothing else is needed.` };
+      return {
+        status: 'runtime-error',
+        message: `The file imports a module the sandbox does not have: ${e.message.split('\n')[0]}. Import the engine as 'normlab'; nothing else is needed.`,
+      };
     }
     // `return new Proxy(…)` from an async trainMnist: resolving its promise looks up `then` on the value,
     // which runs the Proxy's get trap; V8 shows that frame as `[as get]` right above the return statement.
@@ -159,7 +175,10 @@ export function classifyRun(run: SandboxRun, facts: RunFacts, limits: Limits, so
           : e.phase === 'async'
             ? 'in code that ran later (an unawaited promise or a timer)'
             : 'in trainMnist';
-    return { status: 'runtime-error', message: `The submission threw an error ${phase}: ${describeThrown(e)}${missingKeys(facts, hook)}${sourceHints(e, hook, source)}` };
+    return {
+      status: 'runtime-error',
+      message: `The submission threw an error ${phase}: ${describeThrown(e)}${missingKeys(facts, hook)}${sourceHints(e, hook, source)}`,
+    };
   }
   if (!facts.exitCall && run.exitCode === 13 && facts.callBegan) {
     // Node's exit code for a top-level await that can never finish: nothing was left to run.
@@ -172,10 +191,16 @@ export function classifyRun(run: SandboxRun, facts: RunFacts, limits: Limits, so
     const how = facts.exitCall
       ? `called process.exit(${facts.exitCall.code === 'undefined' ? '' : facts.exitCall.code})${facts.exitCall.frames.length ? ` at ${frameWords(facts.exitCall.frames[0])}` : ''}`
       : `ended the process (exit code ${run.exitCode})`;
-    return { status: 'exited-early', message: `The submission ${how} before trainMnist returned${where}, so the run ended there. Let trainMnist return the History instead.` };
+    return {
+      status: 'exited-early',
+      message: `The submission ${how} before trainMnist returned${where}, so the run ended there. Let trainMnist return the History instead.`,
+    };
   }
   if (!facts.hello) {
-    return { status: 'grader-error', message: `The grader's sandbox did not start (exit code ${run.exitCode}, signal ${run.signal}): ${firstLine(run.stderr) || 'no output'}` };
+    return {
+      status: 'grader-error',
+      message: `The grader's sandbox did not start (exit code ${run.exitCode}, signal ${run.signal}): ${firstLine(run.stderr) || 'no output'}`,
+    };
   }
   return { status: 'crashed', message: `The process died (${run.signal ? `signal ${run.signal}` : `exit code ${run.exitCode}`})${where}.` };
 }
@@ -188,15 +213,21 @@ function sourceHints(e: ErrorInfo, hook: HookContext | undefined, source: Source
   const py = source.pythonHooks.find((p) => !hook || p.hook === hook.hook);
   if (py && undef) {
     const proper = py.hook.startsWith('onTrain') ? 'logs' : py.hook.includes('Batch') ? 'batch, logs' : 'epoch, logs';
-    hints.push(`Line ${py.line}: ${py.hook}(${py.params.join(', ')}) takes Python's \`self\`; fit calls ${py.hook}(${proper}), so the arguments are shifted and \`${py.params[py.params.length - 1]}\` is undefined. Write ${py.hook}(${proper}) and use \`this\`.`);
+    hints.push(
+      `Line ${py.line}: ${py.hook}(${py.params.join(', ')}) takes Python's \`self\`; fit calls ${py.hook}(${proper}), so the arguments are shifted and \`${py.params[py.params.length - 1]}\` is undefined. Write ${py.hook}(${proper}) and use \`this\`.`,
+    );
   }
   const arrow = source.arrowThis.find((t) => !hook || t.hook === hook.hook);
   if (arrow && /reading 'model'|reading 'stopTraining'/.test(e.message)) {
-    hints.push(`Line ${arrow.line}: ${arrow.hook} is an arrow function, and inside an arrow function \`this\` is not your callback object, so this.model is undefined. Write it as a method, ${arrow.hook}(epoch, logs) { … }, or use your model variable: model.stopTraining = true.`);
+    hints.push(
+      `Line ${arrow.line}: ${arrow.hook} is an arrow function, and inside an arrow function \`this\` is not your callback object, so this.model is undefined. Write it as a method, ${arrow.hook}(epoch, logs) { … }, or use your model variable: model.stopTraining = true.`,
+    );
   }
   const fit = source.unawaitedFits[0];
   if (fit && !hook && undef) {
-    hints.push(`Line ${fit.line} calls model.fit without await: fit returns a Promise, so what you got is not a History yet. Write const history = await model.fit(…).`);
+    hints.push(
+      `Line ${fit.line} calls model.fit without await: fit returns a Promise, so what you got is not a History yet. Write const history = await model.fit(…).`,
+    );
   }
   return hints.length ? ` ${hints.join(' ')}` : '';
 }
@@ -213,10 +244,11 @@ function missingKeys(facts: RunFacts, hook: HookContext | undefined): string {
 }
 
 function timeoutHint(facts: RunFacts, openHook: HookContext | null): string {
-  if (openHook) return ` That hook ran for the rest of the time: a loop in it that never ends, or work far too slow to run ${openHook.batch !== undefined ? 'after every batch' : 'once per epoch'}.`;
+  if (openHook)
+    return ` That hook ran for the rest of the time: a loop in it that never ends, or work far too slow to run ${openHook.batch !== undefined ? 'after every batch' : 'once per epoch'}.`;
   if (facts.result) return ' trainMnist had returned, but something it left running (a timer, a loop in a promise) kept the process busy.';
   if (facts.callBegan && facts.fits.length === 0) return ' model.fit was never reached: look for a loop before it.';
-  if (!facts.loaded) return ' The module\'s own top-level code never finished.';
+  if (!facts.loaded) return " The module's own top-level code never finished.";
   return '';
 }
 

@@ -40,7 +40,9 @@ export function summarizeRun(a: Assignment, facts: RunFacts, status: RunStatus, 
     trainSeconds: facts.fits.reduce((s, f) => s + (f.end?.seconds ?? f.epochLogs.reduce((t, e) => t + e.seconds, 0)), 0),
   };
   if (fit) {
-    summary.model = fit.model.layers.join(' → ') + (fit.model.optimizer ? `; ${fit.model.optimizer}${fit.model.learningRate !== undefined ? ` lr ${fit.model.learningRate}` : ''}` : '');
+    summary.model =
+      fit.model.layers.join(' → ') +
+      (fit.model.optimizer ? `; ${fit.model.optimizer}${fit.model.learningRate !== undefined ? ` lr ${fit.model.learningRate}` : ''}` : '');
     summary.epochsAsked = fit.epochs;
     summary.epochsTrained = epochs.length;
     summary.finalAccuracy = finalAccuracy(fit);

@@ -86,7 +86,13 @@ export class TypeChecker {
         literals.map((lit) => {
           const text = lit.text;
           if (text === 'normlab' || text.startsWith('@tensorflow/tfjs')) {
-            return { resolvedModule: { resolvedFileName: this.engineEntry, extension: this.engineEntry.endsWith('.d.ts') ? ts.Extension.Dts : ts.Extension.Ts, isExternalLibraryImport: false } };
+            return {
+              resolvedModule: {
+                resolvedFileName: this.engineEntry,
+                extension: this.engineEntry.endsWith('.d.ts') ? ts.Extension.Dts : ts.Extension.Ts,
+                isExternalLibraryImport: false,
+              },
+            };
           }
           return ts.resolveModuleName(text, containingFile, options, base, undefined, redirected);
         }),

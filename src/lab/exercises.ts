@@ -26,14 +26,22 @@ export interface ExerciseInfo {
 }
 
 export const EXERCISES: readonly ExerciseInfo[] = [
-  { n: 1, title: 'What predict returns', question: 'Run model.predict on the test images and print the result for the first one, and its label. What are the numbers?' },
+  {
+    n: 1,
+    title: 'What predict returns',
+    question: 'Run model.predict on the test images and print the result for the first one, and its label. What are the numbers?',
+  },
   { n: 2, title: '128 vs 1024 hidden units', question: 'Increase the hidden layer to 1024 neurons. What changes: accuracy, training time?' },
   { n: 3, title: 'Remove the Flatten layer', question: 'What happens if you remove the Flatten() layer? Why?' },
   { n: 4, title: 'An output layer of 5 units', question: 'The output layer has 10 neurons because there are 10 classes. What happens with 5?' },
   { n: 5, title: 'An extra hidden layer', question: 'What happens if you add another hidden layer between the first one and the output layer?' },
   { n: 6, title: '5 vs 30 epochs', question: 'Train for 30 epochs instead of 5. What happens to the training and the test accuracy? Why?' },
   { n: 7, title: 'No normalization', question: 'Remove the division by 255 of the pixel values. What happens, and why?' },
-  { n: 8, title: 'A callback that stops training', question: 'Write a callback that stops training once a threshold is reached. Which quantity does the lab’s callback actually check?' },
+  {
+    n: 8,
+    title: 'A callback that stops training',
+    question: 'Write a callback that stops training once a threshold is reached. Which quantity does the lab’s callback actually check?',
+  },
 ];
 
 export interface ExerciseData {
@@ -147,7 +155,15 @@ function progressHooks(ctx: Ctx, label: string) {
 
 function trainSummary(r: TrainingResult) {
   const last = (k: string) => r.history[k]?.[r.history[k].length - 1] ?? NaN;
-  return { trainLoss: last('loss'), trainAcc: last('acc'), testLoss: r.test.loss, testAcc: r.test.acc, secondsPerEpoch: r.secondsPerEpoch, epochSeconds: r.epochSeconds, epochs: r.history.loss?.length ?? 0 };
+  return {
+    trainLoss: last('loss'),
+    trainAcc: last('acc'),
+    testLoss: r.test.loss,
+    testAcc: r.test.acc,
+    secondsPerEpoch: r.secondsPerEpoch,
+    epochSeconds: r.epochSeconds,
+    epochs: r.history.loss?.length ?? 0,
+  };
 }
 
 async function exercise1(ctx: Ctx, epochs: number) {
@@ -244,7 +260,10 @@ async function exercise4(ctx: Ctx) {
 /** Test loss/accuracy after every epoch (a callback, as a learner would write it). */
 class TestEveryEpoch extends Callback {
   readonly test: { loss: number; acc: number }[] = [];
-  constructor(private readonly x: Tensor, private readonly y: Tensor) {
+  constructor(
+    private readonly x: Tensor,
+    private readonly y: Tensor,
+  ) {
     super();
   }
   onEpochEnd(): void {
@@ -306,7 +325,10 @@ async function exercise7(ctx: Ctx, epochs: number) {
   const execute = ctx.options.execute ?? inProcessExecutor();
   const runs = await execute(
     specs,
-    (r) => ctx.options.onProgress?.(`  ${r.spec.transform === 'none' ? 'raw 0–255' : 'x / 255'}, ${r.spec.optimizer}: test accuracy ${(r.test.acc * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)`),
+    (r) =>
+      ctx.options.onProgress?.(
+        `  ${r.spec.transform === 'none' ? 'raw 0–255' : 'x / 255'}, ${r.spec.optimizer}: test accuracy ${(r.test.acc * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)`,
+      ),
     ctx.data,
   );
   return {
@@ -373,7 +395,11 @@ export const DEFAULT_EPOCHS: Record<number, number | null> = { 1: 5, 2: 5, 3: nu
  */
 export const SHORT_FORMS: Record<number, { epochs?: number; trainLimit?: number; description: string; full: string }> = {
   2: { epochs: 2, description: '2 epochs per model instead of the lab’s 5', full: '5 epochs per model' },
-  6: { trainLimit: 10_000, description: 'the first 10 000 training images instead of all 60 000 (30 epochs as in the lab)', full: 'all 60 000 training images, 30 epochs' },
+  6: {
+    trainLimit: 10_000,
+    description: 'the first 10 000 training images instead of all 60 000 (30 epochs as in the lab)',
+    full: 'all 60 000 training images, 30 epochs',
+  },
 };
 
 export async function runExercise(n: number, fullData: ExerciseData, options: ExerciseOptions): Promise<ExerciseResult> {
@@ -382,18 +408,30 @@ export async function runExercise(n: number, fullData: ExerciseData, options: Ex
   const dataset = checkFashionMnist(fullData);
   const short = options.full ? undefined : SHORT_FORMS[n];
   const trainLimit = Math.min(options.trainLimit ?? Infinity, short?.trainLimit ?? Infinity);
-  const data = { train: sliceDataset(fullData.train, Number.isFinite(trainLimit) ? trainLimit : undefined), test: sliceDataset(fullData.test, options.testLimit) };
+  const data = {
+    train: sliceDataset(fullData.train, Number.isFinite(trainLimit) ? trainLimit : undefined),
+    test: sliceDataset(fullData.test, options.testLimit),
+  };
   const ctx: Ctx = { data, options, seed: options.seed ?? 1, backend: options.backend };
   const epochs = options.epochs ?? short?.epochs ?? DEFAULT_EPOCHS[n];
   // A shortened form is only reported as such when it actually changed something the user did not set.
-  const shortened = short && ((short.epochs !== undefined && options.epochs === undefined) || (short.trainLimit !== undefined && short.trainLimit < (options.trainLimit ?? Infinity))) ? short.description : null;
+  const shortened =
+    short &&
+    ((short.epochs !== undefined && options.epochs === undefined) || (short.trainLimit !== undefined && short.trainLimit < (options.trainLimit ?? Infinity)))
+      ? short.description
+      : null;
   let measurement: Record<string, unknown>;
   switch (n) {
     case 1:
       measurement = await exercise1(ctx, epochs!);
       break;
     case 2:
-      measurement = { runs: await compareConfigs(ctx, epochs!, [{ name: '128 units', units: [128] }, { name: '1024 units', units: [1024] }]) };
+      measurement = {
+        runs: await compareConfigs(ctx, epochs!, [
+          { name: '128 units', units: [128] },
+          { name: '1024 units', units: [1024] },
+        ]),
+      };
       break;
     case 3:
       measurement = await exercise3(ctx);
@@ -402,7 +440,12 @@ export async function runExercise(n: number, fullData: ExerciseData, options: Ex
       measurement = await exercise4(ctx);
       break;
     case 5:
-      measurement = { runs: await compareConfigs(ctx, epochs!, [{ name: 'one hidden layer (128)', units: [128] }, { name: 'two hidden layers (128, 128)', units: [128, 128] }]) };
+      measurement = {
+        runs: await compareConfigs(ctx, epochs!, [
+          { name: 'one hidden layer (128)', units: [128] },
+          { name: 'two hidden layers (128, 128)', units: [128, 128] },
+        ]),
+      };
       break;
     case 6:
       measurement = await exercise6(ctx, epochs! > 5 ? 5 : Math.max(1, Math.floor(epochs! / 2)), epochs!);

@@ -17,7 +17,7 @@ export type SigmoidMethod = 'float64' | 'float32' | 'float32-once';
 export const SIGMOID_METHODS: readonly SigmoidMethod[] = ['float64', 'float32', 'float32-once'];
 
 export const METHOD_DESCRIPTIONS: Record<SigmoidMethod, string> = {
-  float64: '1/(1+exp(−x)) in doubles, each operation rounded to float64 (the engine\'s sigmoid)',
+  float64: "1/(1+exp(−x)) in doubles, each operation rounded to float64 (the engine's sigmoid)",
   float32: 'IEEE float32, each operation rounded: fround(1/fround(1+fround(exp(fround(−x))))) — as float32 tensors in tfjs/PyTorch',
   'float32-once': 'computed in double, rounded to float32 once (how the reference backend stores float32 activations)',
 };
@@ -177,7 +177,12 @@ export function saturationThreshold(method: SigmoidMethod): SaturationThreshold 
  * arithmetic this does not matter; in floating point it does, because 1 + e rounds back to 1 for small e
  * while e + e + … + e does not.
  */
-export function softmaxMaxBy(method: SigmoidMethod, gap: number, competitors: number, order: 'top-first' | 'top-last' = 'top-first'): { max: number; other: number } {
+export function softmaxMaxBy(
+  method: SigmoidMethod,
+  gap: number,
+  competitors: number,
+  order: 'top-first' | 'top-last' = 'top-first',
+): { max: number; other: number } {
   const round = method === 'float32' ? r32 : (v: number) => v;
   const e = method === 'float32' ? r32(Math.exp(r32(-r32(gap)))) : Math.exp(-gap);
   let sum = order === 'top-first' ? 1 : 0;
@@ -249,7 +254,11 @@ export function sigmoidStudy(options: { inputSize?: number; hiddenUnits?: number
   return {
     methods: { ...METHOD_DESCRIPTIONS },
     proposed: getSigmoidTable(linspace(0, 1e-5, 50)),
-    realisticWeights: getSigmoidTable(linspace(0, limit, 50), [255, 1], `weights = np.linspace(0, ${limit.toPrecision(4)})  # glorotUniform limit of the first layer`),
+    realisticWeights: getSigmoidTable(
+      linspace(0, limit, 50),
+      [255, 1],
+      `weights = np.linspace(0, ${limit.toPrecision(4)})  # glorotUniform limit of the first layer`,
+    ),
     raw: sigmoidRange(Array.from({ length: 256 }, (_, i) => i)),
     scaled: sigmoidRange(Array.from({ length: 100 }, (_, i) => i / 100)),
     thresholds: SIGMOID_METHODS.map(saturationThreshold),

@@ -88,18 +88,33 @@ export function resolveBackendName(requested: string): string {
 
 /** An empty training or test set (or a validation split that leaves no training image) is the learner's to fix, not a model error. */
 function checkTrainable(data: { train: Dataset; test: Dataset }, validationSplit: number): void {
-  for (const [split, set] of [['training', data.train], ['test', data.test]] as const) {
+  for (const [split, set] of [
+    ['training', data.train],
+    ['test', data.test],
+  ] as const) {
     if (set.count === 0) {
-      throw new NormlabError('dataset', `the ${split} set of ${set.name} has no images (in ${set.directory})`, 'check that the IDX files are complete, or pass another --dataset');
+      throw new NormlabError(
+        'dataset',
+        `the ${split} set of ${set.name} has no images (in ${set.directory})`,
+        'check that the IDX files are complete, or pass another --dataset',
+      );
     }
   }
   const trainRows = Math.floor(data.train.count * (1 - validationSplit));
   if (trainRows < 1) {
-    throw new NormlabError('flag', `--validation-split ${validationSplit} leaves no training images out of ${data.train.count}`, 'use a smaller --validation-split, e.g. 0.1');
+    throw new NormlabError(
+      'flag',
+      `--validation-split ${validationSplit} leaves no training images out of ${data.train.count}`,
+      'use a smaller --validation-split, e.g. 0.1',
+    );
   }
 }
 
-export async function trainOnDataset(configInput: Partial<TrainingConfig>, data: { train: Dataset; test: Dataset }, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+export async function trainOnDataset(
+  configInput: Partial<TrainingConfig>,
+  data: { train: Dataset; test: Dataset },
+  hooks: TrainingHooks = {},
+): Promise<TrainingResult> {
   const config = TrainSettings.parse(configInput);
   checkTrainable(data, config.validationSplit);
   const learningRate = config.learningRate ?? DEFAULT_LEARNING_RATE[config.optimizer];

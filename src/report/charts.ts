@@ -131,7 +131,15 @@ function lossCurves(study: StudyResult, optimizer: 'adam' | 'sgd'): ChartSpec | 
     caption: `Mean training-batch loss over windows of ${runs[0].lossWindow} steps (log scale), per input transform.`,
     config: {
       type: 'line',
-      data: { datasets: runs.map((r) => line(transformLabel(r.spec.transform), r.lossCurve.map((p) => ({ x: Number(p.epoch.toFixed(4)), y: positiveOrNull(p.value) })), TRANSFORM_COLORS[r.spec.transform])) },
+      data: {
+        datasets: runs.map((r) =>
+          line(
+            transformLabel(r.spec.transform),
+            r.lossCurve.map((p) => ({ x: Number(p.epoch.toFixed(4)), y: positiveOrNull(p.value) })),
+            TRANSFORM_COLORS[r.spec.transform],
+          ),
+        ),
+      },
       options: baseOptions({ x: 'epoch', y: 'training loss', logY: true, linearX: true }),
     },
   };
@@ -167,29 +175,100 @@ function probeChart(
     section,
     title,
     caption,
-    config: { type: 'line', data: { labels: axis.labels, datasets }, options: baseOptions({ x: 'probe point (optimizer steps taken)', y: y.label, logY: y.log, yMin: y.min, yMax: y.max }) },
+    config: {
+      type: 'line',
+      data: { labels: axis.labels, datasets },
+      options: baseOptions({ x: 'probe point (optimizer steps taken)', y: y.label, logY: y.log, yMin: y.min, yMax: y.max }),
+    },
   };
 }
 
 function transformKeys(study: StudyResult, optimizer: 'adam' | 'sgd') {
-  return TRANSFORMS.map((t) => ({ key: keyFor(study, `relu·${t}·${optimizer}·f32`), label: `${transformLabel(t)}${tierSuffix(study, `relu·${t}·${optimizer}·f32`)}`, color: TRANSFORM_COLORS[t] }));
+  return TRANSFORMS.map((t) => ({
+    key: keyFor(study, `relu·${t}·${optimizer}·f32`),
+    label: `${transformLabel(t)}${tierSuffix(study, `relu·${t}·${optimizer}·f32`)}`,
+    color: TRANSFORM_COLORS[t],
+  }));
 }
 
-const DIAGNOSTICS: { id: string; title: string; y: string; log?: boolean; min?: number; max?: number; value: (p: ProbeDiagnostics) => number | null | undefined; caption: string }[] = [
-  { id: 'test-acc', title: 'Test accuracy', y: 'test accuracy', min: 0, max: 1, value: (p) => p.extra.testAcc, caption: 'Test subset at early probes, the whole test set at each epoch’s end.' },
-  { id: 'z1', title: 'Mean |pre-activation|, hidden layer', y: 'mean |z₁| (log)', log: true, value: (p) => p.layers[0]?.meanAbsPre, caption: 'On the fixed probe batch of training images.' },
+const DIAGNOSTICS: {
+  id: string;
+  title: string;
+  y: string;
+  log?: boolean;
+  min?: number;
+  max?: number;
+  value: (p: ProbeDiagnostics) => number | null | undefined;
+  caption: string;
+}[] = [
+  {
+    id: 'test-acc',
+    title: 'Test accuracy',
+    y: 'test accuracy',
+    min: 0,
+    max: 1,
+    value: (p) => p.extra.testAcc,
+    caption: 'Test subset at early probes, the whole test set at each epoch’s end.',
+  },
+  {
+    id: 'z1',
+    title: 'Mean |pre-activation|, hidden layer',
+    y: 'mean |z₁| (log)',
+    log: true,
+    value: (p) => p.layers[0]?.meanAbsPre,
+    caption: 'On the fixed probe batch of training images.',
+  },
   { id: 'logit', title: 'Mean |logit|', y: 'mean |logit| (log)', log: true, value: (p) => p.logits.meanAbs, caption: 'The softmax layer’s input.' },
-  { id: 'softmax-one', title: 'Softmax maximum exactly 1.0', y: 'fraction of probe images', min: 0, max: 1, value: (p) => p.softmax.maxExactlyOne, caption: 'Top probability equal to 1.0 in float32.' },
-  { id: 'dead', title: 'Dead ReLU units', y: 'fraction of hidden units', min: 0, max: 1, value: (p) => p.layers[0]?.deadFraction, caption: 'Units with z ≤ 0 on every probe image.' },
-  { id: 'grad', title: 'Gradient norm, hidden layer kernel', y: '‖∂L/∂W₁‖ (log)', log: true, value: (p) => p.layers[0]?.kernelGradNorm, caption: 'Gradient of the mean probe-batch loss.' },
-  { id: 'update', title: 'Update-to-weight ratio, hidden layer kernel', y: '‖ΔW₁‖/‖W₁‖ (log)', log: true, value: (p) => p.layers[0]?.updateRatio, caption: 'Over the optimizer step right after the probe.' },
+  {
+    id: 'softmax-one',
+    title: 'Softmax maximum exactly 1.0',
+    y: 'fraction of probe images',
+    min: 0,
+    max: 1,
+    value: (p) => p.softmax.maxExactlyOne,
+    caption: 'Top probability equal to 1.0 in float32.',
+  },
+  {
+    id: 'dead',
+    title: 'Dead ReLU units',
+    y: 'fraction of hidden units',
+    min: 0,
+    max: 1,
+    value: (p) => p.layers[0]?.deadFraction,
+    caption: 'Units with z ≤ 0 on every probe image.',
+  },
+  {
+    id: 'grad',
+    title: 'Gradient norm, hidden layer kernel',
+    y: '‖∂L/∂W₁‖ (log)',
+    log: true,
+    value: (p) => p.layers[0]?.kernelGradNorm,
+    caption: 'Gradient of the mean probe-batch loss.',
+  },
+  {
+    id: 'update',
+    title: 'Update-to-weight ratio, hidden layer kernel',
+    y: '‖ΔW₁‖/‖W₁‖ (log)',
+    log: true,
+    value: (p) => p.layers[0]?.updateRatio,
+    caption: 'Over the optimizer step right after the probe.',
+  },
 ];
 
 function diagnosticCharts(study: StudyResult): ChartSpec[] {
   const out: ChartSpec[] = [];
   for (const d of DIAGNOSTICS) {
     for (const o of OPTIMIZERS) {
-      const spec = probeChart(study, `diag-${d.id}-${o}`, d.id === 'test-acc' ? 'curves' : 'diagnostics', `${d.title} — ${o}`, d.caption, transformKeys(study, o), d.value, { label: d.y, log: d.log, min: d.min, max: d.max });
+      const spec = probeChart(
+        study,
+        `diag-${d.id}-${o}`,
+        d.id === 'test-acc' ? 'curves' : 'diagnostics',
+        `${d.title} — ${o}`,
+        d.caption,
+        transformKeys(study, o),
+        d.value,
+        { label: d.y, log: d.log, min: d.min, max: d.max },
+      );
       if (spec) out.push(spec);
     }
   }
@@ -201,7 +280,11 @@ function diagnosticCharts(study: StudyResult): ChartSpec[] {
     'Fraction of (image, unit) pairs with |z| > 5 (σ′ < 0.0066); dashed: exactly 0 or 1 in float32.',
     [
       ...OPTIMIZERS.flatMap((o) =>
-        (['none', 'scale'] as const).map((t) => ({ key: keyFor(study, `sigmoid·${t}·${o}·f32`), label: `${transformLabel(t)} · ${o}`, color: o === 'adam' ? TRANSFORM_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8' })),
+        (['none', 'scale'] as const).map((t) => ({
+          key: keyFor(study, `sigmoid·${t}·${o}·f32`),
+          label: `${transformLabel(t)} · ${o}`,
+          color: o === 'adam' ? TRANSFORM_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8',
+        })),
       ),
     ],
     (p) => p.layers[0]?.saturatedFraction,
@@ -226,12 +309,21 @@ function reparamChart(study: StudyResult): ChartSpec | null {
       data: {
         datasets: [
           ...study.reparam.map((c) =>
-            line(`${c.optimizer}, ${c.dtype}`, c.lossDiffCurve.map((p) => ({ x: p.step, y: positiveOrNull(p.value) })), colors[`${c.optimizer}-${c.dtype}`] ?? '#444', c.dtype === 'float32'),
+            line(
+              `${c.optimizer}, ${c.dtype}`,
+              c.lossDiffCurve.map((p) => ({ x: p.step, y: positiveOrNull(p.value) })),
+              colors[`${c.optimizer}-${c.dtype}`] ?? '#444',
+              c.dtype === 'float32',
+            ),
           ),
           ...study.reparam
             .filter((c) => c.roundingReference)
             .map((c) => ({
-              ...line(`${c.optimizer}: x/255 run, float32 vs float64`, c.roundingReference!.lossDiffCurve.map((p) => ({ x: p.step, y: positiveOrNull(p.value) })), c.optimizer === 'sgd' ? '#999' : '#ccc'),
+              ...line(
+                `${c.optimizer}: x/255 run, float32 vs float64`,
+                c.roundingReference!.lossDiffCurve.map((p) => ({ x: p.step, y: positiveOrNull(p.value) })),
+                c.optimizer === 'sgd' ? '#999' : '#ccc',
+              ),
               borderDash: [2, 3],
               pointRadius: 0,
             })),
@@ -254,7 +346,12 @@ function sweepChart(study: StudyResult): ChartSpec | null {
     caption: `Test accuracy, mean over seeds on the first ${study.tiers.subset} training images; the last bar is the normalized run at Adam’s default learning rate.`,
     config: {
       type: 'bar',
-      data: { labels, datasets: [{ label: 'test accuracy', data, backgroundColor: labels.map((l) => (l.startsWith('raw') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)) }] },
+      data: {
+        labels,
+        datasets: [
+          { label: 'test accuracy', data, backgroundColor: labels.map((l) => (l.startsWith('raw') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)) },
+        ],
+      },
       options: { ...baseOptions({ x: 'run', y: 'test accuracy', yMin: 0, yMax: 1 }), plugins: { legend: { display: false } } },
     },
   };
@@ -267,8 +364,26 @@ function precisionCharts(study: StudyResult): ChartSpec[] {
     { key: c.float64, label: `raw · ${c.optimizer} · float64`, color: c.optimizer === 'adam' ? '#1f77b4' : '#ff7f0e', dashed: true },
   ]);
   return [
-    probeChart(study, 'precision-loss', 'precision', 'Raw inputs: probe-batch loss, float32 vs float64', 'Solid float32, dashed float64 (log scale).', keys, (p) => p.loss, { label: 'loss (log)', log: true }),
-    probeChart(study, 'precision-softmax-one', 'precision', 'Raw inputs: softmax maximum exactly 1.0, float32 vs float64', 'Fraction of probe images whose top probability rounds to exactly 1.0 in the run’s dtype.', keys, (p) => p.softmax.maxExactlyOne, { label: 'fraction', min: 0, max: 1 }),
+    probeChart(
+      study,
+      'precision-loss',
+      'precision',
+      'Raw inputs: probe-batch loss, float32 vs float64',
+      'Solid float32, dashed float64 (log scale).',
+      keys,
+      (p) => p.loss,
+      { label: 'loss (log)', log: true },
+    ),
+    probeChart(
+      study,
+      'precision-softmax-one',
+      'precision',
+      'Raw inputs: softmax maximum exactly 1.0, float32 vs float64',
+      'Fraction of probe images whose top probability rounds to exactly 1.0 in the run’s dtype.',
+      keys,
+      (p) => p.softmax.maxExactlyOne,
+      { label: 'fraction', min: 0, max: 1 },
+    ),
   ].filter((c): c is ChartSpec => c !== null);
 }
 
@@ -287,8 +402,16 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
         type: 'line',
         data: {
           datasets: [
-            line(`get_sigmoid(${t.pixels[0]}, w)`, t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][0] })), TRANSFORM_COLORS.none),
-            line(`get_sigmoid(${t.pixels[1]}, w)`, t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][1] })), TRANSFORM_COLORS.scale),
+            line(
+              `get_sigmoid(${t.pixels[0]}, w)`,
+              t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][0] })),
+              TRANSFORM_COLORS.none,
+            ),
+            line(
+              `get_sigmoid(${t.pixels[1]}, w)`,
+              t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][1] })),
+              TRANSFORM_COLORS.scale,
+            ),
           ],
         },
         options: baseOptions({ x: xLabel, y: 'sigmoid(pixel × w)', linearX: true }),
@@ -303,8 +426,18 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
       return { x, y: d > 0 ? Number(Math.log10(d).toFixed(4)) : null };
     });
   return [
-    table(s.proposed, 'sigmoid-proposed', 'The proposed experiment: get_sigmoid(pixel, w), w = np.linspace(0, 1e-5)', 'Both curves stay within 0.001 of ½: at these weights nothing saturates.'),
-    table(s.realisticWeights, 'sigmoid-realistic', 'The same with the lab model’s real initial weight range', `w up to the first layer’s glorotUniform limit ${s.realisticWeights.weights[s.realisticWeights.weights.length - 1].toPrecision(3)}.`),
+    table(
+      s.proposed,
+      'sigmoid-proposed',
+      'The proposed experiment: get_sigmoid(pixel, w), w = np.linspace(0, 1e-5)',
+      'Both curves stay within 0.001 of ½: at these weights nothing saturates.',
+    ),
+    table(
+      s.realisticWeights,
+      'sigmoid-realistic',
+      'The same with the lab model’s real initial weight range',
+      `w up to the first layer’s glorotUniform limit ${s.realisticWeights.weights[s.realisticWeights.weights.length - 1].toPrecision(3)}.`,
+    ),
     {
       id: 'sigmoid-inputs',
       section: 'sigmoid',
@@ -314,7 +447,18 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
         type: 'line',
         data: {
           labels: pixels,
-          datasets: [line('sigmoid(pixel)', pixels.map((p) => s.raw.values.float64[p]), TRANSFORM_COLORS.none), line('sigmoid(pixel / 255)', pixels.map((p) => sigmoidBy('float64', p / 255)), TRANSFORM_COLORS.scale)],
+          datasets: [
+            line(
+              'sigmoid(pixel)',
+              pixels.map((p) => s.raw.values.float64[p]),
+              TRANSFORM_COLORS.none,
+            ),
+            line(
+              'sigmoid(pixel / 255)',
+              pixels.map((p) => sigmoidBy('float64', p / 255)),
+              TRANSFORM_COLORS.scale,
+            ),
+          ],
         },
         options: { ...baseOptions({ x: 'pixel value', y: 'sigmoid', yMin: 0.4, yMax: 1.02 }), elements: { point: { radius: 0 } } },
       },
@@ -354,9 +498,30 @@ function softmaxGapChart(study: StudyResult): ChartSpec | null {
       data: {
         labels,
         datasets: [
-          { type: 'bar', label: 'logit gap', data: gaps.map((g) => positiveOrNull(g.gap)), backgroundColor: gaps.map((g) => (g.label.startsWith('none') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)) },
-          { type: 'line', label: `float32 threshold ${t32.toPrecision(4)}`, data: labels.map(() => t32), borderColor: '#ff7f0e', backgroundColor: '#ff7f0e', pointRadius: 0, borderDash: [6, 4] },
-          { type: 'line', label: `float64 threshold ${t64.toPrecision(4)}`, data: labels.map(() => t64), borderColor: '#333', backgroundColor: '#333', pointRadius: 0, borderDash: [2, 2] },
+          {
+            type: 'bar',
+            label: 'logit gap',
+            data: gaps.map((g) => positiveOrNull(g.gap)),
+            backgroundColor: gaps.map((g) => (g.label.startsWith('none') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)),
+          },
+          {
+            type: 'line',
+            label: `float32 threshold ${t32.toPrecision(4)}`,
+            data: labels.map(() => t32),
+            borderColor: '#ff7f0e',
+            backgroundColor: '#ff7f0e',
+            pointRadius: 0,
+            borderDash: [6, 4],
+          },
+          {
+            type: 'line',
+            label: `float64 threshold ${t64.toPrecision(4)}`,
+            data: labels.map(() => t64),
+            borderColor: '#333',
+            backgroundColor: '#333',
+            pointRadius: 0,
+            borderDash: [2, 2],
+          },
         ],
       } as ChartConfiguration['data'],
       options: {
@@ -383,7 +548,13 @@ function inputProfile(study: StudyResult): ChartSpec | null {
       type: 'line',
       data: {
         labels: xs,
-        datasets: study.samples.transforms.map((t) => line(`${transformLabel(t.name)}`, xs.map((x) => t.a * img.pixels[row * width + x] + t.b), TRANSFORM_COLORS[t.name])),
+        datasets: study.samples.transforms.map((t) =>
+          line(
+            `${transformLabel(t.name)}`,
+            xs.map((x) => t.a * img.pixels[row * width + x] + t.b),
+            TRANSFORM_COLORS[t.name],
+          ),
+        ),
       },
       options: baseOptions({ x: 'column', y: 'input value' }),
     },

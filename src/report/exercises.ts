@@ -60,8 +60,20 @@ function compare(m: M, what: 'units' | 'layers'): Pick<ExerciseReport, 'measurem
   const timeSentence = `each epoch takes ${num(slow, 2)}× as long (${seconds(a.secondsPerEpoch)} → ${seconds(b.secondsPerEpoch)}) with ${num(b.params / a.params, 3)}× the parameters.`;
   const takeaway =
     what === 'units'
-      ? [`${accSentence}, while ${timeSentence}`, dAcc > 0.005 ? 'More units let the layer fit more patterns, at a cost in time; on this simple data the gain is small.' : 'More units buy little here: 128 already has the capacity this data needs, so the extra cost is mostly wasted.']
-      : [`${accSentence}; ${timeSentence}`, Math.abs(dAcc) < 0.01 ? 'For data this simple one hidden layer is enough; a second one does not change much.' : dAcc > 0 ? 'The extra layer helps a little here.' : 'The extra layer did not help here: more depth is more to train in the same number of epochs.'];
+      ? [
+          `${accSentence}, while ${timeSentence}`,
+          dAcc > 0.005
+            ? 'More units let the layer fit more patterns, at a cost in time; on this simple data the gain is small.'
+            : 'More units buy little here: 128 already has the capacity this data needs, so the extra cost is mostly wasted.',
+        ]
+      : [
+          `${accSentence}; ${timeSentence}`,
+          Math.abs(dAcc) < 0.01
+            ? 'For data this simple one hidden layer is enough; a second one does not change much.'
+            : dAcc > 0
+              ? 'The extra layer helps a little here.'
+              : 'The extra layer did not help here: more depth is more to train in the same number of epochs.',
+        ];
   return { measurement: (m.runs as M[]).map(trainLine), takeaway };
 }
 
@@ -140,26 +152,36 @@ function ex7(m: M): Pick<ExerciseReport, 'measurement' | 'takeaway'> {
         `so the logits start huge (mean |logit| ${num(rawAny.initMeanAbsLogit)} vs ${num(scAny.initMeanAbsLogit)}) and — as the reparametrisation check of \`normlab why\` shows number for number — the same optimizer settings amount to a first-layer step 255× (Adam) to 255²× (SGD) larger than with x/255.`,
     );
   }
-  take.push('Run `normlab why` for the full study: all four transforms, diagnostics over time, the exact reparametrisation check and the sigmoid/softmax tables (why.html).');
+  take.push(
+    'Run `normlab why` for the full study: all four transforms, diagnostics over time, the exact reparametrisation check and the sigmoid/softmax tables (why.html).',
+  );
   return { measurement: lines, takeaway: take };
 }
 
 function ex8(m: M): Pick<ExerciseReport, 'measurement' | 'takeaway'> {
   const st = m.stoppedAt as M | null;
   const a60 = m.accuracyAbove60At as M | null;
-  const history = (m.history.loss as number[]).map((l: number, i: number) => `epoch ${i + 1}: loss ${l.toFixed(4)}, acc ${(m.history.acc[i] as number).toFixed(4)}`);
+  const history = (m.history.loss as number[]).map(
+    (l: number, i: number) => `epoch ${i + 1}: loss ${l.toFixed(4)}, acc ${(m.history.acc[i] as number).toFixed(4)}`,
+  );
   return {
     measurement: [
       `${m.code}`,
       `it checks ${m.checks}`,
       ...history,
-      st ? `stopped after epoch ${st.epoch}: loss ${num(st.loss, 4)} < ${m.threshold}, accuracy ${pct(st.acc, 2)}; printed "${m.message}"` : `loss never fell below ${m.threshold} in ${m.maxEpochs} epochs; training ran to the end`,
+      st
+        ? `stopped after epoch ${st.epoch}: loss ${num(st.loss, 4)} < ${m.threshold}, accuracy ${pct(st.acc, 2)}; printed "${m.message}"`
+        : `loss never fell below ${m.threshold} in ${m.maxEpochs} epochs; training ran to the end`,
       `test accuracy at the end: ${pct(m.testAcc, 2)}`,
     ],
     takeaway: [
       `The lab's callback tests the loss (logs.loss < ${m.threshold}) but prints that it reached 60% accuracy. Those are different quantities: ` +
-        (a60 ? `training accuracy was already above 60% at the end of epoch ${a60.epoch} (${pct(a60.acc, 1)}, loss ${num(a60.loss, 3)})` : 'training accuracy never exceeded 60%') +
-        (st ? `, while the loss first fell below ${m.threshold} at the end of epoch ${st.epoch}, when accuracy was ${pct(st.acc, 1)} — so the message is wrong on both counts.` : '.'),
+        (a60
+          ? `training accuracy was already above 60% at the end of epoch ${a60.epoch} (${pct(a60.acc, 1)}, loss ${num(a60.loss, 3)})`
+          : 'training accuracy never exceeded 60%') +
+        (st
+          ? `, while the loss first fell below ${m.threshold} at the end of epoch ${st.epoch}, when accuracy was ${pct(st.acc, 1)} — so the message is wrong on both counts.`
+          : '.'),
       "Say what you test: `if (logs.acc > 0.6)` with a message about accuracy, or `if (logs.loss < 0.4)` with a message about the loss. Both are checked once per epoch, on the epoch's mean training metrics, not on test data.",
     ],
   };
@@ -168,14 +190,30 @@ function ex8(m: M): Pick<ExerciseReport, 'measurement' | 'takeaway'> {
 export function exerciseReport(r: ExerciseResult): ExerciseReport {
   const m = r.measurement as M;
   const body =
-    r.n === 1 ? ex1(m) : r.n === 2 ? compare(m, 'units') : r.n === 3 ? ex3(m) : r.n === 4 ? ex4(m) : r.n === 5 ? compare(m, 'layers') : r.n === 6 ? ex6(m) : r.n === 7 ? ex7(m) : ex8(m);
+    r.n === 1
+      ? ex1(m)
+      : r.n === 2
+        ? compare(m, 'units')
+        : r.n === 3
+          ? ex3(m)
+          : r.n === 4
+            ? ex4(m)
+            : r.n === 5
+              ? compare(m, 'layers')
+              : r.n === 6
+                ? ex6(m)
+                : r.n === 7
+                  ? ex7(m)
+                  : ex8(m);
   return {
     heading: `Exercise ${r.n}: ${r.title}`,
     question: r.question,
     dataset: `Fashion-MNIST (SHA-256 verified, ${r.dataset.directory}): ${r.settings.trainCount} training / ${r.settings.testCount} test images${r.settings.epochs ? `, ${r.settings.epochs} epoch(s)` : ''}, seed ${r.settings.seed}, backend ${r.settings.backend}`,
     form: r.settings.shortened
       ? `Short form: ${r.settings.shortened}, to keep it quick. For the lab's version (${SHORT_FORMS[r.n]?.full ?? 'its settings'}) run \`normlab exercise ${r.n} --full\`` +
-        (r.settings.fullEstimateSeconds !== null ? ` — about ${seconds(r.settings.fullEstimateSeconds)} of training, estimated from this run's measured time per epoch.` : '.')
+        (r.settings.fullEstimateSeconds !== null
+          ? ` — about ${seconds(r.settings.fullEstimateSeconds)} of training, estimated from this run's measured time per epoch.`
+          : '.')
       : null,
     ...body,
   };

@@ -9,12 +9,33 @@ import type { RunSummary, StudyResult } from '../lab/study/types.js';
 import { transformLabel } from '../lab/study/plan.js';
 import { num, pct, points, sci, times } from './format.js';
 import { ciText } from './stats-text.js';
-import { ablationFinding, checkClaims, claimsFinding, curvatureFinding, forumReply, inputSpectrumFinding, lossFormFinding, theAnswer, type Claim } from './findings-why.js';
+import {
+  ablationFinding,
+  checkClaims,
+  claimsFinding,
+  curvatureFinding,
+  forumReply,
+  inputSpectrumFinding,
+  lossFormFinding,
+  theAnswer,
+  type Claim,
+} from './findings-why.js';
 
 export type Verdict = 'as expected' | 'contradicts the expected story' | 'mixed' | 'not measured';
 
 export interface Finding {
-  id: 'outcome' | 'mechanism' | 'reparametrisation' | 'adam-sweep' | 'precision' | 'sigmoid' | 'curvature' | 'input-spectrum' | 'ablation' | 'loss-form' | 'claims';
+  id:
+    | 'outcome'
+    | 'mechanism'
+    | 'reparametrisation'
+    | 'adam-sweep'
+    | 'precision'
+    | 'sigmoid'
+    | 'curvature'
+    | 'input-spectrum'
+    | 'ablation'
+    | 'loss-form'
+    | 'claims';
   title: string;
   /** The expectation this finding tests, in one sentence. */
   expectation: string;
@@ -58,7 +79,8 @@ export const GAP_MOSTLY_RECOVERED = 0.9;
 export const GAP_PARTLY_RECOVERED = 0.2;
 
 /** The summary of a run key; keys planned only on the subset tier are found without their '·sub'. */
-const get = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === key) ?? study.summaries.find((s) => s.key === `${key}·sub`);
+const get = (study: StudyResult, key: string): RunSummary | undefined =>
+  study.summaries.find((s) => s.key === key) ?? study.summaries.find((s) => s.key === `${key}·sub`);
 /** The subset tier's summary of a key (every seed there; the tier the ablation compares on). */
 const getSub = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === `${key}·sub`);
 
@@ -77,7 +99,9 @@ function atChance(acc: number, chance: number): boolean {
 
 function accText(s: RunSummary): string {
   const a = s.testAcc;
-  return s.seeds.length > 1 ? `${pct(a.mean)} (95% CI ${pct(a.lo)}–${pct(a.hi)}, ${s.seeds.length} seeds${s.tier === 'subset' ? ' on the subset' : ''})` : `${pct(a.mean)} (1 seed: not a precise number)`;
+  return s.seeds.length > 1
+    ? `${pct(a.mean)} (95% CI ${pct(a.lo)}–${pct(a.hi)}, ${s.seeds.length} seeds${s.tier === 'subset' ? ' on the subset' : ''})`
+    : `${pct(a.mean)} (1 seed: not a precise number)`;
 }
 
 function epochs(study: StudyResult): string {
@@ -97,7 +121,12 @@ function outcome(study: StudyResult): Finding | null {
   let expected = 0;
   let contrary = 0;
   if (rawSgd && normSgd) {
-    Object.assign(numbers, { rawSgdAcc: rawSgd.testAcc.mean, scaledSgdAcc: normSgd.testAcc.mean, rawSgdEpoch1Loss: rawSgd.firstEpochLoss, scaledSgdEpoch1Loss: normSgd.firstEpochLoss });
+    Object.assign(numbers, {
+      rawSgdAcc: rawSgd.testAcc.mean,
+      scaledSgdAcc: normSgd.testAcc.mean,
+      rawSgdEpoch1Loss: rawSgd.firstEpochLoss,
+      scaledSgdEpoch1Loss: normSgd.firstEpochLoss,
+    });
     if (atChance(rawSgd.testAcc.mean, chance)) {
       expected++;
       sentences.push(
@@ -106,7 +135,9 @@ function outcome(study: StudyResult): Finding | null {
       );
     } else if (rawSgd.testAcc.mean < normSgd.testAcc.mean - NEGLIGIBLE_ACC_GAP) {
       expected++;
-      sentences.push(`With SGD (lr ${rawSgd.learningRate}) the raw inputs learn, but poorly: ${accText(rawSgd)} against ${accText(normSgd)} with x/255 (epoch-1 loss ${num(rawSgd.firstEpochLoss)} vs ${num(normSgd.firstEpochLoss)}).`);
+      sentences.push(
+        `With SGD (lr ${rawSgd.learningRate}) the raw inputs learn, but poorly: ${accText(rawSgd)} against ${accText(normSgd)} with x/255 (epoch-1 loss ${num(rawSgd.firstEpochLoss)} vs ${num(normSgd.firstEpochLoss)}).`,
+      );
     } else {
       contrary++;
       sentences.push(`Contrary to the expected story, SGD with raw inputs did about as well as with x/255: ${accText(rawSgd)} vs ${accText(normSgd)}.`);
@@ -117,10 +148,14 @@ function outcome(study: StudyResult): Finding | null {
     Object.assign(numbers, { rawAdamAcc: rawAdam.testAcc.mean, scaledAdamAcc: normAdam.testAcc.mean, adamGap: gap, rawAdamEpoch1Loss: rawAdam.firstEpochLoss });
     if (gap <= 0) {
       contrary++;
-      sentences.push(`Adam with raw inputs caught up completely — ${accText(rawAdam)} against ${accText(normAdam)} with x/255 — which contradicts the story that raw inputs ruin training; with Adam, normalization made no difference here.`);
+      sentences.push(
+        `Adam with raw inputs caught up completely — ${accText(rawAdam)} against ${accText(normAdam)} with x/255 — which contradicts the story that raw inputs ruin training; with Adam, normalization made no difference here.`,
+      );
     } else if (gap < NEGLIGIBLE_ACC_GAP) {
       contrary++;
-      sentences.push(`Adam with raw inputs nearly catches up: ${accText(rawAdam)} against ${accText(normAdam)} with x/255, a gap of only ${points(gap)} — for Adam, normalization matters little here.`);
+      sentences.push(
+        `Adam with raw inputs nearly catches up: ${accText(rawAdam)} against ${accText(normAdam)} with x/255, a gap of only ${points(gap)} — for Adam, normalization matters little here.`,
+      );
     } else {
       expected++;
       sentences.push(
@@ -141,7 +176,9 @@ function outcome(study: StudyResult): Finding | null {
     numbers[`${o}NormalizedSpread`] = spread;
     sentences.push(
       `Among the normalized inputs with ${o} (${study.tiers.subset} training images, ${list[0].seeds.length} seeds), ${list.map((s) => `${transformLabel(s.transform)} ${pct(s.testAcc.mean)}`).join(', ')}: ` +
-        (spread < NEGLIGIBLE_ACC_GAP ? `within ${points(spread)} of each other — which normalization matters far less than whether there is one.` : `${transformLabel(best.transform)} is best by ${points(spread)} over the worst.`),
+        (spread < NEGLIGIBLE_ACC_GAP
+          ? `within ${points(spread)} of each other — which normalization matters far less than whether there is one.`
+          : `${transformLabel(best.transform)} is best by ${points(spread)} over the worst.`),
     );
   }
   return {
@@ -213,7 +250,9 @@ function mechanism(study: StudyResult): Finding | null {
       `Relative to the raw pre-activations the first-layer bias is effectively frozen: one step moves it by ${sci(m.biasRelativeStepSgd[0].mean)} of mean |z₁| with SGD (${sci(m.biasRelativeStepSgd[1].mean)} scaled) and ${sci(m.biasRelativeStepAdam[0].mean)} with Adam (${sci(m.biasRelativeStepAdam[1].mean)} scaled).`,
     );
   } else {
-    sentences.push(`The gradient of the first kernel is ${times(rl.kernelGradNorm, nl.kernelGradNorm)} larger (‖g‖ ${num(rl.kernelGradNorm)} vs ${num(nl.kernelGradNorm)}).`);
+    sentences.push(
+      `The gradient of the first kernel is ${times(rl.kernelGradNorm, nl.kernelGradNorm)} larger (‖g‖ ${num(rl.kernelGradNorm)} vs ${num(nl.kernelGradNorm)}).`,
+    );
   }
   const verdict: Verdict = preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE ? 'as expected' : 'mixed';
   const rawSgd = get(study, 'relu·none·sgd·f32');
@@ -235,7 +274,9 @@ function mechanism(study: StudyResult): Finding | null {
     numbers.scaledSgdDeadReluFinal = deadNorm;
     sentences.push(
       `With SGD the step is proportional to the gradient, so the first update changes the first kernel by ${pct(ru ?? NaN)} of its norm (${pct(nu ?? NaN, 2)} with x/255)` +
-        (peak && peak.loss > EXPLODING_PROBE_LOSS_FACTOR * (rawSgd.init.loss || 1) ? `; the probe loss explodes to ${num(peak.loss)} at step ${peak.step}` : '') +
+        (peak && peak.loss > EXPLODING_PROBE_LOSS_FACTOR * (rawSgd.init.loss || 1)
+          ? `; the probe loss explodes to ${num(peak.loss)} at step ${peak.step}`
+          : '') +
         (deadEnd !== null
           ? firstDead
             ? `; by step ${firstDead.step} ${pct(firstLayer(firstDead)!.deadFraction)} of the hidden ReLUs are dead on every probe image, and ${pct(deadEnd)} at the end (${pct(deadNorm)} with x/255) — a dead ReLU passes no gradient, so the network is stuck with a near-constant output.`
@@ -257,7 +298,14 @@ function mechanism(study: StudyResult): Finding | null {
     const early = (s: RunSummary) => study.runs.find((r) => r.spec.key === s.key && r.spec.seed === s.seeds[0])?.probes.find((p) => p.step > 0);
     const er = early(rawAdam);
     const en = early(normAdam);
-    const moved = er && en && er.step === en.step ? { step: er.step, raw: Math.abs(firstLayer(er)!.meanAbsPre - firstLayer(rawAdam.init)!.meanAbsPre), norm: Math.abs(firstLayer(en)!.meanAbsPre - firstLayer(normAdam.init)!.meanAbsPre) } : null;
+    const moved =
+      er && en && er.step === en.step
+        ? {
+            step: er.step,
+            raw: Math.abs(firstLayer(er)!.meanAbsPre - firstLayer(rawAdam.init)!.meanAbsPre),
+            norm: Math.abs(firstLayer(en)!.meanAbsPre - firstLayer(normAdam.init)!.meanAbsPre),
+          }
+        : null;
     if (moved) Object.assign(numbers, { adamEarlyStep: moved.step, rawAdamMeanAbsZ1Moved: moved.raw, scaledAdamMeanAbsZ1Moved: moved.norm });
     sentences.push(
       `Adam divides each step by the gradient's running RMS, so its first step has the same relative size on raw and scaled inputs (kernel changed by ${pct(ru ?? NaN, 2)} vs ${pct(nu ?? NaN, 2)}) — ` +
@@ -270,7 +318,10 @@ function mechanism(study: StudyResult): Finding | null {
         `after training ${pct(rawAdam.final?.softmax.maxExactlyOne)} of the probe images still have a softmax maximum of exactly 1.0 (median logit gap ${num(rawAdam.final?.logits.gapMedian)}), vs ${pct(normAdam.final?.softmax.maxExactlyOne)} normalized.`,
     );
   }
-  if (!(preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE)) sentences.push(`Note: the measured pre-activation ratio ${num(preRatio)} is far from the 255 expected from the input scale; the inputs' transform may not be what the labels say.`);
+  if (!(preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE))
+    sentences.push(
+      `Note: the measured pre-activation ratio ${num(preRatio)} is far from the 255 expected from the input scale; the inputs' transform may not be what the labels say.`,
+    );
   return {
     id: 'mechanism',
     title: 'Where it goes wrong: activations, logits and step size',
@@ -301,7 +352,9 @@ function reparametrisation(study: StudyResult): Finding | null {
     });
     allPassed &&= c.passed;
     const recipe = c.optimizer === 'sgd' ? 'SGD, kernel0 lr ÷ 255²' : 'Adam, kernel0 lr ÷ 255 and ε × 255';
-    const control = c.unreparametrised ? ` Without the reparametrisation the raw run's final outputs differ by up to ${num(c.unreparametrised.finalMaxAbsDiff)} (test accuracy ${pct(c.unreparametrised.testAcc)}).` : '';
+    const control = c.unreparametrised
+      ? ` Without the reparametrisation the raw run's final outputs differ by up to ${num(c.unreparametrised.finalMaxAbsDiff)} (test accuracy ${pct(c.unreparametrised.testAcc)}).`
+      : '';
     sentences.push(
       `${c.dtype}, ${recipe}: initial softmax outputs match to max |Δ| ${sci(c.initialMaxAbsDiff)}; over ${c.steps} steps the per-step training losses match to ${sci(c.lossMaxAbsDiff)} ` +
         (c.earlySteps < c.steps ? `(first ${c.earlySteps}: ${sci(c.earlyLossMaxAbsDiff)}) ` : '') +
@@ -316,7 +369,9 @@ function reparametrisation(study: StudyResult): Finding | null {
       'So dividing the inputs by 255 is, exactly, a change of the first layer’s parametrisation: training on raw inputs is training the normalized network with a first-layer learning rate 255² times larger (SGD), or 255 times larger with an ε 255 times smaller (Adam). It changes the optimisation, not the information in the data.',
     );
   } else if (f64.length) {
-    sentences.push('The float64 check did not reproduce the normalized run within tolerance, so this measurement does not establish the equivalence; look at the per-step differences in the chart to see where they part.');
+    sentences.push(
+      'The float64 check did not reproduce the normalized run within tolerance, so this measurement does not establish the equivalence; look at the per-step differences in the chart to see where they part.',
+    );
   }
   return {
     id: 'reparametrisation',
@@ -332,7 +387,9 @@ function reparametrisation(study: StudyResult): Finding | null {
 function boundText(c: StudyResult['reparam'][number]): string {
   const ref = c.roundingReference;
   if (c.dtype === 'float64' || !ref) {
-    return c.passed ? `within the ${sci(c.tolerance, 1)} tolerance, i.e. rounding.` : `NOT within the ${sci(c.tolerance, 1)} tolerance: the trajectories diverged beyond rounding.`;
+    return c.passed
+      ? `within the ${sci(c.tolerance, 1)} tolerance, i.e. rounding.`
+      : `NOT within the ${sci(c.tolerance, 1)} tolerance: the trajectories diverged beyond rounding.`;
   }
   const refText =
     `the normalized run itself, computed in float32 instead of float64, moves its per-step losses by up to ${sci(ref.lossMaxAbsDiff)}` +
@@ -358,7 +415,9 @@ function adamSweep(study: StudyResult): Finding | null {
   const numbers: Finding['numbers'] = { bestLearningRate: best.learningRate, bestAcc: best.testAcc, bestGapRecovered: best.gapRecovered };
   for (const p of sweep) numbers[`acc@${p.learningRate}`] = p.testAcc;
   const list = sweep.map((p) => `lr ${p.learningRate}: ${pct(p.testAcc)}`).join(', ');
-  const sentences: string[] = [`Raw inputs with Adam at smaller learning rates, mean over ${raw?.seeds.length ?? 0} seeds on ${study.tiers.subset} training images (${list}${raw ? `; lr 0.001: ${pct(raw.testAcc.mean)}` : ''}${norm ? `; normalized at lr 0.001: ${pct(norm.testAcc.mean)}` : ''}).`];
+  const sentences: string[] = [
+    `Raw inputs with Adam at smaller learning rates, mean over ${raw?.seeds.length ?? 0} seeds on ${study.tiers.subset} training images (${list}${raw ? `; lr 0.001: ${pct(raw.testAcc.mean)}` : ''}${norm ? `; normalized at lr 0.001: ${pct(norm.testAcc.mean)}` : ''}).`,
+  ];
   let verdict: Verdict = 'mixed';
   const rec = best.gapRecovered;
   if (rec === null || !raw || !norm) {
@@ -367,16 +426,24 @@ function adamSweep(study: StudyResult): Finding | null {
     sentences.push(`There was no gap to recover: raw Adam at lr 0.001 already matched the normalized run.`);
     verdict = 'contradicts the expected story';
   } else if (rec <= 0) {
-    sentences.push(`No smaller learning rate helped: the best of them, lr ${best.learningRate}, reaches ${pct(best.testAcc)}, below the ${pct(raw.testAcc.mean)} of lr 0.001 — in ${epochs(study)} a smaller global step mostly slows the whole network down instead of fixing the first layer’s scale.`);
+    sentences.push(
+      `No smaller learning rate helped: the best of them, lr ${best.learningRate}, reaches ${pct(best.testAcc)}, below the ${pct(raw.testAcc.mean)} of lr 0.001 — in ${epochs(study)} a smaller global step mostly slows the whole network down instead of fixing the first layer’s scale.`,
+    );
     verdict = 'contradicts the expected story';
   } else if (rec >= GAP_MOSTLY_RECOVERED) {
-    sentences.push(`Lowering the learning rate to ${best.learningRate} recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}): most of the damage was the effective step size.`);
+    sentences.push(
+      `Lowering the learning rate to ${best.learningRate} recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}): most of the damage was the effective step size.`,
+    );
     verdict = 'as expected';
   } else if (rec > GAP_PARTLY_RECOVERED) {
-    sentences.push(`The best, lr ${best.learningRate}, recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}): a global learning rate shrinks every layer’s step, while the reparametrisation shrinks only the first layer’s (and rescales ε); the smaller steps also train the other layer more slowly.`);
+    sentences.push(
+      `The best, lr ${best.learningRate}, recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}): a global learning rate shrinks every layer’s step, while the reparametrisation shrinks only the first layer’s (and rescales ε); the smaller steps also train the other layer more slowly.`,
+    );
     verdict = 'mixed';
   } else {
-    sentences.push(`Smaller learning rates recover little: the best, lr ${best.learningRate}, recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}) — a smaller global step slows the whole network rather than fixing the first layer’s scale.`);
+    sentences.push(
+      `Smaller learning rates recover little: the best, lr ${best.learningRate}, recovers ${pct(rec, 0)} of the gap (${pct(best.testAcc)} vs ${pct(norm.testAcc.mean)}) — a smaller global step slows the whole network rather than fixing the first layer’s scale.`,
+    );
     verdict = 'mixed';
   }
   return {
@@ -407,7 +474,9 @@ function precision(study: StudyResult): Finding | null {
     sentences.push(
       `Raw inputs, ${c.optimizer}: float32 ${ciText(c.testAccStats[0], pct)} vs float64 ${ciText(c.testAccStats[1], pct)} test accuracy over ${c.testAccStats[0].n} seeds (seed ${1}'s probe losses differ by at most ${num(c.probeLossMaxAbsDiff)}); ` +
         `the largest fraction of probe images with a softmax maximum of exactly 1.0 was ${pct(c.maxSoftmaxOne[0])} in float32 and ${pct(c.maxSoftmaxOne[1])} in float64` +
-        (c.firstNonFinite[0] !== null || c.firstNonFinite[1] !== null ? `; non-finite values first appeared at step ${c.firstNonFinite[0] ?? '—'} (float32) / ${c.firstNonFinite[1] ?? '—'} (float64).` : '; no NaN or ∞ appeared in either.'),
+        (c.firstNonFinite[0] !== null || c.firstNonFinite[1] !== null
+          ? `; non-finite values first appeared at step ${c.firstNonFinite[0] ?? '—'} (float32) / ${c.firstNonFinite[1] ?? '—'} (float64).`
+          : '; no NaN or ∞ appeared in either.'),
     );
   }
   const th = study.sigmoid.softmax.filter((t) => t.competitors === 1);
@@ -424,7 +493,9 @@ function precision(study: StudyResult): Finding | null {
     title: 'float32 vs float64 for the raw runs',
     expectation: 'Precision is not the cause: float64 fails on raw inputs the same way float32 does.',
     verdict: matters ? 'contradicts the expected story' : 'as expected',
-    sentences: matters ? [...sentences, 'Here precision did change the outcome by more than 2 points — see the runs above.'] : [...sentences, 'Precision did not change the outcome here.'],
+    sentences: matters
+      ? [...sentences, 'Here precision did change the outcome by more than 2 points — see the runs above.']
+      : [...sentences, 'Precision did not change the outcome here.'],
     numbers,
   };
 }
@@ -455,7 +526,11 @@ function sigmoidFinding(study: StudyResult): Finding {
   if (rawSig?.init && normSig?.init) {
     const r = firstLayer(rawSig.init)!;
     const n = firstLayer(normSig.init)!;
-    Object.assign(numbers, { sigmoidRawSaturatedInit: r.saturatedFraction, sigmoidRawExactInit: r.saturatedExactFraction, sigmoidScaledSaturatedInit: n.saturatedFraction });
+    Object.assign(numbers, {
+      sigmoidRawSaturatedInit: r.saturatedFraction,
+      sigmoidRawExactInit: r.saturatedExactFraction,
+      sigmoidScaledSaturatedInit: n.saturatedFraction,
+    });
     const pairs = (['adam', 'sgd'] as const)
       .map((o) => [o, get(study, `sigmoid·none·${o}·f32`), get(study, `sigmoid·scale·${o}·f32`)] as const)
       .filter(([, a, b]) => a && b);
@@ -479,7 +554,9 @@ function sigmoidFinding(study: StudyResult): Finding {
   }
   const reluRawSgd = get(study, 'relu·none·sgd·f32');
   if (reluRawSgd && atChance(reluRawSgd.testAcc.mean, chanceOf(study))) {
-    sentences.push(`But the lab's hidden layer is ReLU, which cannot saturate upwards, and raw SGD still ends at ${pct(reluRawSgd.testAcc.mean)}: saturation is part of the story, the step size is the rest.`);
+    sentences.push(
+      `But the lab's hidden layer is ReLU, which cannot saturate upwards, and raw SGD still ends at ${pct(reluRawSgd.testAcc.mean)}: saturation is part of the story, the step size is the rest.`,
+    );
   } else if (reluRawSgd) {
     verdict = 'mixed';
   }
@@ -494,9 +571,18 @@ function sigmoidFinding(study: StudyResult): Finding {
 }
 
 export function deriveFindings(study: StudyResult): Findings {
-  const base = [outcome(study), mechanism(study), curvatureFinding(study), inputSpectrumFinding(study), ablationFinding(study), lossFormFinding(study), reparametrisation(study), adamSweep(study), precision(study), sigmoidFinding(study)].filter(
-    (f): f is Finding => f !== null,
-  );
+  const base = [
+    outcome(study),
+    mechanism(study),
+    curvatureFinding(study),
+    inputSpectrumFinding(study),
+    ablationFinding(study),
+    lossFormFinding(study),
+    reparametrisation(study),
+    adamSweep(study),
+    precision(study),
+    sigmoidFinding(study),
+  ].filter((f): f is Finding => f !== null);
   const claims = checkClaims(study, base);
   const list = [...base, claimsFinding(claims)];
   return { answer: theAnswer(study, list), reply: forumReply(study, list), claims, list, closing: closingNote(study, list) };
@@ -536,7 +622,8 @@ function closingNote(study: StudyResult, list: Finding[]): string[] {
       );
     }
   }
-  if (sw && Number.isFinite(n(sw, 'bestAcc'))) out.push(`A smaller Adam learning rate alone (best ${n(sw, 'bestLearningRate')}) gets raw inputs to ${pct(n(sw, 'bestAcc'))}.`);
+  if (sw && Number.isFinite(n(sw, 'bestAcc')))
+    out.push(`A smaller Adam learning rate alone (best ${n(sw, 'bestLearningRate')}) gets raw inputs to ${pct(n(sw, 'bestAcc'))}.`);
   if (p) {
     out.push(
       p.verdict === 'as expected'

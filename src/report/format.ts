@@ -30,7 +30,10 @@ export function sci(x: number, sig = 2): string {
   if (x === 0) return '0';
   const [m, e] = x.toExponential(sig - 1).split('e');
   const sup: Record<string, string> = { '-': '⁻', '+': '', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
-  const exp = e.split('').map((c) => sup[c] ?? c).join('');
+  const exp = e
+    .split('')
+    .map((c) => sup[c] ?? c)
+    .join('');
   return `${m.replace('-', '−')}×10${exp}`;
 }
 

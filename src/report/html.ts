@@ -10,7 +10,20 @@ import type { Findings } from './findings.js';
 import { lossPlaneSvg } from './plane-svg.js';
 import { scriptJson } from '../util/json.js';
 import { num, seconds } from './format.js';
-import { ablationTable, curvatureTable, lossFormTable, spectrumTable, measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './tables.js';
+import {
+  ablationTable,
+  curvatureTable,
+  lossFormTable,
+  spectrumTable,
+  measuredGapTable,
+  methodNotes,
+  proposedTable,
+  reparamTable,
+  runsTable,
+  softmaxThresholdTable,
+  thresholdTable,
+  type Table,
+} from './tables.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -69,7 +82,9 @@ export function studyHtml(study: StudyResult, findings: Findings, options: HtmlO
   const samples = study.samples;
   const samplesHtml = `<div class="samples">${samples.transforms
     .map(
-      (t) => `<div class="sample-row"><div class="sample-label"><b>${escapeHtml(transformLabel(t.name))}</b><br>${escapeHtml(t.formula)}<br>range [${num(t.range[0], 3)}, ${num(t.range[1], 3)}], mean ${num(t.mean, 3)}, std ${num(t.std, 3)}</div>
+      (
+        t,
+      ) => `<div class="sample-row"><div class="sample-label"><b>${escapeHtml(transformLabel(t.name))}</b><br>${escapeHtml(t.formula)}<br>range [${num(t.range[0], 3)}, ${num(t.range[1], 3)}], mean ${num(t.mean, 3)}, std ${num(t.std, 3)}</div>
 ${samples.images.map((img, i) => `<canvas class="digit" width="${samples.width}" height="${samples.height}" data-image="${i}" data-transform="${t.name}" title="${escapeHtml(img.className)}"></canvas>`).join('')}</div>`,
     )
     .join('')}</div>`;
@@ -158,7 +173,9 @@ ${chartsOf(charts, 'precision')}
 
 <h2>The sigmoid and softmax experiments</h2>
 <p>As proposed: <code>get_sigmoid(pixel_value, weight) = sigmoid(pixel_value × weight)</code> with <code>weights = np.linspace(0, 1e-5)</code> (50 values), pixel 255 vs 1; then pushed to the exact thresholds. How each precision was computed:</p>
-<ul class="note">${methodNotes().map((m) => `<li>${escapeHtml(m)}</li>`).join('')}</ul>
+<ul class="note">${methodNotes()
+    .map((m) => `<li>${escapeHtml(m)}</li>`)
+    .join('')}</ul>
 ${tableHtml(proposedTable(study))}
 ${tableHtml(thresholdTable(study))}
 ${tableHtml(softmaxThresholdTable(study))}
@@ -256,7 +273,6 @@ Every number on this page is in <code>${escapeHtml(options.jsonName ?? 'why.json
 `;
 }
 
-
 /** What each number is measured on (the two data tiers). */
 export function tierNote(study: StudyResult): string {
   return (
@@ -269,7 +285,10 @@ export function tierNote(study: StudyResult): string {
 function claimsHtml(findings: Findings): string {
   const cls: Record<string, string> = { supported: 'ok', refuted: 'bad', partly: 'mixed', 'not measured': 'na' };
   return `<ul class="claims">${findings.claims
-    .map((c) => `<li><b>${escapeHtml(c.claim)}</b> <span class="verdict ${cls[c.verdict]}">${escapeHtml(c.verdict)}</span><br><span class="note">Prediction: ${escapeHtml(c.prediction)}</span><br>${escapeHtml(c.evidence)}</li>`)
+    .map(
+      (c) =>
+        `<li><b>${escapeHtml(c.claim)}</b> <span class="verdict ${cls[c.verdict]}">${escapeHtml(c.verdict)}</span><br><span class="note">Prediction: ${escapeHtml(c.prediction)}</span><br>${escapeHtml(c.evidence)}</li>`,
+    )
     .join('')}</ul>`;
 }
 

@@ -30,11 +30,30 @@ export function runsTable(study: StudyResult, options: { compact?: boolean } = {
   };
   const head = options.compact
     ? ['run', 'test acc', 'epoch-1 loss', 'mean |z₁| init', 'mean |logit| end', 'softmax=1 end', 'dead ReLU / sat. σ end', 'NaN/∞']
-    : ['group', 'run', 'test acc', 'test loss', 'epoch-1 loss', 'loss at init', 'mean |z₁| init', 'mean |logit| end', 'softmax=1 end', 'dead ReLU / sat. σ end', 'NaN/∞', 's/epoch'];
+    : [
+        'group',
+        'run',
+        'test acc',
+        'test loss',
+        'epoch-1 loss',
+        'loss at init',
+        'mean |z₁| init',
+        'mean |logit| end',
+        'softmax=1 end',
+        'dead ReLU / sat. σ end',
+        'NaN/∞',
+        's/epoch',
+      ];
   const rows = study.summaries.map((s) => {
     const acc = s.seeds.length > 1 ? `${pct(s.testAcc.mean)} ± ${points(s.testAcc.std).replace(' points', '').replace(' point', '')}` : pct(s.testAcc.mean);
     const l1 = s.final?.layers[0];
-    const unitState = l1 ? (l1.deadFraction !== null ? `${pct(l1.deadFraction)} dead` : l1.saturatedFraction !== null ? `${pct(l1.saturatedFraction)} sat.` : '—') : '—';
+    const unitState = l1
+      ? l1.deadFraction !== null
+        ? `${pct(l1.deadFraction)} dead`
+        : l1.saturatedFraction !== null
+          ? `${pct(l1.saturatedFraction)} sat.`
+          : '—'
+      : '—';
     const nf = s.nonFiniteRuns ? `${s.nonFiniteRuns} run(s)` : '—';
     const common = [
       acc,
@@ -54,7 +73,17 @@ export function runsTable(study: StudyResult, options: { compact?: boolean } = {
 
 export function reparamTable(study: StudyResult): Table {
   return {
-    head: ['optimizer', 'dtype', 'steps', 'max |Δ p| at init', 'max |Δ loss| per step', 'max |Δ p| at end', 'test acc (reparam / normalized)', 'raw, not reparam.: max |Δ p| at end', 'matches up to rounding'],
+    head: [
+      'optimizer',
+      'dtype',
+      'steps',
+      'max |Δ p| at init',
+      'max |Δ loss| per step',
+      'max |Δ p| at end',
+      'test acc (reparam / normalized)',
+      'raw, not reparam.: max |Δ p| at end',
+      'matches up to rounding',
+    ],
     rows: study.reparam.map((c) => [
       c.optimizer,
       c.dtype,
@@ -77,7 +106,15 @@ export function reparamTable(study: StudyResult): Table {
 
 export function thresholdTable(study: StudyResult): Table {
   return {
-    head: ['arithmetic', 'smallest x with sigmoid(x) = 1.0', 'integer', 'sigmoid just below', 'σ(1−σ) at x (computed)', 'σ′ at x (exact)', 'sigmoid(x) = 0 from'],
+    head: [
+      'arithmetic',
+      'smallest x with sigmoid(x) = 1.0',
+      'integer',
+      'sigmoid just below',
+      'σ(1−σ) at x (computed)',
+      'σ′ at x (exact)',
+      'sigmoid(x) = 0 from',
+    ],
     rows: study.sigmoid.thresholds.map((t) => [
       t.method,
       num(t.x, 10),
@@ -100,7 +137,13 @@ export function softmaxThresholdTable(study: StudyResult): Table {
 export function measuredGapTable(study: StudyResult): Table {
   return {
     head: ['where', 'logit gap', 'p_max float64', 'p_max float32', '= 1.0 in float32?'],
-    rows: study.sigmoid.softmaxAtMeasuredGaps.map((g) => [g.label, num(g.gap, 4), num(g.values.float64.max, 12), num(g.values.float32.max, 8), g.values.float32.exactlyOne ? 'yes' : 'no']),
+    rows: study.sigmoid.softmaxAtMeasuredGaps.map((g) => [
+      g.label,
+      num(g.gap, 4),
+      num(g.values.float64.max, 12),
+      num(g.values.float32.max, 8),
+      g.values.float32.exactlyOne ? 'yes' : 'no',
+    ]),
   };
 }
 
@@ -108,8 +151,20 @@ export function proposedTable(study: StudyResult, rows = 6): Table {
   const t = study.sigmoid.proposed;
   const pick = Array.from({ length: rows }, (_, i) => Math.round((i * (t.weights.length - 1)) / (rows - 1)));
   return {
-    head: ['weight', `get_sigmoid(${t.pixels[0]}, w) float64`, `get_sigmoid(${t.pixels[1]}, w) float64`, `get_sigmoid(${t.pixels[0]}, w) float32`, `get_sigmoid(${t.pixels[1]}, w) float32`],
-    rows: pick.map((i) => [sci(t.weights[i], 4), num(t.values.float64[i][0], 12), num(t.values.float64[i][1], 12), num(t.values.float32[i][0], 8), num(t.values.float32[i][1], 8)]),
+    head: [
+      'weight',
+      `get_sigmoid(${t.pixels[0]}, w) float64`,
+      `get_sigmoid(${t.pixels[1]}, w) float64`,
+      `get_sigmoid(${t.pixels[0]}, w) float32`,
+      `get_sigmoid(${t.pixels[1]}, w) float32`,
+    ],
+    rows: pick.map((i) => [
+      sci(t.weights[i], 4),
+      num(t.values.float64[i][0], 12),
+      num(t.values.float64[i][1], 12),
+      num(t.values.float32[i][0], 8),
+      num(t.values.float32[i][1], 8),
+    ]),
   };
 }
 
@@ -122,7 +177,14 @@ export function ablationTable(study: StudyResult): Table {
   const f = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(0)}%` : 'n/a');
   return {
     head: ['optimizer', 'fix', 'share of gap', '95% interval', 'test acc', 'seeds'],
-    rows: study.ablation.map((r) => [r.optimizer, r.label.replace(/^none \(0–255\) · \w+ [\d.e-]+ · /, '').replace(/ · \d+ images$/, ''), f(r.share.mean), `${f(r.share.lo)} to ${f(r.share.hi)}`, `${(r.acc.mean * 100).toFixed(1)}%`, String(r.share.n)]),
+    rows: study.ablation.map((r) => [
+      r.optimizer,
+      r.label.replace(/^none \(0–255\) · \w+ [\d.e-]+ · /, '').replace(/ · \d+ images$/, ''),
+      f(r.share.mean),
+      `${f(r.share.lo)} to ${f(r.share.hi)}`,
+      `${(r.acc.mean * 100).toFixed(1)}%`,
+      String(r.share.n),
+    ]),
   };
 }
 
@@ -154,7 +216,16 @@ export function spectrumTable(study: StudyResult): Table {
   const g = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(2) : Number(v.toPrecision(3)).toString()) : 'n/a');
   return {
     head: ['transform', 'formula', 'λ₁', 'λ₂', 'λ₁/λ₂', 'λ₁ share of trace', 'condition number', 'eigenvalues kept'],
-    rows: (study.spectrum?.rows ?? []).map((r) => [r.transform, r.formula, g(r.top), g(r.second), g(r.ratio12), `${(r.topShare * 100).toFixed(0)}%`, g(r.condition), String(r.nonNegligible)]),
+    rows: (study.spectrum?.rows ?? []).map((r) => [
+      r.transform,
+      r.formula,
+      g(r.top),
+      g(r.second),
+      g(r.ratio12),
+      `${(r.topShare * 100).toFixed(0)}%`,
+      g(r.condition),
+      String(r.nonNegligible),
+    ]),
   };
 }
 
@@ -162,6 +233,13 @@ export function lossFormTable(study: StudyResult): Table {
   const p = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : 'n/a');
   return {
     head: ['inputs · optimizer', 'from logits (Keras)', 'clipped probabilities (tfjs)', 'difference', 'true-class p = 0 at init', 'seeds'],
-    rows: study.lossForm.map((c) => [`${c.transform} · ${c.optimizer}`, statCell(c.logits, p), statCell(c.clipped, p), statCell(c.difference, (v) => `${(v * 100).toFixed(1)}`), p(c.trueProbZeroAtInit.mean), String(c.difference.n)]),
+    rows: study.lossForm.map((c) => [
+      `${c.transform} · ${c.optimizer}`,
+      statCell(c.logits, p),
+      statCell(c.clipped, p),
+      statCell(c.difference, (v) => `${(v * 100).toFixed(1)}`),
+      p(c.trueProbZeroAtInit.mean),
+      String(c.difference.n),
+    ]),
   };
 }

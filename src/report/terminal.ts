@@ -42,7 +42,13 @@ export function studySummary(study: StudyResult, findings: Findings, options: { 
     `${o.epochs} epoch(s), seed(s) ${o.seeds.join(',')}, ${study.runs.length} runs on ${[...new Set(study.runs.map((r) => r.backend))].join(', ')} in ${seconds(study.wallSeconds)}` +
     (o.quick ? ' [--quick: a small slice]' : '');
   out.push(wrap(header, width, '  '));
-  out.push(wrap(`Measured on: main comparison and reparametrisation check on ${study.tiers.full} training images; every other comparison on the first ${study.tiers.subset} (seeds ${o.seeds.join(', ')}, intervals are 95% t-intervals over seeds).`, width, '  '));
+  out.push(
+    wrap(
+      `Measured on: main comparison and reparametrisation check on ${study.tiers.full} training images; every other comparison on the first ${study.tiers.subset} (seeds ${o.seeds.join(', ')}, intervals are 95% t-intervals over seeds).`,
+      width,
+      '  ',
+    ),
+  );
   out.push('');
   out.push(bold('The answer', color));
   for (const s of findings.answer) out.push(`  ${wrap(s, width - 2, '  ')}`);
@@ -59,7 +65,13 @@ export function studySummary(study: StudyResult, findings: Findings, options: { 
     out.push(render(ablationTable(study), color));
   }
   if (o.seeds.length > 1) {
-    out.push(wrap(`test acc: mean ± sample std over seeds ${o.seeds.join(', ')}; epoch-1 loss: mean over seeds; the diagnostic columns are seed ${o.seeds[0]}'s run.`, width, '  '));
+    out.push(
+      wrap(
+        `test acc: mean ± sample std over seeds ${o.seeds.join(', ')}; epoch-1 loss: mean over seeds; the diagnostic columns are seed ${o.seeds[0]}'s run.`,
+        width,
+        '  ',
+      ),
+    );
   }
   if (study.reparam.length) {
     out.push('');

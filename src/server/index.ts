@@ -147,7 +147,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const name = match[1];
       const { located } = locateSplit(name, wanted.split, { dataDir: options.dataDir });
       if (!located) {
-        send(res, 404, `${DATASETS[name].title} ${wanted.split} split not found on this machine${options.dataDir ? ` (looked in --data-dir ${resolve(options.dataDir)} only)` : ''}\n`);
+        send(
+          res,
+          404,
+          `${DATASETS[name].title} ${wanted.split} split not found on this machine${options.dataDir ? ` (looked in --data-dir ${resolve(options.dataDir)} only)` : ''}\n`,
+        );
         return;
       }
       const { error } = verifier.verify(name, wanted.split, located);
@@ -203,7 +207,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!socket.writable) return;
     if (error.code === 'HPE_HEADER_OVERFLOW') {
       const body = Buffer.from(TOO_LONG_PAGE);
-      socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${TOO_LONG_PAGE}`);
+      socket.end(
+        `HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${TOO_LONG_PAGE}`,
+      );
     } else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   await new Promise<void>((done, fail) => {

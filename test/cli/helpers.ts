@@ -42,7 +42,10 @@ process.on('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, fo
 export function fashionSlice(train: number, test: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'normlab-cli-'));
   tempDirs.push(dir);
-  for (const [prefix, count] of [['train', train], ['t10k', test]] as const) {
+  for (const [prefix, count] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
     const images = gunzipSync(readFileSync(join(FASHION, `${prefix}-images-idx3-ubyte.gz`)));
     const labels = gunzipSync(readFileSync(join(FASHION, `${prefix}-labels-idx1-ubyte.gz`)));
     const imageHeader = Buffer.from(images.subarray(0, 16));

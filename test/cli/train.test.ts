@@ -119,7 +119,22 @@ describe('normlab train: training', { skip: NO_FASHION }, () => {
   });
 
   it('a diverging run stops with when it happened and what to try', () => {
-    const r = runCli(['train', '--dataset', `idx:${dir}`, '--epochs', '1', '--optimizer', 'sgd', '--lr', '1e30', '--normalize', 'none', '--backend', 'reference', '--json']);
+    const r = runCli([
+      'train',
+      '--dataset',
+      `idx:${dir}`,
+      '--epochs',
+      '1',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '1e30',
+      '--normalize',
+      'none',
+      '--backend',
+      'reference',
+      '--json',
+    ]);
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /the loss became (NaN|Infinity) at epoch 1, batch \d+ \(optimizer step \d+\)/);
     assert.match(r.stderr, /Try: a smaller learning rate/);
@@ -129,7 +144,22 @@ describe('normlab train: training', { skip: NO_FASHION }, () => {
   });
 
   it('an exploding loss that never reaches NaN is reported with its epoch and a hint, exit 3 (issue 10, bug 7)', () => {
-    const r = runCli(['train', '--dataset', `idx:${dir}`, '--epochs', '2', '--optimizer', 'sgd', '--lr', '10', '--normalize', 'none', '--backend', 'reference', '--json']);
+    const r = runCli([
+      'train',
+      '--dataset',
+      `idx:${dir}`,
+      '--epochs',
+      '2',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '10',
+      '--normalize',
+      'none',
+      '--backend',
+      'reference',
+      '--json',
+    ]);
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /Warning: the training loss exploded to [\d.e+]+ at epoch 1, batch \d+ \(\d+× its first value/);
     assert.match(r.stderr, /Try: lower the learning rate/);
@@ -152,7 +182,10 @@ describe('normlab train: inputs that used to crash (issue 10)', { skip: NO_FASHI
     const dir = fashionSlice(50, 20);
     const r = runCli(['train', '--dataset', `idx:${dir}`, '--units', '16384,16384', '--epochs', '1']);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /normlab: error: this model is too large to train: 281,313,280 parameters .* need about [\d.]+ GiB, more than the limit of 2\.0 GiB\n {2}Try: /);
+    assert.match(
+      r.stderr,
+      /normlab: error: this model is too large to train: 281,313,280 parameters .* need about [\d.]+ GiB, more than the limit of 2\.0 GiB\n {2}Try: /,
+    );
     noStackTrace(r.stderr);
   });
 

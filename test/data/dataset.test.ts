@@ -4,16 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadDataset, parseDatasetSpec, type Dataset, type LoadOptions } from '../../src/data/dataset.js';
-import {
-  DEBIAN_FASHION_DIR,
-  MNIST_TEST_DIR,
-  NO_FASHION,
-  NO_MNIST,
-  assertNormlabError,
-  imagesIdx,
-  labelsIdx,
-  tempDir,
-} from './helpers.js';
+import { DEBIAN_FASHION_DIR, MNIST_TEST_DIR, NO_FASHION, NO_MNIST, assertNormlabError, imagesIdx, labelsIdx, tempDir } from './helpers.js';
 
 /** Options that keep a test away from the user's cache, environment and network. */
 const isolated = (extra: LoadOptions = {}): LoadOptions => ({ cacheDir: tempDir('cache'), env: {}, download: false, ...extra });
@@ -77,20 +68,20 @@ describe('real datasets', () => {
 
 describe('identity and checksum', () => {
   test('MNIST files asked for as Fashion-MNIST: the known mix-up is named', { skip: NO_MNIST }, async () => {
-    const err = await assertNormlabError(
-      () => loadDataset('fashion-mnist', 'test', isolated({ dataDir: MNIST_TEST_DIR })),
-      'dataset-identity',
-      ['MNIST digits test split, not Fashion-MNIST', "the lab's known mix-up", MNIST_TEST_DIR, '--dataset mnist'],
-    );
+    const err = await assertNormlabError(() => loadDataset('fashion-mnist', 'test', isolated({ dataDir: MNIST_TEST_DIR })), 'dataset-identity', [
+      'MNIST digits test split, not Fashion-MNIST',
+      "the lab's known mix-up",
+      MNIST_TEST_DIR,
+      '--dataset mnist',
+    ]);
     assert.match(err.hint ?? '', /dataset-fashion-mnist/);
   });
 
   test('Fashion-MNIST files asked for as MNIST', { skip: NO_FASHION }, async () => {
-    await assertNormlabError(
-      () => loadDataset('mnist', 'test', isolated({ dataDir: DEBIAN_FASHION_DIR })),
-      'dataset-identity',
-      ['Fashion-MNIST test split, not MNIST digits', '--dataset fashion-mnist'],
-    );
+    await assertNormlabError(() => loadDataset('mnist', 'test', isolated({ dataDir: DEBIAN_FASHION_DIR })), 'dataset-identity', [
+      'Fashion-MNIST test split, not MNIST digits',
+      '--dataset fashion-mnist',
+    ]);
   });
 
   test('test files renamed as train files are caught', { skip: NO_MNIST }, async () => {
@@ -131,8 +122,14 @@ describe('identity and checksum', () => {
     const ds = await loadDataset(`idx:${dir}`, 'test', isolated());
     assert.equal(ds.verified, false);
     assert.equal(ds.count, 10000);
-    assert.ok(ds.notes.some((n) => n.startsWith('unverified IDX files')), ds.notes.join('\n'));
-    assert.ok(ds.notes.some((n) => n.includes('is the MNIST digits test images')), ds.notes.join('\n'));
+    assert.ok(
+      ds.notes.some((n) => n.startsWith('unverified IDX files')),
+      ds.notes.join('\n'),
+    );
+    assert.ok(
+      ds.notes.some((n) => n.includes('is the MNIST digits test images')),
+      ds.notes.join('\n'),
+    );
     assert.deepEqual(ds.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
 });

@@ -114,11 +114,10 @@ describe('download with a fake fetch', { skip: NO_MNIST }, () => {
     const cacheRoot = tempDir('dl-other');
     const fashion = new Uint8Array(readFileSync(join(DEBIAN_FASHION_DIR, LABELS)));
     const fetchImpl = fakeFetch({ [MIRROR_A + IMAGES]: realBytes(IMAGES), [MIRROR_A + LABELS]: fashion, [MIRROR_B + LABELS]: 404 });
-    await assertNormlabError(
-      () => loadDataset('mnist', 'test', { cacheDir: cacheRoot, env: {}, fetchImpl, onProgress: () => {} }),
-      'dataset-missing',
-      ['(that is the Fashion-MNIST test labels)', `${MIRROR_B + LABELS} → HTTP 404`],
-    );
+    await assertNormlabError(() => loadDataset('mnist', 'test', { cacheDir: cacheRoot, env: {}, fetchImpl, onProgress: () => {} }), 'dataset-missing', [
+      '(that is the Fashion-MNIST test labels)',
+      `${MIRROR_B + LABELS} → HTTP 404`,
+    ]);
   });
 
   test('a truncated or cut-off download is rejected and leaves nothing behind', async () => {
@@ -131,11 +130,10 @@ describe('download with a fake fetch', { skip: NO_MNIST }, () => {
       [MIRROR_B + IMAGES]: () => new Response(half, { headers: { 'content-length': String(gz.length) } }),
       [MIRROR_A + LABELS]: realBytes(LABELS),
     });
-    await assertNormlabError(
-      () => loadDataset('mnist', 'test', { cacheDir: cacheRoot, env: {}, fetchImpl, onProgress: () => {} }),
-      'dataset-missing',
-      ['corrupt or truncated gzip', `connection closed after ${half.length} of ${gz.length} bytes`],
-    );
+    await assertNormlabError(() => loadDataset('mnist', 'test', { cacheDir: cacheRoot, env: {}, fetchImpl, onProgress: () => {} }), 'dataset-missing', [
+      'corrupt or truncated gzip',
+      `connection closed after ${half.length} of ${gz.length} bytes`,
+    ]);
     assert.deepEqual(filesUnder(datasetCacheDir('mnist', cacheRoot)), [LABELS]);
   });
 
@@ -164,11 +162,11 @@ describe('download with a fake fetch', { skip: NO_MNIST }, () => {
     const blocker = join(tempDir('blocked'), 'a-file');
     writeFileSync(blocker, '');
     const fetchImpl = fakeFetch({ [MIRROR_A + IMAGES]: realBytes(IMAGES) });
-    await assertNormlabError(
-      () => loadDataset('mnist', 'test', { cacheDir: blocker, env: {}, fetchImpl, onProgress: () => {} }),
-      'dataset-cache',
-      ['cannot write', 'ENOTDIR', 'the download itself succeeded'],
-    );
+    await assertNormlabError(() => loadDataset('mnist', 'test', { cacheDir: blocker, env: {}, fetchImpl, onProgress: () => {} }), 'dataset-cache', [
+      'cannot write',
+      'ENOTDIR',
+      'the download itself succeeded',
+    ]);
   });
 
   test('a stalled mirror is abandoned after the idle timeout', async () => {

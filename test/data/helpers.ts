@@ -43,7 +43,11 @@ export function idxBytes(magic: number, dims: number[], body: Uint8Array | numbe
 
 /** `count` images of h×w whose pixel i holds (i mod 256). */
 export function imagesIdx(count: number, h: number, w: number): Uint8Array {
-  return idxBytes(0x803, [count, h, w], Array.from({ length: count * h * w }, (_, i) => i % 256));
+  return idxBytes(
+    0x803,
+    [count, h, w],
+    Array.from({ length: count * h * w }, (_, i) => i % 256),
+  );
 }
 
 export function labelsIdx(labels: number[]): Uint8Array {
@@ -51,11 +55,7 @@ export function labelsIdx(labels: number[]): Uint8Array {
 }
 
 /** Run `fn` (sync or async) and check it throws a NormlabError with `code` whose text matches every pattern. */
-export async function assertNormlabError(
-  fn: () => unknown,
-  code: string,
-  patterns: (RegExp | string)[] = [],
-): Promise<NormlabError> {
+export async function assertNormlabError(fn: () => unknown, code: string, patterns: (RegExp | string)[] = []): Promise<NormlabError> {
   let thrown: unknown;
   try {
     await fn();

@@ -37,11 +37,17 @@ describe('lookup order', () => {
     const cacheDir = folderWithTestSplit(datasetCacheDir('mnist', cacheRoot));
     const viaEnv = locateSplit('mnist', 'test', { cacheDir: cacheRoot, env: { NORMLAB_DATA_DIR: emptyDir } });
     assert.equal(viaEnv.located?.place.directory, cacheDir);
-    assert.deepEqual(viaEnv.looked.map((i) => i.place.source), ['env', 'cache']);
+    assert.deepEqual(
+      viaEnv.looked.map((i) => i.place.source),
+      ['env', 'cache'],
+    );
 
     const viaFlag = locateSplit('mnist', 'test', { cacheDir: cacheRoot, dataDir: emptyDir, env: {} });
     assert.equal(viaFlag.located, undefined);
-    assert.deepEqual(viaFlag.looked.map((i) => i.place.directory), [emptyDir]);
+    assert.deepEqual(
+      viaFlag.looked.map((i) => i.place.directory),
+      [emptyDir],
+    );
   });
 
   test('a data folder may keep each dataset in a <name>/ subfolder', () => {

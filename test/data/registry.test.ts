@@ -23,7 +23,16 @@ test('official file names and class names', () => {
   assert.deepEqual(officialFiles('train'), { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' });
   assert.deepEqual(officialFiles('test'), { images: 't10k-images-idx3-ubyte.gz', labels: 't10k-labels-idx1-ubyte.gz' });
   assert.deepEqual(DATASETS['fashion-mnist'].classNames, [
-    'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
   ]);
   assert.deepEqual(DATASETS.mnist.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 });

@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { LabSnapshot } from '../../web/src/lab/view.js';
-import { ARTIFACTS, browserTestBlocker, ensureWebBuild, fashionMnistProblem, launchChromium, makeQuickStudy, startServe, type ServerHandle } from './web-harness.js';
+import {
+  ARTIFACTS,
+  browserTestBlocker,
+  ensureWebBuild,
+  fashionMnistProblem,
+  launchChromium,
+  makeQuickStudy,
+  startServe,
+  type ServerHandle,
+} from './web-harness.js';
 
 const blocker = browserTestBlocker();
 const LAPTOP = { width: 1280, height: 800 };
@@ -20,7 +29,8 @@ const PHONE = { width: 390, height: 844 };
 /** The lab's own snapshot type: the test reads exactly what the page exposes. */
 type Snapshot = LabSnapshot;
 
-const snapshot = (page: Page) => page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot()) as Promise<Snapshot>;
+const snapshot = (page: Page) =>
+  page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot()) as Promise<Snapshot>;
 
 async function waitFor(page: Page, what: string, ok: (s: Snapshot) => boolean, timeoutMs: number): Promise<Snapshot> {
   const deadline = Date.now() + timeoutMs;
@@ -107,7 +117,10 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
 
     // Responsiveness while both workers train: type into a settings field and time each key.
     await page.evaluate(() => {
-      const w = window as unknown as { latencies: { handler: number; frame: number; training: number }[]; eventTiming: { name: string; duration: number; delay: number }[] };
+      const w = window as unknown as {
+        latencies: { handler: number; frame: number; training: number }[];
+        eventTiming: { name: string; duration: number; delay: number }[];
+      };
       w.latencies = [];
       w.eventTiming = [];
       const since = performance.now();
@@ -119,7 +132,8 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
       new PerformanceObserver((list) => {
         // Key events only, from now on (the buffered entries include the Start click, which builds the runs' panels).
         for (const entry of list.getEntries() as PerformanceEventTiming[]) {
-          if (entry.startTime >= since && entry.name.startsWith('key')) w.eventTiming.push({ name: entry.name, duration: entry.duration, delay: entry.processingStart - entry.startTime });
+          if (entry.startTime >= since && entry.name.startsWith('key'))
+            w.eventTiming.push({ name: entry.name, duration: entry.duration, delay: entry.processingStart - entry.startTime });
         }
       }).observe({ type: 'event', buffered: true, durationThreshold: 16 } as PerformanceObserverInit);
     });
@@ -134,12 +148,19 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
     }
     await page.waitForTimeout(200);
     const measured = (await page.evaluate(() => {
-      const w = window as unknown as { latencies: { handler: number; frame: number; training: number }[]; eventTiming: { name: string; duration: number; delay: number }[] };
+      const w = window as unknown as {
+        latencies: { handler: number; frame: number; training: number }[];
+        eventTiming: { name: string; duration: number; delay: number }[];
+      };
       return { latencies: w.latencies, eventTiming: w.eventTiming };
     })) as { latencies: { handler: number; frame: number; training: number }[]; eventTiming: { name: string; duration: number; delay: number }[] };
     assert.equal(await page.inputValue('#lab-seed'), '1', 'typing 7 and Backspace leaves the seed as it was');
     assert.equal(measured.latencies.length, 12, 'every keydown was handled');
-    assert.deepEqual(measured.latencies.map((l) => l.training), Array(12).fill(2), 'both runs were training at every key press');
+    assert.deepEqual(
+      measured.latencies.map((l) => l.training),
+      Array(12).fill(2),
+      'both runs were training at every key press',
+    );
     const maxHandler = Math.max(...measured.latencies.map((l) => l.handler));
     const maxFrame = Math.max(...measured.latencies.map((l) => l.frame));
     const maxEvent = Math.max(0, ...measured.eventTiming.map((e) => e.duration));
@@ -162,9 +183,16 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
       }
       const captions = await page.locator(`[data-run=${run}] .samples figcaption`).allTextContents();
       assert.equal(captions.length, 20);
-      assert.ok(captions.every((c) => /^[✓✗] /.test(c)), `${run}: every sample image has a prediction`);
+      assert.ok(
+        captions.every((c) => /^[✓✗] /.test(c)),
+        `${run}: every sample image has a prediction`,
+      );
       const cells = await page.locator(`[data-run=${run}] table.confusion td`).allTextContents();
-      assert.equal(cells.reduce((sum, c) => sum + (Number(c) || 0), 0), 10000, `${run}: the confusion matrix counts the 10 000 test images`);
+      assert.equal(
+        cells.reduce((sum, c) => sum + (Number(c) || 0), 0),
+        10000,
+        `${run}: the confusion matrix counts the 10 000 test images`,
+      );
     }
     assert.ok(raw.testLoss! > scaled.testLoss!, `raw test loss ${raw.testLoss} should exceed scaled ${scaled.testLoss}`);
     assert.ok(raw.lastLoss! > scaled.lastLoss!, `raw training loss ${raw.lastLoss} should exceed scaled ${scaled.lastLoss}`);
@@ -189,8 +217,12 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
       },
     };
     writeFileSync(join(ARTIFACTS, 'web-timing.json'), `${JSON.stringify(timing, null, 2)}\n`);
-    console.log(`# browser epoch seconds (2 runs in parallel): ${done.runs.map((r) => `${r.transform} [${r.backend}] ${r.epochSeconds.map((s) => s.toFixed(2)).join(', ')}`).join('; ')}`);
-    console.log(`# input latency while training: handler ≤ ${maxHandler.toFixed(1)} ms, next frame ≤ ${maxFrame.toFixed(1)} ms, key round trip ≤ ${Math.max(...roundTrips).toFixed(1)} ms`);
+    console.log(
+      `# browser epoch seconds (2 runs in parallel): ${done.runs.map((r) => `${r.transform} [${r.backend}] ${r.epochSeconds.map((s) => s.toFixed(2)).join(', ')}`).join('; ')}`,
+    );
+    console.log(
+      `# input latency while training: handler ≤ ${maxHandler.toFixed(1)} ms, next frame ≤ ${maxFrame.toFixed(1)} ms, key round trip ≤ ${Math.max(...roundTrips).toFixed(1)} ms`,
+    );
     await shoot(page, 'web-lab');
     await page.close();
   });
@@ -198,7 +230,12 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
   test('the in-model normalizers train in the browser too: layer:rescaling matches scale, layer:batchnorm learns from raw pixels', async () => {
     const page = await open('view=lab&normalize=scale,layer:rescaling,layer:batchnorm&epochs=1&trainLimit=6000');
     await page.getByRole('button', { name: 'Start' }).click();
-    const s = await waitFor(page, 'the three runs to finish', (x) => x.runs.length === 3 && x.runs.every((r) => r.testAcc !== undefined && r.epochsDone >= 1), 180_000);
+    const s = await waitFor(
+      page,
+      'the three runs to finish',
+      (x) => x.runs.length === 3 && x.runs.every((r) => r.testAcc !== undefined && r.epochsDone >= 1),
+      180_000,
+    );
     const acc = Object.fromEntries(s.runs.map((r) => [r.transform, r.testAcc!]));
     assert.equal(acc['layer:rescaling'], acc.scale, 'Rescaling(1/255) in the model is the fused x/255, bit for bit');
     assert.ok(acc['layer:batchnorm'] > 0.7, `batch norm on raw pixels: test accuracy ${acc['layer:batchnorm']}`);
@@ -237,7 +274,10 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
     assert.equal(await page.inputValue('#lab-epochs'), '3');
     assert.equal(await page.inputValue('#lab-batch'), '64');
     assert.equal(await page.inputValue('#lab-seed'), '7');
-    assert.deepEqual(await page.locator('input[name=normalize]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), ['standardize', 'symmetric']);
+    assert.deepEqual(await page.locator('input[name=normalize]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), [
+      'standardize',
+      'symmetric',
+    ]);
     // Keyboard only: change the seed and the optimizer; the address follows.
     await page.focus('#lab-seed');
     await page.keyboard.press('Control+A');
@@ -251,10 +291,12 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
     assert.equal(url.searchParams.get('normalize'), 'standardize,symmetric');
     // Every control has a label.
     const unlabeled = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('input, select, button')).filter((el) => {
-        const e = el as HTMLInputElement;
-        return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim() && e.type !== 'hidden';
-      }).map((e) => e.outerHTML.slice(0, 80)),
+      Array.from(document.querySelectorAll('input, select, button'))
+        .filter((el) => {
+          const e = el as HTMLInputElement;
+          return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim() && e.type !== 'hidden';
+        })
+        .map((e) => e.outerHTML.slice(0, 80)),
     );
     assert.deepEqual(unlabeled, []);
     await page.close();
@@ -301,8 +343,15 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
     const studyServer = await startServe(['--study', makeQuickStudy(dir)]);
     try {
       const page = await open('view=report', studyServer.url);
-      const report = () => page.evaluate(() => (window as unknown as { normlab: { report: { snapshot(): { loaded: boolean; findings: number; charts: number } } } }).normlab.report.snapshot());
-      await page.waitForFunction(() => (window as unknown as { normlab: { report: { snapshot(): { charts: number } } } }).normlab.report.snapshot().charts > 0, null, { timeout: 30_000 });
+      const report = () =>
+        page.evaluate(() =>
+          (window as unknown as { normlab: { report: { snapshot(): { loaded: boolean; findings: number; charts: number } } } }).normlab.report.snapshot(),
+        );
+      await page.waitForFunction(
+        () => (window as unknown as { normlab: { report: { snapshot(): { charts: number } } } }).normlab.report.snapshot().charts > 0,
+        null,
+        { timeout: 30_000 },
+      );
       const shownLast = await report();
       assert.ok(shownLast.findings >= 3, `findings shown: ${shownLast.findings}`);
       assert.ok(shownLast.charts >= 5, `charts drawn: ${shownLast.charts}`);

@@ -27,14 +27,26 @@ after(() => rmSync(out, { recursive: true, force: true }));
 
 describe('why.html in Chromium', { skip: blocker ?? false, timeout: 400_000 }, () => {
   test('a --quick study renders: charts drawn, no errors, no network', async () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'why', '--quick', '--out', out, '--workers', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'why', '--quick', '--out', out, '--workers', '2'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     assert.equal(run.status, 0, run.stderr);
     const page_ = join(out, 'why.html');
     assert.ok(existsSync(page_));
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       headless: true,
     });
     try {
@@ -87,7 +99,8 @@ describe('why.html in Chromium', { skip: blocker ?? false, timeout: 400_000 }, (
         answer: document.querySelectorAll('#the-answer p').length,
         claims: document.querySelectorAll('ul.claims li').length,
         planes: document.querySelectorAll('svg[data-plane] rect').length,
-        answerBeforeFindings: (document.querySelector('#the-answer')!.compareDocumentPosition(document.querySelector('.finding')!) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
+        answerBeforeFindings:
+          (document.querySelector('#the-answer')!.compareDocumentPosition(document.querySelector('.finding')!) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
       }));
       assert.ok(extra.answer >= 3 && extra.answer <= 5, `${extra.answer} answer sentences`);
       assert.equal(extra.claims, 6);

@@ -230,8 +230,18 @@ describe('callbacks', () => {
     });
     assert.deepEqual(events, [
       'trainBegin',
-      'epochBegin 0', 'batchBegin 0', 'batchEnd 0', 'batchBegin 1', 'batchEnd 1', 'epochEnd 0',
-      'epochBegin 1', 'batchBegin 0', 'batchEnd 0', 'batchBegin 1', 'batchEnd 1', 'epochEnd 1',
+      'epochBegin 0',
+      'batchBegin 0',
+      'batchEnd 0',
+      'batchBegin 1',
+      'batchEnd 1',
+      'epochEnd 0',
+      'epochBegin 1',
+      'batchBegin 0',
+      'batchEnd 0',
+      'batchBegin 1',
+      'batchEnd 1',
+      'epochEnd 1',
       'trainEnd',
     ]);
   });
@@ -259,14 +269,24 @@ describe('History', () => {
     const { x, y } = toyData(30);
     const m = toyModel();
     const epochLogs: Logs[] = [];
-    const h = await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, validationSplit: 0.2, callbacks: { onEpochEnd: (_e, l) => void epochLogs.push({ ...l! }) } });
+    const h = await m.fit(x, y, {
+      epochs: 3,
+      batchSize: 8,
+      verbose: 0,
+      validationSplit: 0.2,
+      callbacks: { onEpochEnd: (_e, l) => void epochLogs.push({ ...l! }) },
+    });
     assert.ok(h instanceof History, 'h instanceof History');
     assert.equal(m.history, h);
     assert.deepEqual(h.epoch, [0, 1, 2]);
     assert.deepEqual(Object.keys(h.history).sort(), ['acc', 'loss', 'val_acc', 'val_loss']);
     for (const key of ['loss', 'acc', 'val_loss', 'val_acc']) {
       assert.equal(h.history[key].length, 3);
-      assert.deepEqual(h.history[key], epochLogs.map((l) => l[key]), `${key} equals the logs given to onEpochEnd`);
+      assert.deepEqual(
+        h.history[key],
+        epochLogs.map((l) => l[key]),
+        `${key} equals the logs given to onEpochEnd`,
+      );
     }
     for (const a of [...h.history.acc, ...h.history.val_acc]) assert.ok(a >= 0 && a <= 1, 'a >= 0 && a <= 1');
     // Accuracies are fractions of whole samples: 24 training rows, 6 validation rows.
@@ -290,14 +310,29 @@ describe('validation', () => {
     const m = toyModel({ dtype: 'float64', optimizer: train.sgd(0.5) });
     const before = m.getWeights();
     const sizes: number[] = [];
-    const h = await m.fit(x, y, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0, validationSplit: 0.25, callbacks: { onBatchEnd: (_b, l) => void sizes.push(l!.size) } });
+    const h = await m.fit(x, y, {
+      epochs: 1,
+      batchSize: 32,
+      shuffle: false,
+      verbose: 0,
+      validationSplit: 0.25,
+      callbacks: { onBatchEnd: (_b, l) => void sizes.push(l!.size) },
+    });
     assert.deepEqual(sizes, [7]);
     assert.equal(h.params.samples, 7);
     // One full-batch SGD step on rows 0..6 exactly: w1 = w0 − lr·∇L(rows 0..6).
     const probe = toyModel({ dtype: 'float64', optimizer: train.sgd(0.5) });
     probe.setWeights(before);
     const g = probe.trace(x.slice(0, 7), y.slice(0, 7)).gradients;
-    m.getWeights().forEach((w, i) => assertClose(w.dataSync(), Float64Array.from(before[i].dataSync(), (v, k) => v - 0.5 * g[i][k]), 1e-12, 1e-15, `tensor ${i}`));
+    m.getWeights().forEach((w, i) =>
+      assertClose(
+        w.dataSync(),
+        Float64Array.from(before[i].dataSync(), (v, k) => v - 0.5 * g[i][k]),
+        1e-12,
+        1e-15,
+        `tensor ${i}`,
+      ),
+    );
     // val_loss / val_acc: the last 3 rows, with the weights at the end of the epoch.
     const val = m.evaluateNumbers(x.slice(7), y.slice(7));
     assertClose([h.history.val_loss[0], h.history.val_acc[0]], [val.loss, val.acc], 1e-12, 0, 'validation metrics');
@@ -330,8 +365,16 @@ describe('batches', () => {
     const { x, y } = toyData(10);
     const m = toyModel();
     const batches: { size: number; loss: number }[] = [];
-    const h = await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: { onBatchEnd: (_b, l) => void batches.push({ size: l!.size, loss: l!.loss }) } });
-    assert.deepEqual(batches.map((b) => b.size), [4, 4, 2]);
+    const h = await m.fit(x, y, {
+      epochs: 1,
+      batchSize: 4,
+      verbose: 0,
+      callbacks: { onBatchEnd: (_b, l) => void batches.push({ size: l!.size, loss: l!.loss }) },
+    });
+    assert.deepEqual(
+      batches.map((b) => b.size),
+      [4, 4, 2],
+    );
     assert.equal(h.params.steps, 3);
     const weighted = batches.reduce((s, b) => s + b.size * b.loss, 0) / 10;
     assertClose([h.history.loss[0]], [weighted], 1e-12, 0, 'epoch loss');
@@ -382,7 +425,10 @@ describe('non-finite losses', () => {
         verbose: 0,
         callbacks: { onEpochEnd: (e) => void (e === 0 && m.setWeights(m.getWeights().map((w) => Float64Array.from(w.dataSync(), () => NaN)))) },
       })
-      .then(() => assert.fail('fit should have thrown'), (e: unknown) => e);
+      .then(
+        () => assert.fail('fit should have thrown'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof NonFiniteLossError, 'err instanceof NonFiniteLossError');
     assert.deepEqual({ epoch: err.event.epoch, batch: err.event.batch, step: err.event.step }, { epoch: 1, batch: 0, step: 2 });
     assert.deepEqual(err.history.epoch, [0]);
@@ -393,11 +439,20 @@ describe('non-finite losses', () => {
   it('a huge learning rate diverges to a non-finite loss and throws (float32)', async () => {
     const rnd = new TestRandom(5);
     const n = 16;
-    const x = tensor(Float32Array.from({ length: n * 4 }, () => rnd.uniform(0, 255)), [n, 4]);
-    const y = tensor(Float32Array.from({ length: n * 2 }, () => rnd.uniform(-1, 1)), [n, 2]);
+    const x = tensor(
+      Float32Array.from({ length: n * 4 }, () => rnd.uniform(0, 255)),
+      [n, 4],
+    );
+    const y = tensor(
+      Float32Array.from({ length: n * 2 }, () => rnd.uniform(-1, 1)),
+      [n, 2],
+    );
     const m = sequential({ seed: 1, layers: [layers.dense({ inputShape: [4], units: 8, activation: 'linear' }), layers.dense({ units: 2 })] });
     m.compile({ optimizer: train.sgd(10), loss: 'meanSquaredError' });
-    const err = await m.fit(x, y, { epochs: 50, batchSize: 4, verbose: 0 }).then(() => undefined, (e: unknown) => e);
+    const err = await m.fit(x, y, { epochs: 50, batchSize: 4, verbose: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof NonFiniteLossError, 'expected the loss to blow up');
     assert.ok(err.event.step >= 1, 'the first steps were finite');
   });
@@ -425,7 +480,10 @@ describe('NaN through ReLU', () => {
     w[0][0] = NaN; // kernel row 0, unit 0: every sample's pre-activation of unit 0 becomes NaN
     m.setWeights(w);
     assert.ok(Number.isNaN(m.evaluateNumbers(x, y).loss), 'the NaN must not be hidden by the relu');
-    const err = await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }).then(() => undefined, (e: unknown) => e);
+    const err = await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof NonFiniteLossError, 'fit reports the NaN loss');
     assert.deepEqual([err.event.epoch, err.event.batch], [0, 0]);
   });
@@ -443,7 +501,10 @@ describe('misspelled stop flag', () => {
     });
     assert.deepEqual(h.epoch, [0, 1, 2], 'like tfjs, the misspelled flag does not stop training');
     assert.deepEqual(m.unknownProperties, [{ name: 'stopTraning', suggestion: 'stopTraining' }], 'recorded once, at the first write');
-    assert.ok(warnings.some((w) => w.includes('model.stopTraning') && w.includes('did you mean model.stopTraining')), `warnings: ${warnings.join(' | ')}`);
+    assert.ok(
+      warnings.some((w) => w.includes('model.stopTraning') && w.includes('did you mean model.stopTraining')),
+      `warnings: ${warnings.join(' | ')}`,
+    );
   });
 
   it("Python's stop_training maps to stopTraining", () => {
@@ -471,21 +532,33 @@ describe('fit argument errors', () => {
   const { x, y } = toyData(10);
   it('an uncompiled model refuses to fit, saying to call compile', async () => {
     const m = sequential({ layers: [layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
-    await assert.rejects(m.fit(x, y), (e: unknown) => e instanceof NormlabError && e.code === 'config' && /compiled before fit/.test(e.message) && /compile\(/.test(e.hint ?? ''));
+    await assert.rejects(
+      m.fit(x, y),
+      (e: unknown) => e instanceof NormlabError && e.code === 'config' && /compiled before fit/.test(e.message) && /compile\(/.test(e.hint ?? ''),
+    );
   });
   for (const batchSize of [0, -4, 2.5, '32', NaN]) {
     it(`batchSize ${JSON.stringify(batchSize)} is refused`, async () => {
-      await assert.rejects(toyModel().fit(x, y, { batchSize: batchSize as number, verbose: 0 }), (e: unknown) => e instanceof NormlabError && /batchSize must be a positive whole number/.test(e.message));
+      await assert.rejects(
+        toyModel().fit(x, y, { batchSize: batchSize as number, verbose: 0 }),
+        (e: unknown) => e instanceof NormlabError && /batchSize must be a positive whole number/.test(e.message),
+      );
     });
   }
   for (const epochs of [-1, 1.5, '3']) {
     it(`epochs ${JSON.stringify(epochs)} is refused`, async () => {
-      await assert.rejects(toyModel().fit(x, y, { epochs: epochs as number, verbose: 0 }), (e: unknown) => e instanceof NormlabError && /epochs must be a whole number/.test(e.message));
+      await assert.rejects(
+        toyModel().fit(x, y, { epochs: epochs as number, verbose: 0 }),
+        (e: unknown) => e instanceof NormlabError && /epochs must be a whole number/.test(e.message),
+      );
     });
   }
   for (const validationSplit of [1, -0.1, 1.5, '0.1', NaN]) {
     it(`validationSplit ${JSON.stringify(validationSplit)} is refused`, async () => {
-      await assert.rejects(toyModel().fit(x, y, { validationSplit: validationSplit as number, verbose: 0 }), (e: unknown) => e instanceof NormlabError && /validationSplit must be a fraction in \[0, 1\)/.test(e.message));
+      await assert.rejects(
+        toyModel().fit(x, y, { validationSplit: validationSplit as number, verbose: 0 }),
+        (e: unknown) => e instanceof NormlabError && /validationSplit must be a fraction in \[0, 1\)/.test(e.message),
+      );
     });
   }
   it('validationSplit and validationData together are refused', async () => {
@@ -517,7 +590,10 @@ describe('fit and the input transform', () => {
     const lazy = toyModel({ dtype: 'float64', seed: 9 });
     const eager = toyModel({ dtype: 'float64', seed: 9 });
     const hLazy = await lazy.fit(tensor(pixels, [n, 4]).div(255), y, { epochs: 2, batchSize: 5, verbose: 0 });
-    const materialised = tensor(Float64Array.from(pixels, (v) => v / 255), [n, 4]);
+    const materialised = tensor(
+      Float64Array.from(pixels, (v) => v / 255),
+      [n, 4],
+    );
     const hEager = await eager.fit(materialised, y, { epochs: 2, batchSize: 5, verbose: 0 });
     assertClose(hLazy.history.loss, hEager.history.loss, 1e-12, 0, 'losses');
     const wl = weightsOf(lazy);

@@ -210,7 +210,11 @@ function checkCase(c: Case): number {
   });
   const width = c.layers[c.layers.length - 1].units;
   const expectedLosses = manual.post[manual.post.length - 1].map((out, r) =>
-    manualLoss(c.loss, out, Array.from({ length: width }, (_, j) => targetAt(c.y, r, j))),
+    manualLoss(
+      c.loss,
+      out,
+      Array.from({ length: width }, (_, j) => targetAt(c.y, r, j)),
+    ),
   );
   assertClose(trace.losses, expectedLosses, 1e-10, 1e-13, `${c.label}: per-sample loss`);
   const evaluated = runner.evaluate(id, allRows(c.x.rows), c.x.rows);
@@ -218,13 +222,21 @@ function checkCase(c: Case): number {
 
   // 2. Gradients against central differences of the mean loss.
   const sizes = paramSizes(c.layers);
-  assert.deepEqual(trace.gradients.map((g) => g.length), sizes, `${c.label}: gradient tensor sizes`);
+  assert.deepEqual(
+    trace.gradients.map((g) => g.length),
+    sizes,
+    `${c.label}: gradient tensor sizes`,
+  );
   for (const [t, g] of trace.gradients.entries()) assert.ok(maxAbs(g) > 1e-4, `${c.label}: gradient ${t} is (nearly) all zero, the check would be vacuous`);
   const numeric = numericGradients(runner, id, c.x.rows);
   const worst = assertGradientsMatch(trace.gradients, numeric, c.label);
 
   // 3. trace() must not change the weights or take an optimizer step.
-  assert.deepEqual(runner.getWeights(), c.weights.map((w) => Float64Array.from(w)), `${c.label}: weights changed by trace/evaluate`);
+  assert.deepEqual(
+    runner.getWeights(),
+    c.weights.map((w) => Float64Array.from(w)),
+    `${c.label}: weights changed by trace/evaluate`,
+  );
   runner.dispose();
   return worst;
 }
@@ -249,8 +261,18 @@ const OUTPUTS: OutputCase[] = [
   { label: 'sparseCE fromLogits tanh', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, activation: 'tanh', targets: 'sparse' },
   { label: 'categoricalCE softmax (fused)', loss: { name: 'categoricalCrossentropy', fromLogits: false }, activation: 'softmax', targets: 'soft' },
   { label: 'categoricalCE fromLogits linear', loss: { name: 'categoricalCrossentropy', fromLogits: true }, activation: 'linear', targets: 'soft' },
-  { label: 'categoricalCE softmax (fused), targets not summing to 1', loss: { name: 'categoricalCrossentropy', fromLogits: false }, activation: 'softmax', targets: 'unnormalized' },
-  { label: 'categoricalCE fromLogits linear, targets not summing to 1', loss: { name: 'categoricalCrossentropy', fromLogits: true }, activation: 'linear', targets: 'unnormalized' },
+  {
+    label: 'categoricalCE softmax (fused), targets not summing to 1',
+    loss: { name: 'categoricalCrossentropy', fromLogits: false },
+    activation: 'softmax',
+    targets: 'unnormalized',
+  },
+  {
+    label: 'categoricalCE fromLogits linear, targets not summing to 1',
+    loss: { name: 'categoricalCrossentropy', fromLogits: true },
+    activation: 'linear',
+    targets: 'unnormalized',
+  },
   ...(['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as ActivationName[]).map((a) => ({
     label: `MSE ${a}`,
     loss: { name: 'meanSquaredError', fromLogits: false } as LossSpec,
@@ -406,6 +428,9 @@ describe('float32 gradients', () => {
       for (const v of g) assert.equal(v, Math.fround(v), 'float32 gradients are float32 values');
     });
     // ...but they are not bit-identical to float64 (the dtype is really used).
-    assert.ok(g32.some((g, t) => g.some((v, k) => v !== g64[t][k])), 'g32.some((g, t) => g.some((v, k) => v !== g64[t][k]))');
+    assert.ok(
+      g32.some((g, t) => g.some((v, k) => v !== g64[t][k])),
+      'g32.some((g, t) => g.some((v, k) => v !== g64[t][k]))',
+    );
   });
 });

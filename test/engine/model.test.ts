@@ -15,33 +15,37 @@ import { TestRandom, assertClose } from './helpers.js';
 
 registerNodeModelFiles(); // model.save() writes through it
 
-const isNormlab = (code: string, ...patterns: RegExp[]) => (e: unknown) => {
-  if (!(e instanceof NormlabError)) throw e;
-  assert.equal(e.code, code, `error code of: ${e.message}`);
-  for (const p of patterns) assert.match(e.describe(), p);
-  return true;
-};
+const isNormlab =
+  (code: string, ...patterns: RegExp[]) =>
+  (e: unknown) => {
+    if (!(e instanceof NormlabError)) throw e;
+    assert.equal(e.code, code, `error code of: ${e.message}`);
+    for (const p of patterns) assert.match(e.describe(), p);
+    return true;
+  };
 
 function labModel(seed = 1, dtype: 'float32' | 'float64' = 'float32'): Sequential {
   return sequential({
     seed,
     dtype,
-    layers: [
-      layers.flatten({ inputShape: [28, 28] }),
-      layers.dense({ units: 128, activation: 'relu' }),
-      layers.dense({ units: 10, activation: 'softmax' }),
-    ],
+    layers: [layers.flatten({ inputShape: [28, 28] }), layers.dense({ units: 128, activation: 'relu' }), layers.dense({ units: 10, activation: 'softmax' })],
   });
 }
 
 function images(n: number, seed = 1): Tensor {
   const rnd = new TestRandom(seed);
-  return tensor(Uint8Array.from({ length: n * 784 }, () => (rnd.next() < 0.5 ? 0 : rnd.int(256))), [n, 28, 28]);
+  return tensor(
+    Uint8Array.from({ length: n * 784 }, () => (rnd.next() < 0.5 ? 0 : rnd.int(256))),
+    [n, 28, 28],
+  );
 }
 
 function labels(n: number, classes = 10, seed = 2): Tensor {
   const rnd = new TestRandom(seed);
-  return tensor(Uint8Array.from({ length: n }, () => rnd.int(classes)), [n]);
+  return tensor(
+    Uint8Array.from({ length: n }, () => rnd.int(classes)),
+    [n],
+  );
 }
 
 describe('errors a learner can act on', () => {
@@ -53,10 +57,16 @@ describe('errors a learner can act on', () => {
     // The model can be described (summary shows the give-away shape)…
     const lines: string[] = [];
     m.summary(undefined, undefined, (l) => lines.push(l));
-    assert.ok(lines.some((l) => l.includes('[null,28,128]')), 'summary shows the per-row dense output');
+    assert.ok(
+      lines.some((l) => l.includes('[null,28,128]')),
+      'summary shows the per-row dense output',
+    );
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     // …but not trained or used.
-    await assert.rejects(m.fit(images(4), labels(4), { verbose: 0 }), isNormlab('shape', /\[null,28,128\]/, /layers\.flatten\(\{inputShape: \[28, 28\]\}\)/, /784/));
+    await assert.rejects(
+      m.fit(images(4), labels(4), { verbose: 0 }),
+      isNormlab('shape', /\[null,28,128\]/, /layers\.flatten\(\{inputShape: \[28, 28\]\}\)/, /784/),
+    );
     assert.throws(() => m.predict(images(2)), isNormlab('shape', /flatten/i));
   });
 
@@ -78,9 +88,22 @@ describe('errors a learner can act on', () => {
 
   it('one-hot labels with sparse CE, class indices with categorical CE, non-integer labels', () => {
     const m = sequential({ seed: 1, layers: [layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })] });
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    assert.throws(() => m.evaluate(x, tensor([[1, 0], [0, 1]])), isNormlab('shape', /one-hot/, /categoricalCrossentropy/));
+    assert.throws(
+      () =>
+        m.evaluate(
+          x,
+          tensor([
+            [1, 0],
+            [0, 1],
+          ]),
+        ),
+      isNormlab('shape', /one-hot/, /categoricalCrossentropy/),
+    );
     assert.throws(() => m.evaluate(x, tensor([0.5, 1])), isNormlab('labels', /whole numbers/));
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     assert.throws(() => m.evaluate(x, tensor([0, 1])), isNormlab('shape', /oneHot\(y, 2\)/));
@@ -192,7 +215,10 @@ describe('evaluate and predict', () => {
 describe('weights', () => {
   it('getWeights / setWeights round-trip in tfjs order and shapes (kernel [in, units], bias [units])', () => {
     const m = labModel(3, 'float64');
-    assert.deepEqual(m.getWeights().map((w) => w.shape), [[784, 128], [128], [128, 10], [10]]);
+    assert.deepEqual(
+      m.getWeights().map((w) => w.shape),
+      [[784, 128], [128], [128, 10], [10]],
+    );
     const rnd = new TestRandom(3);
     const fresh = m.weightShapes().map((s) => Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, () => rnd.uniform(-1, 1)));
     m.setWeights(fresh);
@@ -204,9 +230,15 @@ describe('weights', () => {
     // Default initialisation: glorotUniform kernels within ±√(6/(fanIn+fanOut)), zero biases.
     const init = labModel(5).getWeights();
     const limit = Math.sqrt(6 / (784 + 128));
-    assert.ok(init[0].dataSync().every((v) => Math.abs(v) <= limit), 'glorot limit');
+    assert.ok(
+      init[0].dataSync().every((v) => Math.abs(v) <= limit),
+      'glorot limit',
+    );
     assert.ok(Math.max(...init[0].dataSync()) > 0.9 * limit, 'kernel uses the range');
-    assert.ok(init[1].dataSync().every((v) => v === 0), 'zero biases');
+    assert.ok(
+      init[1].dataSync().every((v) => v === 0),
+      'zero biases',
+    );
   });
 
   it('setWeights refuses the wrong number of tensors or the wrong sizes', () => {

@@ -169,7 +169,12 @@ function compareSteps(spec: OptimizerSpec, steps: number): Float64Array[] {
   const runner = makeRunner({ layers: NET, loss: MSE, optimizer: spec }, w);
   const id = runner.loadData(x, y);
   const expected = w.map((a) => Float64Array.from(a));
-  const st: HandState = { t: 0, s1: w.map((a) => new Float64Array(a.length)), s2: w.map((a) => new Float64Array(a.length)), s3: w.map((a) => new Float64Array(a.length)) };
+  const st: HandState = {
+    t: 0,
+    s1: w.map((a) => new Float64Array(a.length)),
+    s2: w.map((a) => new Float64Array(a.length)),
+    s3: w.map((a) => new Float64Array(a.length)),
+  };
   for (let s = 0; s < steps; s++) {
     const trace = runner.trace(id, allRows(5), 5);
     const lossBefore = trace.losses.reduce((p, v) => p + v, 0);
@@ -181,7 +186,10 @@ function compareSteps(spec: OptimizerSpec, steps: number): Float64Array[] {
   }
   const final = runner.getWeights();
   // Meaningful: the weights moved.
-  assert.ok(final.some((f, i) => maxAbsDiff(f, w[i]) > 1e-4), 'the optimizer did not move the weights');
+  assert.ok(
+    final.some((f, i) => maxAbsDiff(f, w[i]) > 1e-4),
+    'the optimizer did not move the weights',
+  );
   return final;
 }
 
@@ -223,7 +231,14 @@ describe('paramScales (per-tensor lr and ε multipliers)', () => {
   }
 
   it('explicit {lr: 1, epsilon: 1} entries give exactly the unscaled update', () => {
-    const scaled = compareSteps(withParamScales(train.sgd(0.1), [{ lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }]), 1);
+    const scaled = compareSteps(
+      withParamScales(train.sgd(0.1), [
+        { lr: 1, epsilon: 1 },
+        { lr: 1, epsilon: 1 },
+        { lr: 1, epsilon: 1 },
+      ]),
+      1,
+    );
     const plain = compareSteps(train.sgd(0.1), 1);
     assert.deepEqual(scaled, plain);
   });
@@ -235,7 +250,12 @@ describe('optimizer state', () => {
     const spec = train.adam(0.01);
     const runner = makeRunner({ layers: NET, loss: MSE, optimizer: spec }, w);
     const id = runner.loadData(x, y);
-    const st: HandState = { t: 0, s1: w.map((a) => new Float64Array(a.length)), s2: w.map((a) => new Float64Array(a.length)), s3: w.map((a) => new Float64Array(a.length)) };
+    const st: HandState = {
+      t: 0,
+      s1: w.map((a) => new Float64Array(a.length)),
+      s2: w.map((a) => new Float64Array(a.length)),
+      s3: w.map((a) => new Float64Array(a.length)),
+    };
     const expected = w.map((a) => Float64Array.from(a));
     const step = (lr: number) => {
       handStep({ ...spec, learningRate: lr }, st, expected, runner.trace(id, allRows(5), 5).gradients);
@@ -287,8 +307,7 @@ describe('optimizer state', () => {
 });
 
 describe('compile() optimizer names use the Keras / tfjs defaults', () => {
-  const model = (): Sequential =>
-    sequential({ seed: 1, layers: [layers.dense({ inputShape: [2], units: 2, activation: 'softmax' })] });
+  const model = (): Sequential => sequential({ seed: 1, layers: [layers.dense({ inputShape: [2], units: 2, activation: 'softmax' })] });
   it("'adam' is lr 0.001, β1 0.9, β2 0.999, ε 1e-7", () => {
     const m = model();
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
@@ -341,7 +360,13 @@ describe('paramScales reproduce normalization (the reparametrisation experiment)
       assertClose(hR.history.loss, hN.history.loss, 1e-9, 0, 'epoch losses');
       const wN = normalized.getWeights();
       const wR = raw.getWeights();
-      assertClose(Float64Array.from(wR[0].dataSync(), (v) => v * 255), wN[0].dataSync(), 1e-8, 1e-12, 'first kernel ×255');
+      assertClose(
+        Float64Array.from(wR[0].dataSync(), (v) => v * 255),
+        wN[0].dataSync(),
+        1e-8,
+        1e-12,
+        'first kernel ×255',
+      );
       for (let i = 1; i < 4; i++) assertClose(wR[i].dataSync(), wN[i].dataSync(), 1e-8, 1e-12, `tensor ${i}`);
       assert.ok(maxAbsDiff(wN[0].dataSync(), w[0].dataSync()) > 1e-3, 'training moved the weights');
       // Control: without the scales the raw run is a different run.

@@ -37,13 +37,28 @@ describe('lazy transform', () => {
     const d = sym.dataSync();
     assert.equal(d[0], -1);
     assert.equal(d[255], 1);
-    assertClose(x.mul(2).add(3).dataSync(), Array.from({ length: 256 }, (_, v) => 2 * v + 3), 0, 0, 'mul/add');
+    assertClose(
+      x.mul(2).add(3).dataSync(),
+      Array.from({ length: 256 }, (_, v) => 2 * v + 3),
+      0,
+      0,
+      'mul/add',
+    );
     // (x − mean) / std, the standardize transform
     const z = x.sub(100).div(50);
-    assertClose(z.dataSync(), Array.from({ length: 256 }, (_, v) => Math.fround((v - 100) / 50)), 1e-7, 0, 'standardize');
+    assertClose(
+      z.dataSync(),
+      Array.from({ length: 256 }, (_, v) => Math.fround((v - 100) / 50)),
+      1e-7,
+      0,
+      'standardize',
+    );
     // A scalar tensor works as the operand; a non-scalar tensor is refused with an explanation.
     assertClose(x.div(scalar(255)).dataSync(), x.div(255).dataSync(), 0, 0, 'div by scalar tensor');
-    assert.throws(() => x.div(tensor([1, 2])), (e: unknown) => e instanceof NormlabError && /single number/.test(e.message));
+    assert.throws(
+      () => x.div(tensor([1, 2])),
+      (e: unknown) => e instanceof NormlabError && /single number/.test(e.message),
+    );
   });
 
   it('float64 tensors stay float64 under the transform', () => {
@@ -75,7 +90,10 @@ describe('lazy transform', () => {
     assert.deepEqual(source.transform, { a: 1 / 255, b: 0 });
     // ...and a model computes with the transformed values.
     const m = sequential({ seed: 1, dtype: 'float64', layers: [layers.dense({ inputShape: [64], units: 2 })] });
-    const eager = tensor(Float64Array.from(bytes, (v) => v / 255), [4, 64]);
+    const eager = tensor(
+      Float64Array.from(bytes, (v) => v / 255),
+      [4, 64],
+    );
     assertClose(m.predict(x).dataSync(), m.predict(eager).dataSync(), 1e-13, 1e-15, 'lazy vs eager prediction');
     assert.notDeepEqual(Array.from(m.predict(x).dataSync()), Array.from(m.predict(tensor(bytes, [4, 64])).dataSync()));
   });
@@ -83,20 +101,35 @@ describe('lazy transform', () => {
 
 describe('tensor basics (the parts of the tfjs Tensor API the lab uses)', () => {
   it('tensor2d / arraySync / argMax / oneHot', () => {
-    const t = tensor2d([[1, 5, 2], [7, 0, 7]]);
+    const t = tensor2d([
+      [1, 5, 2],
+      [7, 0, 7],
+    ]);
     assert.deepEqual(t.shape, [2, 3]);
     assert.equal(t.dtype, 'float32');
-    assert.deepEqual(t.arraySync(), [[1, 5, 2], [7, 0, 7]]);
+    assert.deepEqual(t.arraySync(), [
+      [1, 5, 2],
+      [7, 0, 7],
+    ]);
     assert.deepEqual(Array.from(t.argMax(-1).dataSync()), [1, 0], 'ties pick the first maximum');
-    assert.deepEqual(oneHot(tensor([2, 0], undefined, 'int32'), 3).arraySync(), [[0, 0, 1], [1, 0, 0]]);
+    assert.deepEqual(oneHot(tensor([2, 0], undefined, 'int32'), 3).arraySync(), [
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
     assert.equal(scalar(3).arraySync(), 3);
   });
 
   it('a shape that does not match the values, and reading a disposed tensor, are explained', () => {
-    assert.throws(() => new Tensor(new Float32Array(5), [2, 3]), (e: unknown) => e instanceof NormlabError && /needs 6 values, but 5 were given/.test(e.message));
+    assert.throws(
+      () => new Tensor(new Float32Array(5), [2, 3]),
+      (e: unknown) => e instanceof NormlabError && /needs 6 values, but 5 were given/.test(e.message),
+    );
     const t = tensor([1, 2]);
     t.dispose();
     assert.equal(t.isDisposed, true);
-    assert.throws(() => t.dataSync(), (e: unknown) => e instanceof NormlabError && e.code === 'disposed');
+    assert.throws(
+      () => t.dataSync(),
+      (e: unknown) => e instanceof NormlabError && e.code === 'disposed',
+    );
   });
 });

@@ -29,7 +29,6 @@ import { fashionTrain, loadTfjsCpuQuietly, maxAbsDiff, relDiff, type Tfjs } from
 
 registerNodeBackends();
 
-
 const DEFAULT_STEPS = 50;
 const STEPS = DEFAULT_STEPS;
 const BATCH = 32;
@@ -55,13 +54,13 @@ function normlabModel(optimizer: 'adam' | 'sgd', opts: ParityOptions = {}): Sequ
   const m = sequential({
     seed: 2024,
     backend: opts.backend,
-    layers: [
-      layers.flatten({ inputShape: [28, 28] }),
-      layers.dense({ units: 128, activation: 'relu' }),
-      layers.dense({ units: 10, activation: 'softmax' }),
-    ],
+    layers: [layers.flatten({ inputShape: [28, 28] }), layers.dense({ units: 128, activation: 'relu' }), layers.dense({ units: 10, activation: 'softmax' })],
   });
-  m.compile({ optimizer: optimizer === 'adam' ? train.adam(0.001, 0.9, 0.999, 1e-7) : train.sgd(0.1), loss: losses.sparseCategoricalCrossentropy({ clipProbabilities: opts.clipProbabilities }), metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizer === 'adam' ? train.adam(0.001, 0.9, 0.999, 1e-7) : train.sgd(0.1),
+    loss: losses.sparseCategoricalCrossentropy({ clipProbabilities: opts.clipProbabilities }),
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -126,7 +125,10 @@ async function runParity(optimizer: 'adam' | 'sgd', opts: ParityOptions = {}): P
   // tfjs: the same rows, batch by batch. Its trainOnBatch loss is also the loss before the update:
   // step 0 equals tfjs' own evaluate() on the first batch with the initial weights.
   const batchTensors = (s: number) => ({
-    xs: tf.tensor(Float32Array.from(data.images.subarray(s * BATCH * 784, (s + 1) * BATCH * 784), (v) => (scale ? v / 255 : v)), [BATCH, 28, 28]),
+    xs: tf.tensor(
+      Float32Array.from(data.images.subarray(s * BATCH * 784, (s + 1) * BATCH * 784), (v) => (scale ? v / 255 : v)),
+      [BATCH, 28, 28],
+    ),
     ys: tf.tensor1d(Float32Array.from(data.labels.subarray(s * BATCH, (s + 1) * BATCH))),
   });
   const first = batchTensors(0);
@@ -158,8 +160,12 @@ describe('parity with TensorFlow.js 4.22 (cpu) on Fashion-MNIST, 784 → 128 rel
     it(`${optimizer}: ${STEPS} per-step losses agree within ${LOSS_REL_TOL} relative, weights agree afterwards`, async (t) => {
       const r = await runParity(optimizer);
       t.diagnostic(`${optimizer}: max relative per-step loss difference ${r.maxRel.toExponential(3)}`);
-      t.diagnostic(`${optimizer}: loss ${r.tfjsLosses[0].toFixed(4)} → ${r.tfjsLosses[STEPS - 1].toFixed(4)} (tfjs), ${r.normlabLosses[0].toFixed(4)} → ${r.normlabLosses[STEPS - 1].toFixed(4)} (normlab)`);
-      t.diagnostic(`${optimizer}: max |Δw| normlab vs tfjs per tensor ${r.weightDiff.map((d) => d.toExponential(2)).join(', ')}; moved ${r.weightMove.map((d) => d.toExponential(2)).join(', ')}`);
+      t.diagnostic(
+        `${optimizer}: loss ${r.tfjsLosses[0].toFixed(4)} → ${r.tfjsLosses[STEPS - 1].toFixed(4)} (tfjs), ${r.normlabLosses[0].toFixed(4)} → ${r.normlabLosses[STEPS - 1].toFixed(4)} (normlab)`,
+      );
+      t.diagnostic(
+        `${optimizer}: max |Δw| normlab vs tfjs per tensor ${r.weightDiff.map((d) => d.toExponential(2)).join(', ')}; moved ${r.weightMove.map((d) => d.toExponential(2)).join(', ')}`,
+      );
 
       r.normlabLosses.forEach((v, i) => {
         assert.ok(Number.isFinite(v), 'Number.isFinite(v)');
@@ -191,10 +197,20 @@ describe('the loss form on raw 0–255 pixels: tfjs computes the loss from clipp
       const clipped = await runParity('adam', { scale: false, clipProbabilities: true, steps: RAW_STEPS, backend });
       const fused = await runParity('adam', { scale: false, steps: RAW_STEPS, backend });
       t.diagnostic(`${backend}: clipped max rel per-step loss diff ${clipped.maxRel.toExponential(3)}; fused ${fused.maxRel.toExponential(3)}`);
-      t.diagnostic(`tfjs losses ${clipped.tfjsLosses.slice(0, 5).map((v) => v.toFixed(3)).join(', ')} …; normlab fused ${fused.normlabLosses.slice(0, 5).map((v) => v.toFixed(1)).join(', ')} …`);
+      t.diagnostic(
+        `tfjs losses ${clipped.tfjsLosses
+          .slice(0, 5)
+          .map((v) => v.toFixed(3))
+          .join(', ')} …; normlab fused ${fused.normlabLosses
+          .slice(0, 5)
+          .map((v) => v.toFixed(1))
+          .join(', ')} …`,
+      );
       // The clipped loss is capped near −log(1e-7) per sample; the first batch is far from perfect.
       assert.ok(clipped.tfjsLosses[0] > 5 && clipped.tfjsLosses[0] <= -Math.log(1e-7) + 1e-3, `tfjs first loss ${clipped.tfjsLosses[0]}`);
-      clipped.normlabLosses.forEach((v, i) => assert.ok(relDiff(v, clipped.tfjsLosses[i]) < 1e-3, `step ${i}: normlab clipped ${v}, tfjs ${clipped.tfjsLosses[i]}`));
+      clipped.normlabLosses.forEach((v, i) =>
+        assert.ok(relDiff(v, clipped.tfjsLosses[i]) < 1e-3, `step ${i}: normlab clipped ${v}, tfjs ${clipped.tfjsLosses[i]}`),
+      );
       // From the logits the same first batch has a loss in the hundreds: a different objective.
       assert.ok(fused.normlabLosses[0] > 3 * clipped.tfjsLosses[0], `fused first loss ${fused.normlabLosses[0]}`);
     });
@@ -203,7 +219,13 @@ describe('the loss form on raw 0–255 pixels: tfjs computes the loss from clipp
 
 describe('fit semantics match tfjs', () => {
   it('validationSplit trains on the same number of rows (floor(n·(1 − split))) with the same batch sizes', async () => {
-    for (const [n, split] of [[10, 0.25], [7, 0.3], [60, 0.1], [9, 0.5], [11, 0.33]] as const) {
+    for (const [n, split] of [
+      [10, 0.25],
+      [7, 0.3],
+      [60, 0.1],
+      [9, 0.5],
+      [11, 0.33],
+    ] as const) {
       const xs = Float32Array.from({ length: n * 3 }, (_, i) => (i % 7) / 7);
       const ys = Float32Array.from({ length: n }, (_, i) => i % 2);
       const tm = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })] });
@@ -211,13 +233,25 @@ describe('fit semantics match tfjs', () => {
       const tfSizes: number[] = [];
       const tx = tf.tensor2d(xs, [n, 3]);
       const ty = tf.tensor1d(ys);
-      await tm.fit(tx, ty, { epochs: 1, batchSize: 4, validationSplit: split, verbose: 0, callbacks: { onBatchEnd: async (_b, logs) => void tfSizes.push(logs!.size as number) } });
+      await tm.fit(tx, ty, {
+        epochs: 1,
+        batchSize: 4,
+        validationSplit: split,
+        verbose: 0,
+        callbacks: { onBatchEnd: async (_b, logs) => void tfSizes.push(logs!.size as number) },
+      });
       tf.dispose([tx, ty]);
       tm.dispose();
       const m = sequential({ seed: 1, layers: [layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })] });
       m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
       const sizes: number[] = [];
-      await m.fit(tensor(xs, [n, 3]), tensor(ys, [n]), { epochs: 1, batchSize: 4, validationSplit: split, verbose: 0, callbacks: { onBatchEnd: (_b, logs) => void sizes.push(logs!.size) } });
+      await m.fit(tensor(xs, [n, 3]), tensor(ys, [n]), {
+        epochs: 1,
+        batchSize: 4,
+        validationSplit: split,
+        verbose: 0,
+        callbacks: { onBatchEnd: (_b, logs) => void sizes.push(logs!.size) },
+      });
       assert.deepEqual(sizes, tfSizes, `n ${n}, validationSplit ${split}`);
     }
   });
@@ -269,9 +303,12 @@ describe('stopTraining parity', () => {
 });
 
 describe('where normlab deliberately differs from tfjs', () => {
-  it("centered RMSprop: tfjs 4.22 computes √(ms − (mg² + ε)) and turns a zero-gradient weight into NaN; normlab keeps it", async (t) => {
+  it('centered RMSprop: tfjs 4.22 computes √(ms − (mg² + ε)) and turns a zero-gradient weight into NaN; normlab keeps it', async (t) => {
     // Feature 0 is always 0, so the gradient of w[0] is exactly 0 at every step.
-    const x = tf.tensor2d([[0, 1], [0, 2]]);
+    const x = tf.tensor2d([
+      [0, 1],
+      [0, 2],
+    ]);
     const target = tf.tensor1d([1, 1]);
     const w = tf.variable(tf.tensor1d([0.3, 0.5]));
     const opt = tf.train.rmsprop(0.01, 0.9, 0, 1e-7, true);
@@ -284,11 +321,19 @@ describe('where normlab deliberately differs from tfjs', () => {
     const m = sequential({ seed: 1, layers: [layers.dense({ inputShape: [2], units: 1, useBias: false })] });
     m.compile({ optimizer: train.rmsprop(0.01, 0.9, 0, 1e-7, true), loss: 'meanSquaredError' });
     m.setWeights([Float64Array.of(0.3, 0.5)]);
-    await m.fit(tensor([[0, 1], [0, 2]]), tensor([[1], [1]]), { epochs: 1, batchSize: 2, verbose: 0 });
+    await m.fit(
+      tensor([
+        [0, 1],
+        [0, 2],
+      ]),
+      tensor([[1], [1]]),
+      { epochs: 1, batchSize: 2, verbose: 0 },
+    );
     const w1 = Array.from(m.getWeights()[0].dataSync());
     assert.equal(w1[0], Math.fround(0.3), 'a zero gradient leaves the weight alone');
     // The live weight moves the same way in both (the ε sign only matters when ms − mg² ≈ 0).
     assert.ok(relDiff(w1[1], tfW[1]) < 1e-6, `normlab ${w1[1]} vs tfjs ${tfW[1]}`);
-    if (tf.version.tfjs.startsWith('4.22.')) assert.ok(Number.isNaN(tfW[0]), 'tfjs 4.22 gives NaN here (if this changes, update the comment in reference/optimizers.ts)');
+    if (tf.version.tfjs.startsWith('4.22.'))
+      assert.ok(Number.isNaN(tfW[0]), 'tfjs 4.22 gives NaN here (if this changes, update the comment in reference/optimizers.ts)');
   });
 });

@@ -81,7 +81,9 @@ describe('normlab grade: the reference solution', { skip: NO_MNIST }, () => {
     assert.equal(result.sandbox.leakedProcesses, 0);
     // The time is logged, not asserted (a wall-clock limit flakes on a busy CI machine; speed belongs to
     // `npm run bench`).
-    console.log(`# reference solution: ${result.score}/${result.maxScore} in ${seconds.toFixed(1)} s (command), ${result.seconds} s (grading), ${result.run.backend} backend`);
+    console.log(
+      `# reference solution: ${result.score}/${result.maxScore} in ${seconds.toFixed(1)} s (command), ${result.seconds} s (grading), ${result.run.backend} backend`,
+    );
   });
 });
 
@@ -97,10 +99,18 @@ describe('normlab grade: formats', { skip: NO_MNIST }, () => {
     assert.equal(typeof gs.score, 'number');
     assert.equal(gs.tests.length, 7);
     for (const t of gs.tests) {
-      assert.deepEqual(Object.keys(t).filter((k) => ['name', 'score', 'max_score', 'status', 'output'].includes(k)).sort(), ['max_score', 'name', 'output', 'score', 'status']);
+      assert.deepEqual(
+        Object.keys(t)
+          .filter((k) => ['name', 'score', 'max_score', 'status', 'output'].includes(k))
+          .sort(),
+        ['max_score', 'name', 'output', 'score', 'status'],
+      );
       assert.ok(t.status === 'passed' || t.status === 'failed');
     }
-    assert.equal(gs.score, gs.tests.reduce((s: number, t: { score: number }) => s + t.score, 0));
+    assert.equal(
+      gs.score,
+      gs.tests.reduce((s: number, t: { score: number }) => s + t.score, 0),
+    );
     // The starter has an empty callback: the stop test fails and says why.
     const stop = gs.tests.find((t: { name: string }) => /stopped by the callback/.test(t.name));
     assert.equal(stop.status, 'failed');
@@ -122,7 +132,17 @@ describe('normlab grade: formats', { skip: NO_MNIST }, () => {
 
 describe('normlab grade: a folder of submissions', { skip: NO_MNIST }, () => {
   it('grades ten submissions two at a time and writes grades.csv and one report each', () => {
-    const names = ['never-fits.ts', 'throws.js', 'syntax-error.ts', 'threshold-low.ts', 'other-data.ts', 'missing-export.js', 'exits-early.js', 'fake-results.js', 'never-stops.js'];
+    const names = [
+      'never-fits.ts',
+      'throws.js',
+      'syntax-error.ts',
+      'threshold-low.ts',
+      'other-data.ts',
+      'missing-export.js',
+      'exits-early.js',
+      'fake-results.js',
+      'never-stops.js',
+    ];
     const { dir } = corpusCopy(names);
     // one learner with their own folder, as Gradescope-style exports have
     mkdirSync(join(dir, 'alice'));
@@ -151,8 +171,16 @@ describe('normlab grade: a folder of submissions', { skip: NO_MNIST }, () => {
 describe('normlab grade: --out is checked before any grading', () => {
   const cases: [string, (dir: string) => { path: string; out: string }, RegExp][] = [
     ['an existing folder for one submission', (d) => ({ path: REFERENCE, out: d }), /--out .*: is a folder, but one submission writes one report file/],
-    ['a file for a folder of submissions', (d) => (writeFileSync(join(d, 'taken.txt'), 'x'), { path: CORPUS, out: join(d, 'taken.txt') }), /--out .*taken\.txt: is a file, but a folder of submissions/],
-    ['a path below a file', (d) => (writeFileSync(join(d, 'plain'), 'x'), { path: REFERENCE, out: join(d, 'plain', 'report.txt') }), /--out .*: .*plain is a file, not a folder/],
+    [
+      'a file for a folder of submissions',
+      (d) => (writeFileSync(join(d, 'taken.txt'), 'x'), { path: CORPUS, out: join(d, 'taken.txt') }),
+      /--out .*taken\.txt: is a file, but a folder of submissions/,
+    ],
+    [
+      'a path below a file',
+      (d) => (writeFileSync(join(d, 'plain'), 'x'), { path: REFERENCE, out: join(d, 'plain', 'report.txt') }),
+      /--out .*: .*plain is a file, not a folder/,
+    ],
     ['a folder that cannot be written', () => ({ path: CORPUS, out: '/proc/normlab-grades' }), /--out \/proc\/normlab-grades: cannot create the folder/],
   ];
   for (const [what, make, pattern] of cases) {
@@ -194,7 +222,12 @@ describe('normlab grade: links in a submissions folder are never followed (symbo
     assert.equal(by.get('hard.js')!.status, 'invalid-file');
     assert.match(by.get('hard.js')!.statusMessage, /has 1 other hard link; submit a plain copy/);
     assert.equal(by.get('never-fits.ts')!.status, 'completed');
-    const everything = r.stdout + r.stderr + readdirSync(out).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
+    const everything =
+      r.stdout +
+      r.stderr +
+      readdirSync(out)
+        .map((f) => readFileSync(join(out, f), 'utf8'))
+        .join('\n');
     assert.doesNotMatch(everything, /TOP-SECRET-LINE|Reference solution/);
   });
 });
@@ -208,9 +241,14 @@ describe('normlab grade: report names', { skip: NO_MNIST }, () => {
     const out = join(tempDir(), 'grades');
     const r = runCli(['grade', dir, ...DATA, '--out', out]);
     assert.equal(r.status, 0, r.stderr);
-    const reports = readdirSync(out).filter((f) => f.endsWith('.txt')).sort();
+    const reports = readdirSync(out)
+      .filter((f) => f.endsWith('.txt'))
+      .sort();
     assert.equal(reports.length, 5);
-    assert.deepEqual(reports.map((f) => decodeURIComponent(f.replace(/\.txt$/, ''))).sort(), ['alice/t.js', 'alice__t.js', 'bob x.js', 'bob_x.js', 'ünï.js'].sort());
+    assert.deepEqual(
+      reports.map((f) => decodeURIComponent(f.replace(/\.txt$/, ''))).sort(),
+      ['alice/t.js', 'alice__t.js', 'bob x.js', 'bob_x.js', 'ünï.js'].sort(),
+    );
     const csv = readFileSync(join(out, 'grades.csv'), 'utf8').trim().split('\n').slice(1);
     for (const line of csv) {
       const cells = line.split(',');
@@ -226,7 +264,10 @@ describe('normlab grade: --on-violation flag', { skip: NO_MNIST }, () => {
     const text = runCli(['grade', files[0].file, ...DATA, '--on-violation', 'flag']);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /caught-read\.js: 10\/10/);
-    assert.match(text.stdout, /INTEGRITY FLAG: 1 refused attempt to read a file outside what the sandbox shows it \(\/etc\/passwd\).*scored as usual \(--on-violation flag\)/);
+    assert.match(
+      text.stdout,
+      /INTEGRITY FLAG: 1 refused attempt to read a file outside what the sandbox shows it \(\/etc\/passwd\).*scored as usual \(--on-violation flag\)/,
+    );
     const json = JSON.parse(runCli(['grade', files[0].file, ...DATA, '--on-violation', 'flag', '--format', 'json']).stdout);
     assert.equal(json.status, 'completed');
     assert.equal(json.integrity.policy, 'flag');

@@ -44,7 +44,10 @@ describe('grader library', { timeout: 300_000, skip: NO_MNIST }, () => {
       },
     );
     assert.equal(peak, 2);
-    assert.deepEqual(results.map((r) => r.submission), files.map((f) => f.name));
+    assert.deepEqual(
+      results.map((r) => r.submission),
+      files.map((f) => f.name),
+    );
   });
 
   it('the same submission graded twice gives identical results in every format (time and memory aside)', async () => {

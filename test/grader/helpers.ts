@@ -29,7 +29,11 @@ export function tempDir(prefix = 'normlab-grader-test-'): string {
  */
 export function corpusCopy(names?: string[]): { dir: string; files: { file: string; name: string }[] } {
   const dir = tempDir('normlab-corpus-');
-  const list = names ?? readdirSync(CORPUS).filter((n) => /\.(ts|js)$/.test(n)).sort();
+  const list =
+    names ??
+    readdirSync(CORPUS)
+      .filter((n) => /\.(ts|js)$/.test(n))
+      .sort();
   const files = list.map((name) => {
     const file = join(dir, name);
     writeFileSync(file, readFileSync(join(CORPUS, name), 'utf8').replaceAll('__REPO_ROOT__', REPO_ROOT));

@@ -20,7 +20,10 @@ describe('grader channel (EventReader)', () => {
     r.push(text.slice(17));
     r.end();
     assert.equal(r.forged, 0);
-    assert.deepEqual(seen.map((e) => e.type), ['call-begin', 'result']);
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      ['call-begin', 'result'],
+    );
   });
 
   it('rejects a line signed with another key, an unsigned line, and garbage', () => {
@@ -61,7 +64,10 @@ describe('grader channel (EventReader)', () => {
     for (let i = 0; i < bytes.length; i++) r.push(bytes.subarray(i, i + 1));
     r.end();
     assert.equal(r.forged, 0, r.forgedSample);
-    assert.deepEqual(seen.map((e) => e.type), ['call-begin', 'print', 'result']);
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      ['call-begin', 'print', 'result'],
+    );
     assert.equal((seen[1] as { text: string }).text, 'acc ≥ 0.99 — reached… ✓ 🎉');
   });
 });

@@ -18,7 +18,10 @@ const opts = { backend: 'reference', trainLimit: 300, testLimit: 100 };
 
 describe('exercises', () => {
   test('there are eight, each with a question', () => {
-    assert.deepEqual(EXERCISES.map((e) => e.n), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      EXERCISES.map((e) => e.n),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
     for (const e of EXERCISES) assert.ok(e.question.endsWith('?'), e.question);
   });
 
@@ -26,7 +29,10 @@ describe('exercises', () => {
     const data = await fashion(10, 10);
     assert.equal(checkFashionMnist(data).verified, true);
     const mnist = { train: { ...data.train, name: 'mnist', classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] }, test: data.test };
-    assert.throws(() => checkFashionMnist(mnist), (e: Error & { code?: string }) => e.code === 'dataset-identity' && /use Fashion-MNIST, but the data loaded is 'mnist'/.test(e.message));
+    assert.throws(
+      () => checkFashionMnist(mnist),
+      (e: Error & { code?: string }) => e.code === 'dataset-identity' && /use Fashion-MNIST, but the data loaded is 'mnist'/.test(e.message),
+    );
     const unverified = { train: { ...data.train, name: 'idx:/tmp/x', verified: false }, test: data.test };
     await assert.rejects(runExercise(3, unverified, opts), /\(unverified\)/);
   });
@@ -71,8 +77,14 @@ describe('exercises', () => {
     assert.equal(short.settings.form, 'short');
     assert.equal(short.settings.epochs, 2);
     const runs = (short.measurement as { runs: { secondsPerEpoch: number; epochs: number; params: number }[] }).runs;
-    assert.deepEqual(runs.map((r) => r.epochs), [2, 2]);
-    assert.deepEqual(runs.map((r) => r.params), [101_770, 814_090]);
+    assert.deepEqual(
+      runs.map((r) => r.epochs),
+      [2, 2],
+    );
+    assert.deepEqual(
+      runs.map((r) => r.params),
+      [101_770, 814_090],
+    );
     assert.ok(Math.abs(short.settings.fullEstimateSeconds! - 5 * (runs[0].secondsPerEpoch + runs[1].secondsPerEpoch)) < 1e-9);
     assert.match(renderExercise(exerciseReport(short)), /Short form: 2 epochs per model instead of the lab’s 5.*normlab exercise 2 --full/);
 
@@ -95,8 +107,12 @@ describe('exercises', () => {
 
   test('7: raw vs x/255 under adam and sgd, the mechanism from the measured numbers, and a pointer to normlab why', async () => {
     const r = await runExercise(7, await fashion(), { ...opts, epochs: 1 });
-    const runs = (r.measurement as { runs: { transform: string; optimizer: string; initMeanAbsZ1: number; initKernel0GradNorm: number; testAcc: number }[] }).runs;
-    assert.deepEqual(runs.map((x) => `${x.transform}·${x.optimizer}`), ['scale·adam', 'none·adam', 'scale·sgd', 'none·sgd']);
+    const runs = (r.measurement as { runs: { transform: string; optimizer: string; initMeanAbsZ1: number; initKernel0GradNorm: number; testAcc: number }[] })
+      .runs;
+    assert.deepEqual(
+      runs.map((x) => `${x.transform}·${x.optimizer}`),
+      ['scale·adam', 'none·adam', 'scale·sgd', 'none·sgd'],
+    );
     // same weights, same images: the raw inputs' pre-activations are 255× those of x/255
     const ratio = runs[1].initMeanAbsZ1 / runs[0].initMeanAbsZ1;
     assert.ok(Math.abs(ratio - 255) < 1e-3 * 255, `ratio ${ratio}`);

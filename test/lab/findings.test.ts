@@ -115,7 +115,10 @@ describe('the complete why: answer, claims, curvature, spectrum, ablation, loss 
   test('curvature: "raw SGD at lr 0.01 starts N× over the limit", with its interval; as expected only across seeds', () => {
     const study = syntheticStudy();
     const c = find(deriveFindings(study).list, 'curvature');
-    assert.match(text(c), /Raw SGD at lr 0\.01 starts 150× over its stability limit \(mean over 5 seeds; at least 147× in every seed\): .* λ_max = 30000 \(95% CI/);
+    assert.match(
+      text(c),
+      /Raw SGD at lr 0\.01 starts 150× over its stability limit \(mean over 5 seeds; at least 147× in every seed\): .* λ_max = 30000 \(95% CI/,
+    );
     assert.equal(c.verdict, 'as expected');
     assert.equal(c.numbers.seeds, 5);
   });
@@ -123,7 +126,13 @@ describe('the complete why: answer, claims, curvature, spectrum, ablation, loss 
   test('ablation: ranked per optimizer by share of the gap, paired by seed, with 95% intervals', () => {
     const study = syntheticStudy();
     const adam = study.ablation.filter((r) => r.optimizer === 'adam');
-    assert.deepEqual(adam.slice(0, 2).map((r) => r.arm).sort(), ['both', 'rescaling']);
+    assert.deepEqual(
+      adam
+        .slice(0, 2)
+        .map((r) => r.arm)
+        .sort(),
+      ['both', 'rescaling'],
+    );
     for (let i = 1; i < adam.length; i++) assert.ok(adam[i - 1].share.mean >= adam[i].share.mean - 1e-9, 'sorted');
     const init = adam.find((r) => r.arm === 'init255')!;
     assert.ok(Math.abs(init.share.mean - 0.5) < 0.02, `init ÷255 share ${init.share.mean}`);

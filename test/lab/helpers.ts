@@ -8,7 +8,9 @@ import { sliceDataset } from '../../src/data/slice.js';
 let full: Promise<{ train: Dataset; test: Dataset }> | undefined;
 
 export async function fashion(trainLimit?: number, testLimit?: number): Promise<{ train: Dataset; test: Dataset }> {
-  full ??= Promise.all([loadDataset('fashion-mnist', 'train', { download: false }), loadDataset('fashion-mnist', 'test', { download: false })]).then(([train, test]) => ({ train, test }));
+  full ??= Promise.all([loadDataset('fashion-mnist', 'train', { download: false }), loadDataset('fashion-mnist', 'test', { download: false })]).then(
+    ([train, test]) => ({ train, test }),
+  );
   const d = await full;
   return { train: sliceDataset(d.train, trainLimit), test: sliceDataset(d.test, testLimit) };
 }

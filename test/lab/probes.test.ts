@@ -63,21 +63,44 @@ describe('diagnose', () => {
 describe('ProbeCallback during fit', () => {
   test('probes at the chosen steps and every epoch end, with update ratios, and stops at maxSteps', async () => {
     const n = 40;
-    const x = new Tensor(Float32Array.from({ length: n * 4 }, (_, i) => ((i * 7) % 11) / 11), [n, 4]);
-    const y = new Tensor(Uint8Array.from({ length: n }, (_, i) => i % 3), [n]);
-    const model = sequential({ seed: 3, backend: 'reference', layers: [layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), layers.dense({ units: 3, activation: 'softmax' })] });
+    const x = new Tensor(
+      Float32Array.from({ length: n * 4 }, (_, i) => ((i * 7) % 11) / 11),
+      [n, 4],
+    );
+    const y = new Tensor(
+      Uint8Array.from({ length: n }, (_, i) => i % 3),
+      [n],
+    );
+    const model = sequential({
+      seed: 3,
+      backend: 'reference',
+      layers: [layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), layers.dense({ units: 3, activation: 'softmax' })],
+    });
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const seen: number[] = [];
     const probe = new ProbeCallback({ x, y, steps: [0, 1, 3], recordStepLosses: true, keepOutputs: true, onProbe: (p) => void seen.push(p.step) });
     await model.fit(x, y, { epochs: 2, batchSize: 10, verbose: 0, callbacks: [probe] });
-    assert.deepEqual(probe.probes.map((p) => [p.step, p.kind]), [[0, 'init'], [1, 'step'], [3, 'step'], [4, 'epoch'], [8, 'epoch']]);
+    assert.deepEqual(
+      probe.probes.map((p) => [p.step, p.kind]),
+      [
+        [0, 'init'],
+        [1, 'step'],
+        [3, 'step'],
+        [4, 'epoch'],
+        [8, 'epoch'],
+      ],
+    );
     assert.deepEqual(seen, [0, 1, 3, 4, 8]);
     assert.equal(probe.stepLosses.length, 8);
     for (const p of probe.probes) assert.ok(p.layers[0].updateRatio !== null && p.layers[0].updateRatio > 0, `update ratio at ${p.step}`);
     assert.equal(probe.firstOutputs!.length, n * 3);
 
     const stopping = new ProbeCallback({ x, y, steps: [0], maxSteps: 3 });
-    const model2 = sequential({ seed: 3, backend: 'reference', layers: [layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), layers.dense({ units: 3, activation: 'softmax' })] });
+    const model2 = sequential({
+      seed: 3,
+      backend: 'reference',
+      layers: [layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), layers.dense({ units: 3, activation: 'softmax' })],
+    });
     model2.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     await model2.fit(x, y, { epochs: 5, batchSize: 10, verbose: 0, callbacks: [stopping] });
     assert.equal(stopping.probes[stopping.probes.length - 1].step, 3);

@@ -19,7 +19,17 @@ describe('reparametrisation on a small slice (reference backend)', () => {
 
   before(async () => {
     data = await fashion(TRAIN, TEST);
-    const options = resolveStudyOptions({ quick: true, seeds: 1, backend: 'reference', trainLimit: TRAIN, testLimit: TEST, probeRows: 32, probeTestRows: 50, probeSteps: [0, 5], runs: ['reparam', 'main'] });
+    const options = resolveStudyOptions({
+      quick: true,
+      seeds: 1,
+      backend: 'reference',
+      trainLimit: TRAIN,
+      testLimit: TEST,
+      probeRows: 32,
+      probeTestRows: 50,
+      probeSteps: [0, 5],
+      runs: ['reparam', 'main'],
+    });
     const specs = planStudy(options, { train: TRAIN, test: TEST });
     runs = [];
     for (const spec of specs) runs.push(await runStudyJob(spec, data));
@@ -28,7 +38,11 @@ describe('reparametrisation on a small slice (reference backend)', () => {
   test('the recipe: SGD lr ÷ 255² on kernel0; Adam lr ÷ 255 and ε × 255; nothing else', () => {
     assert.deepEqual(reparamScales('sgd')[0], { lr: 1 / 65025, epsilon: 1 });
     assert.deepEqual(reparamScales('adam')[0], { lr: 1 / 255, epsilon: 255 });
-    assert.deepEqual(reparamScales('adam').slice(1), [{ lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }]);
+    assert.deepEqual(reparamScales('adam').slice(1), [
+      { lr: 1, epsilon: 1 },
+      { lr: 1, epsilon: 1 },
+      { lr: 1, epsilon: 1 },
+    ]);
   });
 
   test('float64: initial predictions, per-step losses and final predictions match to ~1e-12', () => {

@@ -113,7 +113,11 @@ describe('softmax', () => {
   });
 
   test('measured gaps are classified per precision', () => {
-    const [a, b] = softmaxAtGaps([{ label: 'a', gap: 20 }, { label: 'b', gap: 2 }, { label: 'nan', gap: NaN }]);
+    const [a, b] = softmaxAtGaps([
+      { label: 'a', gap: 20 },
+      { label: 'b', gap: 2 },
+      { label: 'nan', gap: NaN },
+    ]);
     assert.equal(a.values.float32.exactlyOne, true);
     assert.equal(a.values.float64.exactlyOne, false);
     assert.equal(b.values.float32.exactlyOne, false);

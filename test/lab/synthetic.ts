@@ -28,12 +28,37 @@ function probe(step: number, kind: ProbeDiagnostics['kind'], raw: boolean, spec:
     acc: 0.1,
     layers: [
       {
-        units: 128, activation: spec.activation, meanAbsPre: 0.5 * scale, maxAbsPre: 3 * scale, deadFraction: dead, activeFraction: dead === null ? null : 0.4,
-        saturatedFraction: spec.activation === 'sigmoid' ? (scale > 1 ? 0.97 : 0) : null, saturatedExactFraction: spec.activation === 'sigmoid' ? (scale > 1 ? 0.7 : 0) : null,
-        kernelNorm: 15, kernelGradNorm: 3 * (scale > 1 ? 700 : 1), biasGradNorm: 0.1, gradNorm: 3 * (scale > 1 ? 700 : 1),
-        updateRatio: spec.optimizer === 'sgd' ? (scale > 1 ? 1.2 : 0.002) : 0.02, biasUpdateRatio: null,
+        units: 128,
+        activation: spec.activation,
+        meanAbsPre: 0.5 * scale,
+        maxAbsPre: 3 * scale,
+        deadFraction: dead,
+        activeFraction: dead === null ? null : 0.4,
+        saturatedFraction: spec.activation === 'sigmoid' ? (scale > 1 ? 0.97 : 0) : null,
+        saturatedExactFraction: spec.activation === 'sigmoid' ? (scale > 1 ? 0.7 : 0) : null,
+        kernelNorm: 15,
+        kernelGradNorm: 3 * (scale > 1 ? 700 : 1),
+        biasGradNorm: 0.1,
+        gradNorm: 3 * (scale > 1 ? 700 : 1),
+        updateRatio: spec.optimizer === 'sgd' ? (scale > 1 ? 1.2 : 0.002) : 0.02,
+        biasUpdateRatio: null,
       },
-      { units: 10, activation: 'softmax', meanAbsPre: 0.5 * scale, maxAbsPre: 3 * scale, deadFraction: null, activeFraction: null, saturatedFraction: null, saturatedExactFraction: null, kernelNorm: 4, kernelGradNorm: 3, biasGradNorm: 0.4, gradNorm: 3, updateRatio: 0.01, biasUpdateRatio: null },
+      {
+        units: 10,
+        activation: 'softmax',
+        meanAbsPre: 0.5 * scale,
+        maxAbsPre: 3 * scale,
+        deadFraction: null,
+        activeFraction: null,
+        saturatedFraction: null,
+        saturatedExactFraction: null,
+        kernelNorm: 4,
+        kernelGradNorm: 3,
+        biasGradNorm: 0.4,
+        gradNorm: 3,
+        updateRatio: 0.01,
+        biasUpdateRatio: null,
+      },
     ],
     logits: { meanAbs: 0.45 * scale, maxAbs: 4 * scale, gapMean: 0.4 * scale, gapMedian: 0.35 * scale, gapMax: 2 * scale },
     softmax: { maxExactlyOne: scale > 1 ? 0.88 : 0, trueProbZero: 0, meanMax: 0.3, errorNorm: scale > 1 ? 1.3 : 0.95 },
@@ -78,11 +103,23 @@ export function syntheticStudy(knobs: Knobs = {}): StudyResult {
     const arm = spec.intervention?.arm;
     const rawBase = `relu·none·${spec.optimizer}·f32`;
     const scaledBase = `relu·scale·${spec.optimizer}·f32`;
-    const armValue = arm && armAcc[arm] !== undefined && spec.transform === 'none' ? Math.max(0.05, STORY[rawBase] + armAcc[arm] * (STORY[scaledBase] - STORY[rawBase])) : undefined;
+    const armValue =
+      arm && armAcc[arm] !== undefined && spec.transform === 'none'
+        ? Math.max(0.05, STORY[rawBase] + armAcc[arm] * (STORY[scaledBase] - STORY[rawBase]))
+        : undefined;
     const centreValue = spec.transform === 'centre' ? STORY[rawBase] + 0.3 * (STORY[scaledBase] - STORY[rawBase]) : undefined;
     const sgdSweep = spec.group === 'sweep' && spec.optimizer === 'sgd' ? 0.5 : undefined;
     const acc0 =
-      knobs.acc?.[spec.key] ?? knobs.acc?.[baseKey] ?? (arm === 'clipped' && spec.transform === 'scale' ? STORY[scaledBase] : undefined) ?? armValue ?? centreValue ?? sgdSweep ?? STORY[baseKey] ?? (normKey ? STORY[normKey.replace('·sub', '').replace('f64', 'f32')] : undefined) ?? STORY[baseKey.replace('f64', 'f32')] ?? 0.85;
+      knobs.acc?.[spec.key] ??
+      knobs.acc?.[baseKey] ??
+      (arm === 'clipped' && spec.transform === 'scale' ? STORY[scaledBase] : undefined) ??
+      armValue ??
+      centreValue ??
+      sgdSweep ??
+      STORY[baseKey] ??
+      (normKey ? STORY[normKey.replace('·sub', '').replace('f64', 'f32')] : undefined) ??
+      STORY[baseKey.replace('f64', 'f32')] ??
+      0.85;
     const acc = acc0 + (spec.seed - 3) * 0.002;
     // float64 runs that compute the normalized network (normalized, or reparametrised) sit roundingDiff
     // away from their float32 twins; a reparametrised run sits reparamDiff away from its partner.
@@ -116,7 +153,15 @@ export function syntheticStudy(knobs: Knobs = {}): StudyResult {
   });
   // the normalized float32 partners are main runs: copy their trajectories for the reparam check
   return analyzeStudy(options, runs, {
-    dataset: { name: 'fashion-mnist', verified: true, trainCount: 60000, testCount: 10000, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], directory: '/x', notes: [] },
+    dataset: {
+      name: 'fashion-mnist',
+      verified: true,
+      trainCount: 60000,
+      testCount: 10000,
+      classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      directory: '/x',
+      notes: [],
+    },
     samples: { height: 28, width: 28, images: [], transforms: [] },
     wallSeconds: 42,
     inputSize: 784,
@@ -164,10 +209,50 @@ function syntheticAnalyses(spec: RunSpec): NonNullable<RunResult['analyses']> {
           seconds: 3,
           rows: [
             { transform: 'none', formula: 'x', top: 7.15e6, second: 8.7e5, ratio12: 8.21, condition: 9.85e5, nonNegligible: 562, topShare: 0.6, largest10: [] },
-            { transform: 'scale', formula: 'x / 255', top: 110, second: 13.4, ratio12: 8.21, condition: 9.85e5, nonNegligible: 562, topShare: 0.6, largest10: [] },
-            { transform: 'standardize', formula: '(x − mean) / std', top: 299, second: 110, ratio12: 2.72, condition: 9.64e5, nonNegligible: 589, topShare: 0.3, largest10: [] },
-            { transform: 'centre', formula: 'x − mean', top: 2.43e6, second: 8.9e5, ratio12: 2.72, condition: 9.64e5, nonNegligible: 589, topShare: 0.3, largest10: [] },
-            { transform: 'centre per pixel', formula: 'x − mean of that pixel', top: 1.28e6, second: 7.9e5, ratio12: 1.62, condition: 9.87e5, nonNegligible: 597, topShare: 0.25, largest10: [] },
+            {
+              transform: 'scale',
+              formula: 'x / 255',
+              top: 110,
+              second: 13.4,
+              ratio12: 8.21,
+              condition: 9.85e5,
+              nonNegligible: 562,
+              topShare: 0.6,
+              largest10: [],
+            },
+            {
+              transform: 'standardize',
+              formula: '(x − mean) / std',
+              top: 299,
+              second: 110,
+              ratio12: 2.72,
+              condition: 9.64e5,
+              nonNegligible: 589,
+              topShare: 0.3,
+              largest10: [],
+            },
+            {
+              transform: 'centre',
+              formula: 'x − mean',
+              top: 2.43e6,
+              second: 8.9e5,
+              ratio12: 2.72,
+              condition: 9.64e5,
+              nonNegligible: 589,
+              topShare: 0.3,
+              largest10: [],
+            },
+            {
+              transform: 'centre per pixel',
+              formula: 'x − mean of that pixel',
+              top: 1.28e6,
+              second: 7.9e5,
+              ratio12: 1.62,
+              condition: 9.87e5,
+              nonNegligible: 597,
+              topShare: 0.25,
+              largest10: [],
+            },
           ],
         }
       : undefined,

@@ -89,7 +89,11 @@ describe('normlab why --quick', { timeout: 300_000, skip: NO_FASHION }, () => {
       assert.equal(s.testAcc.min, Math.min(a, b));
     }
     // different seeds: different initial weights
-    const hashes = new Set(result.runs.filter((x: { spec: { key: string } }) => x.spec.key === 'relu·scale·adam·f32').map((x: { initialWeightsHash: string }) => x.initialWeightsHash));
+    const hashes = new Set(
+      result.runs
+        .filter((x: { spec: { key: string } }) => x.spec.key === 'relu·scale·adam·f32')
+        .map((x: { initialWeightsHash: string }) => x.initialWeightsHash),
+    );
     assert.equal(hashes.size, 2);
     assert.match(JSON.stringify(result.findings.list), /2 seeds/);
   });

@@ -28,7 +28,10 @@ describe('why.html', () => {
     const charts = studyCharts(study);
     assert.ok(charts.length >= 20, `${charts.length} charts`);
     const data = JSON.parse(html.match(/<script id="why-data" type="application\/json">([\s\S]*?)<\/script>/)![1]);
-    assert.deepEqual(data.charts.map((c: { id: string }) => c.id), charts.map((c) => c.id));
+    assert.deepEqual(
+      data.charts.map((c: { id: string }) => c.id),
+      charts.map((c) => c.id),
+    );
     for (const c of charts) assert.ok(html.includes(`id="chart-${c.id}"`), c.id);
     // JSON.stringify would turn NaN into null anyway; the embedded data must parse and be free of "</script"
     assert.doesNotMatch(scriptJson({ s: '</script><b>' }), /<\/script/);
@@ -44,7 +47,10 @@ describe('why.html', () => {
     const two = { ...study, options: { ...study.options, seeds: [1, 2] } };
     const bars = studyCharts(two).find((c) => c.id === 'accuracy-by-transform')!;
     const labels = (bars.config.data.datasets as { label: string }[]).map((d) => d.label);
-    assert.ok(labels.some((l) => /lowest–highest seed/.test(l)), labels.join(' | '));
+    assert.ok(
+      labels.some((l) => /lowest–highest seed/.test(l)),
+      labels.join(' | '),
+    );
   });
 });
 
@@ -58,7 +64,10 @@ describe('terminal summary', () => {
     assert.match(text, /Reparametrisation check/);
     findings.list.forEach((f, i) => assert.ok(text.replace(/\n\s+/g, ' ').includes(`${i + 1}. ${f.title} [${f.verdict}]`), f.title));
     // the answer first, the claims, the reply
-    assert.ok(text.indexOf('The answer') < text.indexOf('Claims checked') && text.indexOf('Claims checked') < text.indexOf('1. '), 'the answer and the claims come first');
+    assert.ok(
+      text.indexOf('The answer') < text.indexOf('Claims checked') && text.indexOf('Claims checked') < text.indexOf('1. '),
+      'the answer and the claims come first',
+    );
     assert.match(text, /Reply to the forum:/);
     assert.match(text, /In short:/);
     for (const line of text.split('\n')) assert.ok(line.length <= 100 || line.includes('│') || line.includes('─'), `line too long: ${line}`);

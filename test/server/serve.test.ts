@@ -180,7 +180,16 @@ describe('the server', () => {
   });
 
   test('no request reads outside the app folder', async () => {
-    for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/link-out.txt', '/%00', '//../secret.txt']) {
+    for (const path of [
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/link-out.txt',
+      '/%00',
+      '//../secret.txt',
+    ]) {
       const reply = await get(server.port, path);
       assert.ok(!reply.body.toString().includes('SECRET'), `${path} leaked the file outside the app (status ${reply.status})`);
       assert.ok(reply.status >= 400 || reply.body.toString().includes('normlab test app'), `${path}: status ${reply.status}`);
@@ -198,7 +207,12 @@ describe('the server', () => {
     // `..` segments are resolved by URL parsing before routing: this one is the app's page /etc/passwd.
     const dotted = await get(server.port, '/datasets/fashion-mnist/../../etc/passwd');
     assert.ok(!dotted.body.toString().includes('root:') && dotted.body.toString().includes('normlab test app'));
-    for (const path of ['/datasets/fashion-mnist/passwd', '/datasets/fashion-mnist/train-images-idx3-ubyte.gz.bak', '/datasets/cifar/t10k-images-idx3-ubyte.gz', '/datasets/fashion-mnist/%2e%2e%2fsecret.txt']) {
+    for (const path of [
+      '/datasets/fashion-mnist/passwd',
+      '/datasets/fashion-mnist/train-images-idx3-ubyte.gz.bak',
+      '/datasets/cifar/t10k-images-idx3-ubyte.gz',
+      '/datasets/fashion-mnist/%2e%2e%2fsecret.txt',
+    ]) {
       assert.equal((await get(server.port, path)).status, 404, path);
     }
     const missing = await get(server.port, '/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz');
@@ -272,7 +286,9 @@ describe('dataset files', { skip: NO_FASHION }, () => {
   });
 
   test('/api/datasets says which splits are here', async () => {
-    const body = JSON.parse((await get(server.port, '/api/datasets')).body.toString()) as { datasets: { name: string; splits: { train: unknown; test: { directory: string } | null } }[] };
+    const body = JSON.parse((await get(server.port, '/api/datasets')).body.toString()) as {
+      datasets: { name: string; splits: { train: unknown; test: { directory: string } | null } }[];
+    };
     const fashion = body.datasets.find((d) => d.name === 'fashion-mnist')!;
     assert.equal(fashion.splits.train, null);
     assert.equal(fashion.splits.test?.directory, dataDir);
@@ -304,7 +320,12 @@ describe('dataset files', { skip: NO_FASHION }, () => {
 
 describe('normlab serve (CLI)', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ...env },
+    });
   const builtApp = fakeApp().appDir;
 
   test('bad flags are one-line errors', () => {
@@ -342,7 +363,10 @@ describe('normlab serve (CLI)', () => {
   });
 
   test('prints its URL, serves, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'], { cwd: ROOT, env: { ...process.env, NORMLAB_WEB_DIR: builtApp } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, NORMLAB_WEB_DIR: builtApp },
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));

@@ -54,10 +54,18 @@ const nav = h(
   'nav',
   { 'aria-label': 'views' },
   ...VIEWS.map((v) =>
-    h('a', { href: `?view=${v}`, 'data-view': v, onclick: (e: Event) => {
-      e.preventDefault();
-      show(v, true);
-    } }, VIEW_TITLES[v]),
+    h(
+      'a',
+      {
+        href: `?view=${v}`,
+        'data-view': v,
+        onclick: (e: Event) => {
+          e.preventDefault();
+          show(v, true);
+        },
+      },
+      VIEW_TITLES[v],
+    ),
   ),
 );
 
@@ -76,10 +84,27 @@ function show(view: View, push = false): void {
 
 const app = document.getElementById('app')!;
 app.replaceChildren(
-  h('header', { className: 'top' }, h('h1', {}, h('span', { className: 'logo' }, 'normlab'), h('span', { className: 'tagline' }, 'why input normalization matters')), nav),
-  problems.length ? h('p', { className: 'url-problems', role: 'alert' }, `Some settings in the link were not understood (each was left at its default unless said otherwise): ${problems.join('; ')}.`) : '',
+  h(
+    'header',
+    { className: 'top' },
+    h('h1', {}, h('span', { className: 'logo' }, 'normlab'), h('span', { className: 'tagline' }, 'why input normalization matters')),
+    nav,
+  ),
+  problems.length
+    ? h(
+        'p',
+        { className: 'url-problems', role: 'alert' },
+        `Some settings in the link were not understood (each was left at its default unless said otherwise): ${problems.join('; ')}.`,
+      )
+    : '',
   h('main', {}, lab.root, why.root, sigmoid.root, report.root),
-  h('footer', {}, 'Training runs in Web Workers in this browser, with the same engine as the normlab CLI. ', h('a', { href: 'https://github.com/zalandoresearch/fashion-mnist' }, 'Fashion-MNIST'), ' by Zalando Research (MIT).'),
+  h(
+    'footer',
+    {},
+    'Training runs in Web Workers in this browser, with the same engine as the normlab CLI. ',
+    h('a', { href: 'https://github.com/zalandoresearch/fashion-mnist' }, 'Fashion-MNIST'),
+    ' by Zalando Research (MIT).',
+  ),
 );
 show(state.view);
 

@@ -104,7 +104,14 @@ export function parseSettings(search: string): { settings: AppSettings; problems
   let normalize = d.normalize;
   const rawNormalize = q.get('normalize');
   if (rawNormalize !== null) {
-    const parts = [...new Set(rawNormalize.split(',').map((s) => s.trim()).filter(Boolean))];
+    const parts = [
+      ...new Set(
+        rawNormalize
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ];
     const bad = parts.filter((p) => !(NORMALIZE_CHOICES as readonly string[]).includes(p));
     const good = NORMALIZE_CHOICES.filter((t) => parts.includes(t));
     const expected = `expected some of ${NORMALIZE_CHOICES.join(', ')}`;
@@ -119,7 +126,8 @@ export function parseSettings(search: string): { settings: AppSettings; problems
     const parts = rawUnits.split(',').map((s) => (WHOLE.test(s.trim()) ? Number(s.trim()) : NaN));
     // The limits of every run (src/lab/settings.ts); whether a model fits in memory the engine checks.
     if (parts.length <= L.hiddenLayers.max && parts.every((n) => Number.isInteger(n) && n >= L.units.min && n <= L.units.max)) units = parts;
-    else problems.push(`units=${quote(rawUnits)} (expected up to ${L.hiddenLayers.max} layer sizes from ${L.units.min} to ${L.units.max}, e.g. 128 or 256,128)`);
+    else
+      problems.push(`units=${quote(rawUnits)} (expected up to ${L.hiddenLayers.max} layer sizes from ${L.units.min} to ${L.units.max}, e.g. 128 or 256,128)`);
   }
   const rawLr = q.get('lr');
   const lr = rawLr === null || rawLr === '' ? undefined : real(rawLr, 1e-7, 10, NaN, 'lr', problems);

@@ -21,7 +21,9 @@ export function registerAssignment(program: Command): void {
       for (const f of written) process.stdout.write(`wrote ${relative(process.cwd(), f) || f}\n`);
       for (const f of kept) note(`kept ${relative(process.cwd(), f) || f} (it exists; --force overwrites it)`);
       const starter = a.starterFiles.find((f) => f.to.endsWith('.ts'))?.to ?? '';
-      process.stdout.write(`\n${a.title}: edit ${relative(process.cwd(), resolve(target, starter)) || starter}, then check it with\n  normlab grade ${relative(process.cwd(), resolve(target, starter))}\n`);
+      process.stdout.write(
+        `\n${a.title}: edit ${relative(process.cwd(), resolve(target, starter)) || starter}, then check it with\n  normlab grade ${relative(process.cwd(), resolve(target, starter))}\n`,
+      );
     });
   registerAssignmentPackage(cmd);
 }

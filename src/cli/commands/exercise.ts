@@ -68,7 +68,9 @@ export function registerExercise(program: Command, backends: readonly string[]):
       }
       for (const e of EXERCISES) {
         const short = SHORT_FORMS[e.n];
-        process.stdout.write(`${e.n}. ${e.title}\n   ${e.question}\n${short ? `   (runs a short form by default: ${short.description}; --full for ${short.full})\n` : ''}`);
+        process.stdout.write(
+          `${e.n}. ${e.title}\n   ${e.question}\n${short ? `   (runs a short form by default: ${short.description}; --full for ${short.full})\n` : ''}`,
+        );
       }
       process.stdout.write('\nRun one with: normlab exercise <n>   (e.g. normlab exercise 7)\n');
     });

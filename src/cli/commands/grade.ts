@@ -51,7 +51,12 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')} (default: the engine's default)`, oneOf(backends))
     .option('--seed <n>', 'seed for models a submission builds without its own', integer(0, 2 ** 32 - 1), 1)
     .option('--redis <url>', 'queue the submissions on this Redis for `normlab grade worker`s instead of grading here (same reports)', parseRedisUrl)
-    .option('--on-violation <policy>', 'a refused attempt (read, write, process, network, code from a string), even one the submission caught: zero = score 0, flag = score as usual; both report it', oneOf(VIOLATION_POLICIES), 'zero')
+    .option(
+      '--on-violation <policy>',
+      'a refused attempt (read, write, process, network, code from a string), even one the submission caught: zero = score 0, flag = score as usual; both report it',
+      oneOf(VIOLATION_POLICIES),
+      'zero',
+    )
     .action(async (path: string, flags: GradeFlags) => {
       const target = submissionsAt(path);
       // Before any grading: a bad --out must not cost the whole run's results.
@@ -60,7 +65,8 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
         // Queued for `normlab grade worker`s; the same reports follow. With a progress bar on the
         // terminal, one line per result would tear it apart.
         const onResult = (r: SubmissionResult, i: number) => {
-          if (target.kind === 'dir' && !process.stderr.isTTY) note(`[${i + 1}/${target.files.length}] ${r.submission}: ${r.score}/${r.maxScore} (${r.status}, ${r.seconds.toFixed(1)} s)`);
+          if (target.kind === 'dir' && !process.stderr.isTTY)
+            note(`[${i + 1}/${target.files.length}] ${r.submission}: ${r.score}/${r.maxScore} (${r.status}, ${r.seconds.toFixed(1)} s)`);
         };
         const results = await gradeThroughQueue(target.files, { redisUrl: flags.redis, assignment: flags.assignment, settings: settingsFrom(flags), onResult });
         return finishGrading(target.kind, results, flags, out);
@@ -76,9 +82,12 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
       });
       let results: SubmissionResult[];
       try {
-        note(`grading ${target.files.length} submission${target.files.length === 1 ? '' : 's'} on MNIST ${grader.dataset.split} (${grader.dataset.count} images)${target.kind === 'dir' ? `, ${Math.min(flags.jobs, target.files.length)} at a time` : ''}`);
+        note(
+          `grading ${target.files.length} submission${target.files.length === 1 ? '' : 's'} on MNIST ${grader.dataset.split} (${grader.dataset.count} images)${target.kind === 'dir' ? `, ${Math.min(flags.jobs, target.files.length)} at a time` : ''}`,
+        );
         results = await grader.gradeAll(target.files, flags.jobs, (r, i) => {
-          if (target.kind === 'dir') note(`[${i + 1}/${target.files.length}] ${r.submission}: ${r.score}/${r.maxScore} (${r.status}, ${r.seconds.toFixed(1)} s)`);
+          if (target.kind === 'dir')
+            note(`[${i + 1}/${target.files.length}] ${r.submission}: ${r.score}/${r.maxScore} (${r.status}, ${r.seconds.toFixed(1)} s)`);
         });
       } finally {
         grader.close();

@@ -24,9 +24,20 @@ function hostFlag(value: string): string {
 function listenError(error: unknown, flags: ServeFlags): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${flags.host} port ${flags.port}`;
-  if (code === 'EADDRINUSE') return new NormlabError('flag', `${where} is already in use (another normlab serve, or another server).`, 'pass another --port, or --port 0 for any free port');
-  if (code === 'EACCES') return new NormlabError('flag', `not allowed to listen on ${where}.`, 'ports below 1024 need privileges: pass --port 8080, or --port 0 for any free port');
-  if (code === 'EADDRNOTAVAIL') return new NormlabError('flag', `--host ${flags.host} is not an address of this machine.`, 'use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)');
+  if (code === 'EADDRINUSE')
+    return new NormlabError(
+      'flag',
+      `${where} is already in use (another normlab serve, or another server).`,
+      'pass another --port, or --port 0 for any free port',
+    );
+  if (code === 'EACCES')
+    return new NormlabError('flag', `not allowed to listen on ${where}.`, 'ports below 1024 need privileges: pass --port 8080, or --port 0 for any free port');
+  if (code === 'EADDRNOTAVAIL')
+    return new NormlabError(
+      'flag',
+      `--host ${flags.host} is not an address of this machine.`,
+      'use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)',
+    );
   return error;
 }
 
@@ -42,7 +53,11 @@ export function registerServe(program: Command): void {
       if (flags.dataDir !== undefined) checkDataDir(flags.dataDir);
       const appDir = defaultAppDir();
       if (!appIsBuilt(appDir)) {
-        throw new NormlabError('not-built', `the web app is not built: ${appDir} has no index.html.`, 'run `npm run build` (or just `npm run build:web`) in the normlab checkout, then start normlab serve again');
+        throw new NormlabError(
+          'not-built',
+          `the web app is not built: ${appDir} has no index.html.`,
+          'run `npm run build` (or just `npm run build:web`) in the normlab checkout, then start normlab serve again',
+        );
       }
       let running: RunningServer;
       try {
@@ -50,7 +65,10 @@ export function registerServe(program: Command): void {
       } catch (error) {
         throw listenError(error, flags);
       }
-      if (!isLoopback(flags.host)) note(`note: listening on ${flags.host}: anyone who can reach this machine on port ${running.port} can use the lab and download the dataset files it serves.`);
+      if (!isLoopback(flags.host))
+        note(
+          `note: listening on ${flags.host}: anyone who can reach this machine on port ${running.port} can use the lab and download the dataset files it serves.`,
+        );
       process.stdout.write(`normlab lab: ${running.url}\n`);
       note('Press Ctrl-C to stop.');
       await new Promise<void>((done) => {

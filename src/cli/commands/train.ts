@@ -54,7 +54,12 @@ export function registerTrain(program: Command, backends: readonly string[]): vo
     .option('--batch-size <n>', 'samples per optimizer step', integer(L.batchSize.min, L.batchSize.max), 32)
     .option('--optimizer <name>', OPTIMIZER_CHOICES.join(', '), oneOf(OPTIMIZER_CHOICES), 'adam')
     .option('--lr <rate>', "learning rate (default: Keras' default for the optimizer)", positiveNumber)
-    .option('--units <sizes>', `hidden layer sizes, e.g. 128 or 512,256 (at most ${L.hiddenLayers.max} layers)`, listOf(integer(L.units.min, L.units.max), 'layer sizes', L.hiddenLayers.max), [128])
+    .option(
+      '--units <sizes>',
+      `hidden layer sizes, e.g. 128 or 512,256 (at most ${L.hiddenLayers.max} layers)`,
+      listOf(integer(L.units.min, L.units.max), 'layer sizes', L.hiddenLayers.max),
+      [128],
+    )
     .option('--activation <name>', HIDDEN_ACTIVATIONS.join(', '), oneOf(HIDDEN_ACTIVATIONS), 'relu')
     .option(
       '--normalize <how>',
@@ -95,12 +100,18 @@ export function registerTrain(program: Command, backends: readonly string[]): vo
       const testSet = await loadDataset(flags.dataset, 'test', loadOptions);
       const trainSet = await loadDataset(flags.dataset, 'train', loadOptions);
       for (const line of trainSet.notes) note(`note: ${line}`);
-      note(`${trainSet.name}: ${trainSet.count} training / ${testSet.count} test images from ${trainSet.directory}${trainSet.verified ? ' (SHA-256 verified)' : ' (unverified)'}`);
+      note(
+        `${trainSet.name}: ${trainSet.count} training / ${testSet.count} test images from ${trainSet.directory}${trainSet.verified ? ' (SHA-256 verified)' : ' (unverified)'}`,
+      );
       const progress = epochProgress(flags.epochs, true);
-      const result = await trainOnDataset(settings, { train: trainSet, test: testSet }, {
-        onBatch: (p) => progress.update(p),
-        onEpoch: (epoch, logs, seconds) => progress.finishEpoch(epoch, formatEpochLine(epoch, flags.epochs, seconds, logs)),
-      });
+      const result = await trainOnDataset(
+        settings,
+        { train: trainSet, test: testSet },
+        {
+          onBatch: (p) => progress.update(p),
+          onEpoch: (epoch, logs, seconds) => progress.finishEpoch(epoch, formatEpochLine(epoch, flags.epochs, seconds, logs)),
+        },
+      );
       progress.stop();
       report(result, flags.json, (performance.now() - started) / 1000);
       if (result.nonFinite || result.divergence.length > 0) process.exitCode = 3;

@@ -55,7 +55,8 @@ export function whyJson(study: StudyResult, findings: Findings): unknown {
 /** Create --out if needed and make sure files can be written there; a clear error otherwise. */
 function prepareOutDir(dir: string): void {
   try {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new NormlabError('flag', `--out ${dir} is a file, not a directory`, 'pass a directory for why.html and why.json, e.g. --out results');
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new NormlabError('flag', `--out ${dir} is a file, not a directory`, 'pass a directory for why.html and why.json, e.g. --out results');
     makeDirsSync(dir);
     accessSync(dir, constants.W_OK);
   } catch (error) {
@@ -67,13 +68,19 @@ function prepareOutDir(dir: string): void {
 export function registerWhy(program: Command, backends: readonly string[]): void {
   program
     .command('why')
-    .description('measure why input normalization changes the results: controlled runs, diagnostics, the reparametrisation check, sigmoid/softmax tables; writes why.html and why.json')
+    .description(
+      'measure why input normalization changes the results: controlled runs, diagnostics, the reparametrisation check, sigmoid/softmax tables; writes why.html and why.json',
+    )
     .option('--dataset <name>', 'fashion-mnist, mnist, or idx:DIR', datasetSpec, 'fashion-mnist')
     .option('--data-dir <dir>', 'directory holding the dataset files (also: NORMLAB_DATA_DIR)')
     .option('--no-download', 'never download missing dataset files')
     .option('--epochs <n>', 'epochs per run (default 2; 1 with --quick)', integer(1, 100))
     .option('--seeds <n>', 'seeds 1..n for every comparison: mean, spread and 95% interval (default 5; 3 with --quick)', integer(1, 20))
-    .option('--runs <list>', `only these groups (${STUDY_GROUPS.join(', ')}) or runs whose key contains the text, e.g. main,sweep or none·sgd`, listOf((s) => s, 'groups or run keys'))
+    .option(
+      '--runs <list>',
+      `only these groups (${STUDY_GROUPS.join(', ')}) or runs whose key contains the text, e.g. main,sweep or none·sgd`,
+      listOf((s) => s, 'groups or run keys'),
+    )
     .option('--quick', 'a small slice (1000 training / 500 test images, 1 epoch, 3 seeds): for tests and a first look', false)
     .option('--out <dir>', 'where to write why.html and why.json', '.')
     .option('--no-html', 'write only why.json')
@@ -117,7 +124,9 @@ export function registerWhy(program: Command, backends: readonly string[]): void
             );
           },
           onRunDone: (r, done) => {
-            const acc = Number.isFinite(r.test.acc) ? `test acc ${(r.test.acc * 100).toFixed(1)}%` : `stopped: loss ${r.nonFinite.loss?.value} at step ${r.nonFinite.loss?.step}`;
+            const acc = Number.isFinite(r.test.acc)
+              ? `test acc ${(r.test.acc * 100).toFixed(1)}%`
+              : `stopped: loss ${r.nonFinite.loss?.value} at step ${r.nonFinite.loss?.step}`;
             note(`  [${String(done).padStart(String(total).length)}/${total}] ${r.spec.id.padEnd(34)} ${acc.padEnd(16)} ${r.seconds.toFixed(1)} s`);
           },
         },

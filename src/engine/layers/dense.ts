@@ -28,7 +28,11 @@ export class Dense extends Layer {
   constructor(args: DenseArgs) {
     super(args, 'Dense');
     if (!args || !Number.isInteger(args.units) || args.units < 1) {
-      throw new NormlabError('config', `layers.dense needs a positive whole number of units, got ${JSON.stringify(args?.units)}`, 'e.g. layers.dense({units: 128, activation: "relu"})');
+      throw new NormlabError(
+        'config',
+        `layers.dense needs a positive whole number of units, got ${JSON.stringify(args?.units)}`,
+        'e.g. layers.dense({units: 128, activation: "relu"})',
+      );
     }
     const activation = (args.activation ?? 'linear') as ActivationName;
     if (!ACTIVATIONS.includes(activation)) {

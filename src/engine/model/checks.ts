@@ -12,7 +12,11 @@ const fmt = (shape: Shape | number[]) => `[${shape.map((d) => (d === null ? 'nul
 
 export function requireTensor(value: unknown, what: string): Tensor {
   if (value && typeof value === 'object' && 'shape' in value && 'values' in value && 'transform' in value) return value as Tensor;
-  throw new NormlabError('input', `${what} must be a normlab Tensor, got ${describeValue(value)}`, 'wrap the data with tensor(...) or use the tensors that loadDataset / datasetTensors give you');
+  throw new NormlabError(
+    'input',
+    `${what} must be a normlab Tensor, got ${describeValue(value)}`,
+    'wrap the data with tensor(...) or use the tensors that loadDataset / datasetTensors give you',
+  );
 }
 
 function describeValue(v: unknown): string {
@@ -74,7 +78,11 @@ export function checkTargets(y: Tensor, samples: number, loss: LossSpec, outputU
     for (let i = 0; i < samples; i++) {
       const v = Number(values[i]);
       if (!Number.isInteger(v) || v < 0) {
-        throw new NormlabError('labels', `label ${i} is ${v}, but class labels must be whole numbers 0, 1, 2, …`, 'pass the class indices, not probabilities or scaled values');
+        throw new NormlabError(
+          'labels',
+          `label ${i} is ${v}, but class labels must be whole numbers 0, 1, 2, …`,
+          'pass the class indices, not probabilities or scaled values',
+        );
       }
       labels[i] = v;
       if (v > max) max = v;

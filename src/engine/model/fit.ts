@@ -46,7 +46,8 @@ export class NonFiniteLossError extends NormlabError {
 
 function checkFitArgs(args: FitArgs, samples: number) {
   const epochs = args.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new NormlabError('config', `epochs must be a whole number ≥ 0, got ${JSON.stringify(args.epochs)}`, 'e.g. epochs: 10');
+  if (!Number.isInteger(epochs) || epochs < 0)
+    throw new NormlabError('config', `epochs must be a whole number ≥ 0, got ${JSON.stringify(args.epochs)}`, 'e.g. epochs: 10');
   const batchSize = checkBatchSize(args.batchSize ?? 32);
   const split = args.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) {
@@ -74,7 +75,16 @@ export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitA
     }
     const withAcc = model.metricNames.includes('acc');
     const hasValidation = validation !== undefined || trainCount < samples;
-    const params = { epochs, initialEpoch, samples: trainCount, steps: Math.ceil(trainCount / batchSize), batchSize, verbose: args.verbose ?? 1, doValidation: hasValidation, metrics: withAcc ? ['loss', 'acc'] : ['loss'] };
+    const params = {
+      epochs,
+      initialEpoch,
+      samples: trainCount,
+      steps: Math.ceil(trainCount / batchSize),
+      batchSize,
+      verbose: args.verbose ?? 1,
+      doValidation: hasValidation,
+      metrics: withAcc ? ['loss', 'acc'] : ['loss'],
+    };
     const history = new History(params);
     const callbacks = new CallbackList(args.callbacks, model, params);
     const yieldEvery = args.yieldEvery ?? 100;
@@ -139,7 +149,12 @@ export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitA
   }
 }
 
-function evaluateRows(data: { runner: ReturnType<Sequential['getRunner']>; id: number; samples: number }, from: number, withAcc: boolean, batchSize: number): Logs {
+function evaluateRows(
+  data: { runner: ReturnType<Sequential['getRunner']>; id: number; samples: number },
+  from: number,
+  withAcc: boolean,
+  batchSize: number,
+): Logs {
   const rows = new Int32Array(batchSize);
   let lossSum = 0;
   let correct = 0;

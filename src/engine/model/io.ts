@@ -12,7 +12,6 @@ import type { LayerConfig } from '../layers/layer.js';
 import { MODEL_FORMAT, parseModelJson, readWeights, type ModelFile } from './model-file.js';
 import { Sequential } from './sequential.js';
 
-
 function directoryOf(path: string): string {
   return path.startsWith('file://') ? path.slice('file://'.length) : path;
 }
@@ -50,14 +49,17 @@ export async function saveModel(model: Sequential, path: string): Promise<{ mode
   return { modelJson, weightsBin };
 }
 
-
 /** Reads a file for loadModel; a missing or unreadable file is a model-file error naming it. */
 async function readModelPart(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new NormlabError('model-file', `cannot read ${path} (${what}): ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`, 'pass the folder (or model.json) that model.save() wrote');
+    throw new NormlabError(
+      'model-file',
+      `cannot read ${path} (${what}): ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`,
+      'pass the folder (or model.json) that model.save() wrote',
+    );
   }
 }
 
@@ -77,7 +79,12 @@ export async function loadModel(path: string): Promise<Sequential> {
     const layers = file.config.layers.map((c) => layerFromConfig(c as unknown as LayerConfig));
     model = new Sequential({ name: file.config.name, dtype: file.config.dtype, seed: file.config.seed, backend: file.config.backend, layers });
     const compile = file.config.compile;
-    if (compile) model.compile({ optimizer: compile.optimizer as never, loss: compile.loss as never, metrics: compile.metrics.map((m) => (m === 'acc' ? 'accuracy' : m)) });
+    if (compile)
+      model.compile({
+        optimizer: compile.optimizer as never,
+        loss: compile.loss as never,
+        metrics: compile.metrics.map((m) => (m === 'acc' ? 'accuracy' : m)),
+      });
   } catch (e) {
     // A layer's or the optimizer's own check failed on a value from the file.
     const reason = e instanceof NormlabError ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
@@ -87,7 +94,11 @@ export async function loadModel(path: string): Promise<Sequential> {
   const weights = readWeights(file, bytes, shapes, { modelJson, weightsBin });
   // Sizes match: now make sure the bytes are the ones saved with this model.json.
   if (file.weightsSha256 && createHash('sha256').update(bytes).digest('hex') !== file.weightsSha256) {
-    throw new NormlabError('model-file', `${weightsBin} is not the weights file saved with ${modelJson} (SHA-256 differs)`, 'two saves into one folder overlapped, or a file was replaced: save the model again');
+    throw new NormlabError(
+      'model-file',
+      `${weightsBin} is not the weights file saved with ${modelJson} (SHA-256 differs)`,
+      'two saves into one folder overlapped, or a file was replaced: save the model again',
+    );
   }
   model.setWeights(weights);
   return model;

@@ -124,7 +124,11 @@ export class Sequential {
 
   add(layer: Layer): void {
     if (!layer || typeof (layer as Layer).computeOutputShape !== 'function') {
-      throw new NormlabError('config', `model.add() needs a layer, got ${JSON.stringify(layer)}`, 'create layers with layers.dense({...}) or layers.flatten({...})');
+      throw new NormlabError(
+        'config',
+        `model.add() needs a layer, got ${JSON.stringify(layer)}`,
+        'create layers with layers.dense({...}) or layers.flatten({...})',
+      );
     }
     if (this.layers.length === 0 && !layer.inputShape) {
       throw new NormlabError(
@@ -183,7 +187,11 @@ export class Sequential {
 
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') {
-      throw new NormlabError('config', 'compile() needs {optimizer, loss}', "e.g. model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']})");
+      throw new NormlabError(
+        'config',
+        'compile() needs {optimizer, loss}',
+        "e.g. model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']})",
+      );
     }
     const optimizer = resolveOptimizer(args.optimizer);
     const loss = resolveLoss(args.loss);
@@ -217,10 +225,9 @@ export class Sequential {
    * `rescaling({scale: 1/255})` runs exactly the fused x/255 path.
    */
   private plan(): { spec: NetworkSpec; inputAffine: Affine } {
-    const denseLayers = this.layers
-      .map((layer, i) => ({ layer, i }))
-      .filter(({ layer }) => layer instanceof Dense);
-    if (denseLayers.length === 0) throw new NormlabError('config', 'the model has no dense layer to train', 'add layers.dense({units: 10, activation: "softmax"})');
+    const denseLayers = this.layers.map((layer, i) => ({ layer, i })).filter(({ layer }) => layer instanceof Dense);
+    if (denseLayers.length === 0)
+      throw new NormlabError('config', 'the model has no dense layer to train', 'add layers.dense({units: 10, activation: "softmax"})');
     checkFlat(
       denseLayers.map(({ layer, i }) => ({ name: layer.name, outputShape: this.outputShapes[i] })),
       this.inputShape,
@@ -234,7 +241,13 @@ export class Sequential {
       const sample = input.slice(1) as number[];
       const size = sample.reduce((p, d) => p * d, 1);
       if (layer instanceof Dense) {
-        specs.push({ inputSize: input[input.length - 1] as number, units: layer.units, activation: layer.activation, useBias: layer.useBias, ...(pending.length ? { stages: pending } : {}) });
+        specs.push({
+          inputSize: input[input.length - 1] as number,
+          units: layer.units,
+          activation: layer.activation,
+          useBias: layer.useBias,
+          ...(pending.length ? { stages: pending } : {}),
+        });
         pending = [];
         leading = false;
       } else if (layer instanceof Rescaling) {
@@ -249,7 +262,11 @@ export class Sequential {
         leading = false;
       } else if (layer instanceof BatchNormalization) {
         if (sample.length !== 1) {
-          throw new NormlabError('shape', `layer '${layer.name}' (BatchNormalization) receives input of shape [null,${sample.join(',')}]; normlab normalizes the features of a flat input`, 'put layers.flatten(...) before the batch normalization layer');
+          throw new NormlabError(
+            'shape',
+            `layer '${layer.name}' (BatchNormalization) receives input of shape [null,${sample.join(',')}]; normlab normalizes the features of a flat input`,
+            'put layers.flatten(...) before the batch normalization layer',
+          );
         }
         pending.push({ kind: 'batchNorm', momentum: layer.momentum, epsilon: layer.epsilon, center: layer.center, scale: layer.scale });
         leading = false;
@@ -260,7 +277,11 @@ export class Sequential {
     });
     if (pending.length) {
       const last = this.layers[this.layers.length - 1];
-      throw new NormlabError('config', `layer '${last.name}' (${last.className}) comes after the last dense layer; normlab's engine runs these layers only in front of a dense layer`, 'end the model with the output layers.dense({units: …, activation: "softmax"})');
+      throw new NormlabError(
+        'config',
+        `layer '${last.name}' (${last.className}) comes after the last dense layer; normlab's engine runs these layers only in front of a dense layer`,
+        'end the model with the output layers.dense({units: …, activation: "softmax"})',
+      );
     }
     const compiled = this.compiled ?? { optimizer: resolveOptimizer('sgd'), loss: { name: 'meanSquaredError' as const, fromLogits: false } };
     return { spec: { dtype: this.dtype, layers: specs, loss: compiled.loss, optimizer: structuredClone(compiled.optimizer) }, inputAffine };
@@ -316,7 +337,10 @@ export class Sequential {
       if (layer instanceof Normalization) {
         const n = layer.featureCount(this.inputShapeOf(i).slice(1) as number[]);
         const { mean, variance } = layer.isAdapted ? layer.statistics() : { mean: Float64Array.of(0), variance: Float64Array.of(1) };
-        natural.push(mean.length === n ? Float64Array.from(mean) : new Float64Array(n).fill(mean[0]), variance.length === n ? Float64Array.from(variance) : new Float64Array(n).fill(variance[0]));
+        natural.push(
+          mean.length === n ? Float64Array.from(mean) : new Float64Array(n).fill(mean[0]),
+          variance.length === n ? Float64Array.from(variance) : new Float64Array(n).fill(variance[0]),
+        );
       } else {
         for (let k = 0; k < this.backendTensorCount(layer); k++) natural.push(backend[b++]);
       }
@@ -402,7 +426,11 @@ export class Sequential {
 
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     if (!this.compiled) {
-      throw new NormlabError('config', 'the model must be compiled before fit()', "call model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']}) first");
+      throw new NormlabError(
+        'config',
+        'the model must be compiled before fit()',
+        "call model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']}) first",
+      );
     }
     const history = await runFit(this, requireTensor(x, 'x'), requireTensor(y, 'y'), args);
     this.history = history;

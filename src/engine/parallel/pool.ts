@@ -123,7 +123,8 @@ function startWorker(): Worker {
 
 /** Messages between the pool and a worker. */
 export type ToWorker = { type: 'init'; task: { module: string; name: string }; context: unknown } | { type: 'job'; id: number; job: unknown };
-export type FromWorker = { type: 'done'; id: number; result: unknown } | { type: 'failed'; id: number; error: SerializedError } | { type: 'init-failed'; error: SerializedError };
+export type FromWorker =
+  { type: 'done'; id: number; result: unknown } | { type: 'failed'; id: number; error: SerializedError } | { type: 'init-failed'; error: SerializedError };
 
 interface PendingJob {
   run: RunState;

@@ -5,7 +5,21 @@
  */
 import type { DType } from '../../engine/backend.js';
 import type { ProbeDiagnostics } from '../../engine/probes.js';
-import type { AblationRow, CurvatureSummary, CurvePoint, LossFormComparison, MechanismAtInit, MechanismSummary, PrecisionComparison, ReparamCheck, RunResult, RunSummary, Stat, StudyOptimizer, SweepPoint } from './types.js';
+import type {
+  AblationRow,
+  CurvatureSummary,
+  CurvePoint,
+  LossFormComparison,
+  MechanismAtInit,
+  MechanismSummary,
+  PrecisionComparison,
+  ReparamCheck,
+  RunResult,
+  RunSummary,
+  Stat,
+  StudyOptimizer,
+  SweepPoint,
+} from './types.js';
 
 /**
  * Fixed tolerances of the reparametrisation check on the probe outputs and per-step losses. float64 is
@@ -135,7 +149,11 @@ export function reparamChecks(runs: RunResult[]): ReparamCheck[] {
       testAcc: [norm.test.acc, rep.test.acc],
       unreparametrised:
         raw && raw.outputs && raw.stepLosses && raw.spec.seed === rep.spec.seed
-          ? { finalMaxAbsDiff: maxAbsDiff(raw.outputs.final, norm.outputs.final), lossMaxAbsDiff: maxAbsDiff(raw.stepLosses, norm.stepLosses, Math.min(raw.stepLosses.length, steps)), testAcc: raw.test.acc }
+          ? {
+              finalMaxAbsDiff: maxAbsDiff(raw.outputs.final, norm.outputs.final),
+              lossMaxAbsDiff: maxAbsDiff(raw.stepLosses, norm.stepLosses, Math.min(raw.stepLosses.length, steps)),
+              testAcc: raw.test.acc,
+            }
           : null,
       lossDiffCurve: windowedMaxDiff(rep.stepLosses, norm.stepLosses, rep.stepsPerEpoch),
       tolerance,
@@ -174,7 +192,8 @@ export function sweepPoints(summaries: RunSummary[]): SweepPoint[] {
       learningRate: s.learningRate,
       key: s.key,
       testAcc: s.testAcc.mean,
-      gapRecovered: raw && scaled && scaled.testAcc.mean !== raw.testAcc.mean ? (s.testAcc.mean - raw.testAcc.mean) / (scaled.testAcc.mean - raw.testAcc.mean) : null,
+      gapRecovered:
+        raw && scaled && scaled.testAcc.mean !== raw.testAcc.mean ? (s.testAcc.mean - raw.testAcc.mean) / (scaled.testAcc.mean - raw.testAcc.mean) : null,
     }))
     .sort((a, b) => b.learningRate - a.learningRate);
 }
@@ -197,7 +216,10 @@ export function precisionComparisons(runs: RunResult[]): PrecisionComparison[] {
       float32: a.spec.key,
       float64: b.spec.key,
       testAcc: [summaryAcc(runs, a.spec.key), summaryAcc(runs, b.spec.key)],
-      testAccStats: [statOf(runs.filter((r) => r.spec.key === a.spec.key).map((r) => r.test.acc)), statOf(runs.filter((r) => r.spec.key === b.spec.key).map((r) => r.test.acc))],
+      testAccStats: [
+        statOf(runs.filter((r) => r.spec.key === a.spec.key).map((r) => r.test.acc)),
+        statOf(runs.filter((r) => r.spec.key === b.spec.key).map((r) => r.test.acc)),
+      ],
       finalLoss: [finalProbe(a)?.loss ?? NaN, finalProbe(b)?.loss ?? NaN],
       maxSoftmaxOne: [maxOne(a), maxOne(b)],
       firstNonFinite: [firstNF(a), firstNF(b)],
@@ -217,7 +239,39 @@ export function sameInitialWeights(runs: RunResult[], activation: 'relu' | 'sigm
 // ------------------------------------------------------------------------------- across seeds
 
 /** Two-sided 95% Student-t quantiles by degrees of freedom (1…30; beyond, 1.96). */
-const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  NaN,
+  12.706,
+  4.303,
+  3.182,
+  2.776,
+  2.571,
+  2.447,
+  2.365,
+  2.306,
+  2.262,
+  2.228,
+  2.201,
+  2.179,
+  2.16,
+  2.145,
+  2.131,
+  2.12,
+  2.11,
+  2.101,
+  2.093,
+  2.086,
+  2.08,
+  2.074,
+  2.069,
+  2.064,
+  2.06,
+  2.056,
+  2.052,
+  2.048,
+  2.045,
+  2.042,
+];
 
 /** Mean, sample std, min/max and the 95% t-interval of the mean over seeds. */
 export function statOf(values: number[]): Stat {
@@ -268,27 +322,46 @@ export function ablationRanking(runs: RunResult[]): AblationRow[] {
     const scaledKey = `relu·scale·${optimizer}·f32·sub`;
     if (!runs.some((r) => r.spec.key === rawKey) || !runs.some((r) => r.spec.key === scaledKey)) continue;
     const candidates: { arm: string; key: string; label: string }[] = [];
-    const keys = [...new Set(runs.filter((r) => r.spec.tier === 'subset' && r.spec.optimizer === optimizer && r.spec.activation === 'relu').map((r) => r.spec.key))];
+    const keys = [
+      ...new Set(runs.filter((r) => r.spec.tier === 'subset' && r.spec.optimizer === optimizer && r.spec.activation === 'relu').map((r) => r.spec.key)),
+    ];
     for (const key of keys) {
       const run = runs.find((r) => r.spec.key === key)!;
       if (run.spec.intervention && run.spec.transform === 'none') candidates.push({ arm: run.spec.intervention.arm, key, label: run.spec.label });
-      else if (run.spec.transform === 'centre' && !run.spec.intervention && run.spec.dtype === 'float32') candidates.push({ arm: 'centre', key, label: run.spec.label });
+      else if (run.spec.transform === 'centre' && !run.spec.intervention && run.spec.dtype === 'float32')
+        candidates.push({ arm: 'centre', key, label: run.spec.label });
     }
     // The global learning-rate sweep counts as one fix: its best rate (by mean accuracy over seeds).
     const sweep = keys.filter((k) => runs.find((r) => r.spec.key === k)!.spec.group === 'sweep');
     if (sweep.length) {
       const best = sweep
-        .map((key) => ({ key, acc: mean(runs.filter((r) => r.spec.key === key).map((r) => r.test.acc).filter(Number.isFinite)) }))
+        .map((key) => ({
+          key,
+          acc: mean(
+            runs
+              .filter((r) => r.spec.key === key)
+              .map((r) => r.test.acc)
+              .filter(Number.isFinite),
+          ),
+        }))
         .sort((a, b) => b.acc - a.acc)[0];
       const run = runs.find((r) => r.spec.key === best.key)!;
-      candidates.push({ arm: 'lr', key: best.key, label: `global learning rate ${run.spec.learningRate} (best of ${sweep.length} smaller rates; chosen on the same runs)` });
+      candidates.push({
+        arm: 'lr',
+        key: best.key,
+        label: `global learning rate ${run.spec.learningRate} (best of ${sweep.length} smaller rates; chosen on the same runs)`,
+      });
     }
     for (const c of candidates) {
       const g = gapShare(runs, c.key, rawKey, scaledKey);
       if (g) rows.push({ optimizer, arm: c.arm, key: c.key, label: c.label, share: g.share, acc: g.acc, gap: g.gap });
     }
   }
-  return rows.sort((a, b) => (a.optimizer === b.optimizer ? (b.share.mean || -Infinity) - (a.share.mean || -Infinity) || ARM_ORDER.indexOf(a.arm) - ARM_ORDER.indexOf(b.arm) : a.optimizer.localeCompare(b.optimizer)));
+  return rows.sort((a, b) =>
+    a.optimizer === b.optimizer
+      ? (b.share.mean || -Infinity) - (a.share.mean || -Infinity) || ARM_ORDER.indexOf(a.arm) - ARM_ORDER.indexOf(b.arm)
+      : a.optimizer.localeCompare(b.optimizer),
+  );
 }
 
 /** Loss from the logits vs from clipped probabilities (tfjs), per transform and optimizer, paired by seed. */
@@ -334,7 +407,12 @@ export function curvatureSummary(runs: RunResult[]): CurvatureSummary[] {
       learningRate: first.learningRate,
       // SGD is stable on a quadratic while lr·λ < 2; Adam (β1 = 0.9) while lr·λ(D⁻¹H) < 38 (Cohen et al. 2022).
       limit: first.optimizer === 'sgd' ? 2 / first.learningRate : (2 + 2 * 0.9) / ((1 - 0.9) * first.learningRate),
-      points: steps.map((step) => ({ step, lambdaMax: field(step, 'lambdaMax'), firstLayer: field(step, 'lambdaMaxFirstLayer'), preconditioned: field(step, 'preconditioned') })),
+      points: steps.map((step) => ({
+        step,
+        lambdaMax: field(step, 'lambdaMax'),
+        firstLayer: field(step, 'lambdaMaxFirstLayer'),
+        preconditioned: field(step, 'preconditioned'),
+      })),
       rows: list[0].analyses!.curvature![0] ? (first.analyses?.curvature?.rows ?? 0) : 0,
     });
   }

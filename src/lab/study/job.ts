@@ -29,7 +29,6 @@ export interface StudyData {
   test: Dataset;
 }
 
-
 /** The views of the full splits that a spec trains and tests on (its trainLimit / testLimit). */
 export function sliceForSpec(full: StudyData, spec: Pick<RunSpec, 'data'>): StudyData {
   return { train: sliceDataset(full.train, spec.data.trainLimit), test: sliceDataset(full.test, spec.data.testLimit) };
@@ -120,11 +119,18 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     }
   };
   const probeSet = pickRows(data.train, spec.probe.rows);
-  const batch: ProbeBatch = { pixels: probeSet.images, labels: Int32Array.from(probeSet.labels), rows: probeSet.count, inputSize: data.train.height * data.train.width };
+  const batch: ProbeBatch = {
+    pixels: probeSet.images,
+    labels: Int32Array.from(probeSet.labels),
+    rows: probeSet.count,
+    inputSize: data.train.height * data.train.width,
+  };
   const engineBackend = getBackend(backend);
   if (asked?.spectrum) {
     const count = Math.min(asked.spectrum.images, data.train.count);
-    analyses.spectrum = timed(() => inputSpectrum(data.train.images, count, batch.inputSize, pixelStatistics(data.train.images), 1e-6, asked.spectrum!.transforms));
+    analyses.spectrum = timed(() =>
+      inputSpectrum(data.train.images, count, batch.inputSize, pixelStatistics(data.train.images), 1e-6, asked.spectrum!.transforms),
+    );
   }
   const curvature: CurvaturePoint[] = [];
   let plane: ReturnType<typeof planeAtInit> | undefined;
@@ -176,13 +182,16 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     data,
     {
       optimizer: withClipnorm(paramScales ? withParamScales(baseOptimizer, paramScales) : baseOptimizer, intervention?.clipnorm),
-      inputLayers: intervention?.firstLayer ? () => [intervention.firstLayer === 'rescaling' ? layers.rescaling({ scale: 1 / 255 }) : layers.batchNormalization()] : undefined,
+      inputLayers: intervention?.firstLayer
+        ? () => [intervention.firstLayer === 'rescaling' ? layers.rescaling({ scale: 1 / 255 }) : layers.batchNormalization()]
+        : undefined,
       loss: intervention?.clipProbabilities ? losses.sparseCategoricalCrossentropy({ clipProbabilities: true }) : undefined,
       callbacks: [probes, planeCapture],
       prepareModel: (model: Sequential) => {
         const weights = model.getWeights().map((t) => Float64Array.from(t.dataSync()));
         initialWeightsHash = weightsHash(weights);
-        if (asked?.mechanism) analyses.mechanism = timed(() => mechanismAtInit(engineBackend, model.networkSpec(), weights, { ...batch, rows: Math.min(batch.rows, 256) }));
+        if (asked?.mechanism)
+          analyses.mechanism = timed(() => mechanismAtInit(engineBackend, model.networkSpec(), weights, { ...batch, rows: Math.min(batch.rows, 256) }));
         if (divisor !== undefined) {
           weights[0] = weights[0].map((w) => w / divisor);
           model.setWeights(weights);
@@ -209,7 +218,10 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     lossCurve: curve,
     lossWindow: window,
     stepLosses: spec.keepTrajectory ? probes.stepLosses : undefined,
-    outputs: spec.keepTrajectory && probes.firstOutputs && probes.lastOutputs ? { initial: Array.from(probes.firstOutputs), final: Array.from(probes.lastOutputs) } : undefined,
+    outputs:
+      spec.keepTrajectory && probes.firstOutputs && probes.lastOutputs
+        ? { initial: Array.from(probes.firstOutputs), final: Array.from(probes.lastOutputs) }
+        : undefined,
     steps: probes.stepLosses.length,
     stepsPerEpoch,
     nonFinite: {

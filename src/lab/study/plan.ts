@@ -7,7 +7,16 @@ import { NormlabError } from '../../errors.js';
 import type { TransformName } from '../../data/transforms.js';
 import type { DType, ParamScale } from '../../engine/backend.js';
 import { Random } from '../../engine/random.js';
-import { STUDY_GROUPS, type AnalysisSpec, type Intervention, type RunSpec, type StudyGroup, type StudyOptimizer, type StudyOptionsResolved, type StudyTier } from './types.js';
+import {
+  STUDY_GROUPS,
+  type AnalysisSpec,
+  type Intervention,
+  type RunSpec,
+  type StudyGroup,
+  type StudyOptimizer,
+  type StudyOptionsResolved,
+  type StudyTier,
+} from './types.js';
 
 export interface StudyOptions {
   dataset?: string;
@@ -59,9 +68,7 @@ export const PROBE_SEED = 20240229;
 export function resolveStudyOptions(options: StudyOptions): StudyOptionsResolved {
   const quick = options.quick ?? false;
   const browser = options.profile === 'browser';
-  const seeds = Array.isArray(options.seeds)
-    ? options.seeds
-    : Array.from({ length: options.seeds ?? (quick ? 2 : DEFAULT_SEEDS) }, (_, i) => i + 1);
+  const seeds = Array.isArray(options.seeds) ? options.seeds : Array.from({ length: options.seeds ?? (quick ? 2 : DEFAULT_SEEDS) }, (_, i) => i + 1);
   if (seeds.length === 0) throw new NormlabError('flag', 'the study needs at least one seed', 'use --seeds 1 or more');
   const filter = options.runs?.map((r) => r.trim()).filter(Boolean) ?? [];
   const groups = filter.length ? STUDY_GROUPS.filter((g) => filter.includes(g)) : [...STUDY_GROUPS];
@@ -133,7 +140,15 @@ export function reparamScales(optimizer: StudyOptimizer, factor = 255): ParamSca
 }
 
 /** The study's run key: activation·transform·optimizer[@lr]·dtype[·tag][·sub]. */
-export function runKey(p: { activation: string; transform: string; optimizer: StudyOptimizer; lr?: number; dtype?: DType; tag?: string; tier?: StudyTier }): string {
+export function runKey(p: {
+  activation: string;
+  transform: string;
+  optimizer: StudyOptimizer;
+  lr?: number;
+  dtype?: DType;
+  tag?: string;
+  tier?: StudyTier;
+}): string {
   const lr = p.lr ?? DEFAULT_LR[p.optimizer];
   return [
     p.activation,
@@ -163,7 +178,11 @@ interface AddParams {
   tier: StudyTier;
 }
 
-export function planStudy(o: StudyOptionsResolved, counts: { train: number; test: number }, engine: { clipnorm?: boolean; rescaling?: boolean; batchNormalization?: boolean } = {}): RunSpec[] {
+export function planStudy(
+  o: StudyOptionsResolved,
+  counts: { train: number; test: number },
+  engine: { clipnorm?: boolean; rescaling?: boolean; batchNormalization?: boolean } = {},
+): RunSpec[] {
   const trainCount = o.trainLimit ? Math.min(o.trainLimit, counts.train) : counts.train;
   const testCount = o.testLimit ? Math.min(o.testLimit, counts.test) : counts.test;
   const subsetCount = Math.min(o.subsetTrainLimit, trainCount);
@@ -250,15 +269,18 @@ export function planStudy(o: StudyOptionsResolved, counts: { train: number; test
               whole: optimizer === 'sgd',
               firstLayer: first && optimizer === 'sgd',
             };
-            if (first && optimizer === 'sgd' && transform !== 'standardize') analyses.plane = { rows: curvatureRows, grid: o.quick ? 7 : 15, steps: 10, iterations: o.curvatureIterations };
+            if (first && optimizer === 'sgd' && transform !== 'standardize')
+              analyses.plane = { rows: curvatureRows, grid: o.quick ? 7 : 15, steps: 10, iterations: o.curvatureIterations };
           }
-          if (o.curvature && first && transform === 'scale' && optimizer === 'adam') analyses.spectrum = { images: o.spectrumImages, transforms: o.quick ? ['none', 'scale', 'standardize', 'centre'] : undefined };
+          if (o.curvature && first && transform === 'scale' && optimizer === 'adam')
+            analyses.spectrum = { images: o.spectrumImages, transforms: o.quick ? ['none', 'scale', 'standardize', 'centre'] : undefined };
           add(seed, 'normalizations', { transform, activation: 'relu', optimizer, tier: sub, analyses: Object.keys(analyses).length ? analyses : undefined });
         }
       }
     }
     if (o.groups.includes('sigmoid') && !o.quick) {
-      for (const transform of ['none', 'scale'] as const) for (const optimizer of optimizers) add(seed, 'sigmoid', { transform, activation: 'sigmoid', optimizer, tier: sub });
+      for (const transform of ['none', 'scale'] as const)
+        for (const optimizer of optimizers) add(seed, 'sigmoid', { transform, activation: 'sigmoid', optimizer, tier: sub });
     }
     if (o.groups.includes('sweep')) {
       for (const lr of o.sweepLearningRates) add(seed, 'sweep', { transform: 'none', activation: 'relu', optimizer: 'adam', lr, tier: sub });
@@ -270,21 +292,71 @@ export function planStudy(o: StudyOptionsResolved, counts: { train: number; test
     if (o.groups.includes('ablation')) {
       for (const optimizer of optimizers) {
         const scales = reparamScales(optimizer);
-        add(seed, 'ablation', { transform: 'none', activation: 'relu', optimizer, tier: sub, tag: 'init255', intervention: { arm: 'init255', kernel0Divisor: 255 } });
-        add(seed, 'ablation', { transform: 'none', activation: 'relu', optimizer, tier: sub, tag: 'step255', intervention: { arm: 'step255', paramScales: scales } });
         add(seed, 'ablation', {
-          transform: 'none', activation: 'relu', optimizer, tier: sub, tag: 'reparam',
+          transform: 'none',
+          activation: 'relu',
+          optimizer,
+          tier: sub,
+          tag: 'init255',
+          intervention: { arm: 'init255', kernel0Divisor: 255 },
+        });
+        add(seed, 'ablation', {
+          transform: 'none',
+          activation: 'relu',
+          optimizer,
+          tier: sub,
+          tag: 'step255',
+          intervention: { arm: 'step255', paramScales: scales },
+        });
+        add(seed, 'ablation', {
+          transform: 'none',
+          activation: 'relu',
+          optimizer,
+          tier: sub,
+          tag: 'reparam',
           intervention: { arm: 'both', kernel0Divisor: 255, paramScales: scales },
           reparam: { kernel0Divisor: 255, paramScales: scales, matches: runKey({ activation: 'relu', transform: 'scale', optimizer, tier: sub }) },
         });
-        if (engine.clipnorm && !o.quick) add(seed, 'ablation', { transform: 'none', activation: 'relu', optimizer, tier: sub, tag: 'clipnorm', intervention: { arm: 'clipnorm', clipnorm: CLIPNORM } });
-        if (engine.rescaling) add(seed, 'ablation', { transform: 'none', activation: 'relu', optimizer, tier: sub, tag: 'rescaling', intervention: { arm: 'rescaling', firstLayer: 'rescaling' } });
-        if (engine.batchNormalization && !o.quick) add(seed, 'ablation', { transform: 'none', activation: 'relu', optimizer, tier: sub, tag: 'batchnorm', intervention: { arm: 'batchnorm', firstLayer: 'batchNormalization' } });
+        if (engine.clipnorm && !o.quick)
+          add(seed, 'ablation', {
+            transform: 'none',
+            activation: 'relu',
+            optimizer,
+            tier: sub,
+            tag: 'clipnorm',
+            intervention: { arm: 'clipnorm', clipnorm: CLIPNORM },
+          });
+        if (engine.rescaling)
+          add(seed, 'ablation', {
+            transform: 'none',
+            activation: 'relu',
+            optimizer,
+            tier: sub,
+            tag: 'rescaling',
+            intervention: { arm: 'rescaling', firstLayer: 'rescaling' },
+          });
+        if (engine.batchNormalization && !o.quick)
+          add(seed, 'ablation', {
+            transform: 'none',
+            activation: 'relu',
+            optimizer,
+            tier: sub,
+            tag: 'batchnorm',
+            intervention: { arm: 'batchnorm', firstLayer: 'batchNormalization' },
+          });
       }
     }
     if (o.groups.includes('lossform')) {
       for (const transform of o.quick ? (['none'] as const) : (['none', 'scale'] as const)) {
-        for (const optimizer of optimizers) add(seed, 'lossform', { transform, activation: 'relu', optimizer, tier: sub, tag: 'clipped', intervention: { arm: 'clipped', clipProbabilities: true } });
+        for (const optimizer of optimizers)
+          add(seed, 'lossform', {
+            transform,
+            activation: 'relu',
+            optimizer,
+            tier: sub,
+            tag: 'clipped',
+            intervention: { arm: 'clipped', clipProbabilities: true },
+          });
       }
     }
     if (o.groups.includes('reparam') && first) {
@@ -314,11 +386,18 @@ export function planStudy(o: StudyOptionsResolved, counts: { train: number; test
   const partners = new Set(chosen.filter((s) => s.reparam).map((s) => `${s.reparam!.matches}|${s.seed}`));
   const filtered = specs.filter((s) => chosen.includes(s) || partners.has(`${s.key}|${s.seed}`));
   if (filtered.length === 0) {
-    throw new NormlabError('flag', `no run of the study matches --runs ${(o.runFilter ?? o.groups).join(',')}`, `use group names (${STUDY_GROUPS.join(', ')}) or parts of run keys such as none·sgd`);
+    throw new NormlabError(
+      'flag',
+      `no run of the study matches --runs ${(o.runFilter ?? o.groups).join(',')}`,
+      `use group names (${STUDY_GROUPS.join(', ')}) or parts of run keys such as none·sgd`,
+    );
   }
   // Longest first, so the pool's last jobs are short ones (less idle time at the end).
   const cost = (r: RunSpec) => (r.tier === 'full' ? trainCount : subsetCount) * (r.dtype === 'float64' ? 2 : 1) + (r.analyses ? 4000 : 0);
-  return filtered.map((r, i) => ({ r, i })).sort((a, b) => cost(b.r) - cost(a.r) || a.i - b.i).map(({ r }) => r);
+  return filtered
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => cost(b.r) - cost(a.r) || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 export function armLabel(i: Intervention, optimizer: StudyOptimizer): string {

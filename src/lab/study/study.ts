@@ -6,7 +6,17 @@
 import { inputTransform, pixelStatistics, TRANSFORM_NAMES } from '../../data/transforms.js';
 import { backendNames } from '../../engine/backends/registry.js';
 import { sigmoidStudy, softmaxAtGaps } from '../sigmoid.js';
-import { ablationRanking, curvatureSummary, lossFormComparisons, mechanismSummary, precisionComparisons, reparamChecks, sameInitialWeights, summarize, sweepPoints } from './analyze.js';
+import {
+  ablationRanking,
+  curvatureSummary,
+  lossFormComparisons,
+  mechanismSummary,
+  precisionComparisons,
+  reparamChecks,
+  sameInitialWeights,
+  summarize,
+  sweepPoints,
+} from './analyze.js';
 import { loadStudyData, runStudyJob, sliceForSpec, type StudyData } from './job.js';
 import { planStudy, resolveStudyOptions, type StudyOptions } from './plan.js';
 import type { RunResult, RunSpec, SampleImages, StudyOptionsResolved, StudyResult } from './types.js';
@@ -72,7 +82,13 @@ export function sampleImages(data: StudyData, count = 6): SampleImages {
 export function analyzeStudy(
   options: StudyOptionsResolved,
   runs: RunResult[],
-  context: { dataset: StudyResult['dataset']; samples: SampleImages; wallSeconds: number; inputSize: number; environment?: Partial<StudyResult['environment']> },
+  context: {
+    dataset: StudyResult['dataset'];
+    samples: SampleImages;
+    wallSeconds: number;
+    inputSize: number;
+    environment?: Partial<StudyResult['environment']>;
+  },
 ): StudyResult {
   const summaries = summarize(runs);
   const sigmoid = sigmoidStudy({ inputSize: context.inputSize, hiddenUnits: 128 });
@@ -125,7 +141,13 @@ export const ENGINE_ARMS = { clipnorm: true, rescaling: true, batchNormalization
 export async function runStudy(input: StudyOptions, hooks: StudyHooks = {}): Promise<StudyResult> {
   const started = performance.now();
   const options = resolveStudyOptions(input);
-  const dataSpec = { dataset: options.dataset, dataDir: options.dataDir, download: false, trainLimit: options.trainLimit ?? undefined, testLimit: options.testLimit ?? undefined };
+  const dataSpec = {
+    dataset: options.dataset,
+    dataDir: options.dataDir,
+    download: false,
+    trainLimit: options.trainLimit ?? undefined,
+    testLimit: options.testLimit ?? undefined,
+  };
   // Load (and, if allowed, download) once here; the jobs then find the files in place.
   const full = await loadStudyData({ ...dataSpec, download: input.download ?? true, trainLimit: undefined, testLimit: undefined });
   const data = await loadStudyData(dataSpec);

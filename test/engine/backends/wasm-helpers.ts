@@ -82,7 +82,15 @@ export interface StepLog {
  * Train `epochs` epochs through the Backend interface with a seeded Fisher–Yates shuffle per epoch, so
  * every backend given the same seed sees the same rows in the same order.
  */
-export function trainEpochs(net: NetworkRunner, id: number, rows: number, batchSize: number, epochs: number, seed: number, onEpoch?: (epoch: number) => void): StepLog {
+export function trainEpochs(
+  net: NetworkRunner,
+  id: number,
+  rows: number,
+  batchSize: number,
+  epochs: number,
+  seed: number,
+  onEpoch?: (epoch: number) => void,
+): StepLog {
   const rng = new Random(seed);
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   const log: StepLog = { losses: [], correct: [], epochLosses: [] };
@@ -135,7 +143,9 @@ export function assertTensorClose(actual: ArrayLike<number>, expected: ArrayLike
     }
   }
   if (!(worst <= rtol * Math.max(scale, 1e-300))) {
-    assert.fail(`${what}[${at}]: wasm ${actual[at]} vs reference ${expected[at]}; max difference ${worst.toExponential(2)} > ${rtol} × max |value| ${scale.toExponential(2)}`);
+    assert.fail(
+      `${what}[${at}]: wasm ${actual[at]} vs reference ${expected[at]}; max difference ${worst.toExponential(2)} > ${rtol} × max |value| ${scale.toExponential(2)}`,
+    );
   }
 }
 
@@ -159,7 +169,13 @@ export interface PairOptions {
 
 /** The same network on the reference and the wasm backend, with the same data loaded. */
 export function makePair(reference: Backend, o: PairOptions) {
-  const ref = reference.createNetwork(structuredClone(o.spec), o.weights.map((w) => w.slice()));
-  const wsm = wasmBackend().createNetwork(structuredClone(o.spec), o.weights.map((w) => w.slice()));
+  const ref = reference.createNetwork(
+    structuredClone(o.spec),
+    o.weights.map((w) => w.slice()),
+  );
+  const wsm = wasmBackend().createNetwork(
+    structuredClone(o.spec),
+    o.weights.map((w) => w.slice()),
+  );
   return { ref, wsm, refId: ref.loadData(o.x, o.y), wsmId: wsm.loadData(o.x, o.y) };
 }

@@ -44,7 +44,9 @@ function assertSameRun(reference: TrainingResult, wasm: TrainingResult): void {
   assertAllClose(wasm.history.loss, reference.history.loss, rtol, 'per-epoch training loss');
   // accuracy is a count over 600 rows: equal in float64; float32 may flip a near-tie
   const accTol = reference.config.dtype === 'float64' ? 0 : 2 / TRAIN_ROWS;
-  wasm.history.acc.forEach((acc, e) => assert.ok(Math.abs(acc - reference.history.acc[e]) <= accTol, `epoch ${e} accuracy ${acc} vs ${reference.history.acc[e]}`));
+  wasm.history.acc.forEach((acc, e) =>
+    assert.ok(Math.abs(acc - reference.history.acc[e]) <= accTol, `epoch ${e} accuracy ${acc} vs ${reference.history.acc[e]}`),
+  );
   assertAllClose([wasm.test.loss], [reference.test.loss], rtol, 'test loss');
   assert.ok(Math.abs(wasm.test.acc - reference.test.acc) <= (reference.config.dtype === 'float64' ? 0 : 2 / TEST_ROWS), 'test accuracy');
 }
@@ -73,7 +75,19 @@ describe('wasm ↔ reference, the reparametrisation ablation', () => {
   for (const optimizer of ['sgd', 'adam'] as const) {
     test(`raw pixels, first kernel ÷ 255, per-parameter {lr, epsilon} scales (${optimizer}, float64)`, async () => {
       const scales: ParamScale[] =
-        optimizer === 'sgd' ? [{ lr: 1 / 255 ** 2, epsilon: 1 }, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }] : [{ lr: 1 / 255, epsilon: 255 }, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }];
+        optimizer === 'sgd'
+          ? [
+              { lr: 1 / 255 ** 2, epsilon: 1 },
+              { lr: 1, epsilon: 1 },
+              { lr: 1, epsilon: 1 },
+              { lr: 1, epsilon: 1 },
+            ]
+          : [
+              { lr: 1 / 255, epsilon: 255 },
+              { lr: 1, epsilon: 1 },
+              { lr: 1, epsilon: 1 },
+              { lr: 1, epsilon: 1 },
+            ];
       const config = { dtype: 'float64' as const, optimizer, normalize: 'none' as const, learningRate: optimizer === 'sgd' ? 0.05 : 0.001 };
       const [reference, wasm] = await both(config, {
         optimizer: withParamScales(optimizerFor(config), scales),

@@ -77,7 +77,10 @@ for (const dtype of ['float64', 'float32'] as const) {
         const s = spec(dtype, hidden);
         const weights = glorotWeights(s, 3, 0.1);
         weights[0][5 * 13 + 4] = NaN; // input 5 → unit 4
-        for (const transform of [{ a: 1 / 255, b: 0 }, { a: 2 / 255, b: -1 }]) {
+        for (const transform of [
+          { a: 1 / 255, b: 0 },
+          { a: 2 / 255, b: -1 },
+        ]) {
           const { ref, wsm, refId, wsmId } = makePair(referenceBackend, { spec: s, weights, x: pixels(transform), y: labels });
           const n = compareTraces(ref, wsm, refId, wsmId, allRows, TOLERANCE[dtype]);
           assert.ok(n > 0, 'the NaN weight must produce non-finite values');

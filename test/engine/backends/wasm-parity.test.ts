@@ -137,7 +137,12 @@ for (const dtype of DTYPES) {
       test(`output activation ${last} with meanSquaredError on one-hot targets`, () => {
         const labels = randomLabels(ROWS, 3, 8);
         checkParity({
-          spec: { dtype, layers: [dense(20, 13, 'relu'), dense(13, 3, last)], loss: { name: 'meanSquaredError', fromLogits: false }, optimizer: OPTIMIZERS.momentum },
+          spec: {
+            dtype,
+            layers: [dense(20, 13, 'relu'), dense(13, 3, last)],
+            loss: { name: 'meanSquaredError', fromLogits: false },
+            optimizer: OPTIMIZERS.momentum,
+          },
           x: u8Input(ROWS, 20, 7),
           y: { kind: 'dense', values: oneHot(labels, 3), rows: ROWS, width: 3 },
         });
@@ -145,12 +150,37 @@ for (const dtype of DTYPES) {
     }
 
     const ceCases: { name: string; loss: NetworkSpec['loss']; last: NetworkSpec['layers'][number]['activation']; sparse: boolean }[] = [
-      { name: 'sparseCategoricalCrossentropy fused with softmax', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: false }, last: 'softmax', sparse: true },
-      { name: 'sparseCategoricalCrossentropy fromLogits (linear output)', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, last: 'linear', sparse: true },
-      { name: 'sparseCategoricalCrossentropy fromLogits on a softmax output', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, last: 'softmax', sparse: true },
-      { name: 'sparseCategoricalCrossentropy, sigmoid output, fromLogits false', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: false }, last: 'sigmoid', sparse: true },
+      {
+        name: 'sparseCategoricalCrossentropy fused with softmax',
+        loss: { name: 'sparseCategoricalCrossentropy', fromLogits: false },
+        last: 'softmax',
+        sparse: true,
+      },
+      {
+        name: 'sparseCategoricalCrossentropy fromLogits (linear output)',
+        loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true },
+        last: 'linear',
+        sparse: true,
+      },
+      {
+        name: 'sparseCategoricalCrossentropy fromLogits on a softmax output',
+        loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true },
+        last: 'softmax',
+        sparse: true,
+      },
+      {
+        name: 'sparseCategoricalCrossentropy, sigmoid output, fromLogits false',
+        loss: { name: 'sparseCategoricalCrossentropy', fromLogits: false },
+        last: 'sigmoid',
+        sparse: true,
+      },
       { name: 'categoricalCrossentropy fused with softmax', loss: { name: 'categoricalCrossentropy', fromLogits: false }, last: 'softmax', sparse: false },
-      { name: 'categoricalCrossentropy fromLogits (linear output)', loss: { name: 'categoricalCrossentropy', fromLogits: true }, last: 'linear', sparse: false },
+      {
+        name: 'categoricalCrossentropy fromLogits (linear output)',
+        loss: { name: 'categoricalCrossentropy', fromLogits: true },
+        last: 'linear',
+        sparse: false,
+      },
       { name: 'categoricalCrossentropy fromLogits (tanh output)', loss: { name: 'categoricalCrossentropy', fromLogits: true }, last: 'tanh', sparse: false },
     ];
     for (const c of ceCases) {
@@ -171,7 +201,12 @@ for (const dtype of DTYPES) {
       const labels = randomLabels(ROWS, 3, 12);
       const soft = oneHot(labels, 3).map((v) => v * 0.8 + 0.2 / 3);
       checkParity({
-        spec: { dtype, layers: [dense(20, 7, 'sigmoid'), dense(7, 3, 'softmax')], loss: { name: 'categoricalCrossentropy', fromLogits: false }, optimizer: OPTIMIZERS.rmsprop },
+        spec: {
+          dtype,
+          layers: [dense(20, 7, 'sigmoid'), dense(7, 3, 'softmax')],
+          loss: { name: 'categoricalCrossentropy', fromLogits: false },
+          optimizer: OPTIMIZERS.rmsprop,
+        },
         x: u8Input(ROWS, 20, 11),
         y: { kind: 'dense', values: soft, rows: ROWS, width: 3 },
       });
@@ -180,7 +215,12 @@ for (const dtype of DTYPES) {
     test('meanSquaredError regression, single sigmoid output (binary accuracy)', () => {
       const labels = randomLabels(ROWS, 2, 14);
       checkParity({
-        spec: { dtype, layers: [dense(20, 3, 'tanh'), dense(3, 1, 'sigmoid')], loss: { name: 'meanSquaredError', fromLogits: false }, optimizer: OPTIMIZERS.nesterov },
+        spec: {
+          dtype,
+          layers: [dense(20, 3, 'tanh'), dense(3, 1, 'sigmoid')],
+          loss: { name: 'meanSquaredError', fromLogits: false },
+          optimizer: OPTIMIZERS.nesterov,
+        },
         x: u8Input(ROWS, 20, 13),
         y: { kind: 'dense', values: Float32Array.from(labels), rows: ROWS, width: 1 },
       });
@@ -189,7 +229,12 @@ for (const dtype of DTYPES) {
     test('meanSquaredError regression, linear outputs, real-valued targets', () => {
       const t = Float64Array.from(randomBytes(ROWS, 2, 16, 0), (v) => v / 100 - 1);
       checkParity({
-        spec: { dtype, layers: [dense(20, 13, 'relu'), dense(13, 2, 'linear')], loss: { name: 'meanSquaredError', fromLogits: false }, optimizer: OPTIMIZERS.sgd },
+        spec: {
+          dtype,
+          layers: [dense(20, 13, 'relu'), dense(13, 2, 'linear')],
+          loss: { name: 'meanSquaredError', fromLogits: false },
+          optimizer: OPTIMIZERS.sgd,
+        },
         x: u8Input(ROWS, 20, 15, { a: 1 / 255, b: 0 }),
         y: { kind: 'dense', values: t, rows: ROWS, width: 2 },
       });

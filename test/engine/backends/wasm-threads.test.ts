@@ -73,8 +73,14 @@ async function assertSameOnTwoThreads(c: Case): Promise<void> {
   const staged = c.spec.layers.some((l) => (l.stages ?? []).length > 0);
   const weights = staged ? layoutWeights(c.spec, 5) : glorotWeights(c.spec, 5, 0.1);
   const { backend, helper } = c.sleeping ? sleeping : spinning;
-  const one = single.createNetwork(structuredClone(c.spec), weights.map((w) => w.slice()));
-  const two = backend.createNetwork(structuredClone(c.spec), weights.map((w) => w.slice()));
+  const one = single.createNetwork(
+    structuredClone(c.spec),
+    weights.map((w) => w.slice()),
+  );
+  const two = backend.createNetwork(
+    structuredClone(c.spec),
+    weights.map((w) => w.slice()),
+  );
   try {
     const oneId = one.loadData(c.x, c.y);
     const twoId = two.loadData(c.x, c.y);
@@ -141,7 +147,8 @@ describe('wasm two threads: bit-identical to one thread', () => {
       test(`${dtype} adam, ${act} first layer`, () => assertSameOnTwoThreads({ spec: net(dtype, act, 37), x: scaled, y: sparse }));
     }
     for (const units of [5, 130]) {
-      test(`${dtype} width ${units} (not a multiple of the SIMD width)`, () => assertSameOnTwoThreads({ spec: net(dtype, 'relu', units), x: scaled, y: sparse }));
+      test(`${dtype} width ${units} (not a multiple of the SIMD width)`, () =>
+        assertSameOnTwoThreads({ spec: net(dtype, 'relu', units), x: scaled, y: sparse }));
     }
     test(`${dtype} a first layer too narrow to split runs on one thread`, () => assertSameOnTwoThreads({ spec: net(dtype, 'relu', 1), x: scaled, y: sparse }));
     test(`${dtype} odd batch sizes 7 and 1`, async () => {
@@ -189,7 +196,14 @@ describe('wasm two threads: bit-identical to one thread', () => {
       logits.loss = { name: 'sparseCategoricalCrossentropy', fromLogits: true };
       logits.layers.forEach((l) => (l.useBias = false));
       await assertSameOnTwoThreads({ spec: logits, x: scaled, y: sparse });
-      const scales = net(dtype, 'relu', 37, { ...OPTIMIZERS.adam, paramScales: [{ lr: 0.5, epsilon: 3 }, { lr: 2, epsilon: 1 }, { lr: 1, epsilon: 0.5 }] });
+      const scales = net(dtype, 'relu', 37, {
+        ...OPTIMIZERS.adam,
+        paramScales: [
+          { lr: 0.5, epsilon: 3 },
+          { lr: 2, epsilon: 1 },
+          { lr: 1, epsilon: 0.5 },
+        ],
+      });
       await assertSameOnTwoThreads({ spec: scales, x: scaled, y: sparse });
     });
     test(`${dtype} batch norm and dropout after the first dense layer split by features; stages on the input and clipping stay on one thread`, async () => {
@@ -198,7 +212,10 @@ describe('wasm two threads: bit-identical to one thread', () => {
       after.layers[1].stages = [bn];
       await assertSameOnTwoThreads({ spec: after, x: scaled, y: sparse });
       const both = net(dtype, 'tanh', 130, OPTIMIZERS.momentum);
-      both.layers[1].stages = [{ ...bn, center: false }, { kind: 'dropout', rate: 0.3, seed: 4 }];
+      both.layers[1].stages = [
+        { ...bn, center: false },
+        { kind: 'dropout', rate: 0.3, seed: 4 },
+      ];
       await assertSameOnTwoThreads({ spec: both, x: scaled, y: sparse, sleeping: true });
       const first = net(dtype, 'relu', 37);
       first.layers[0].stages = [bn];
@@ -273,7 +290,10 @@ describe('wasm two threads: SplitPolicy', () => {
     feed(policy, 2 * WINDOW, 3, 1);
     assert.equal(policy.twoThreadWins, 0);
     const run = feed(policy, BASE_PERIOD, 3, 1);
-    assert.ok(run.every((c) => !c), 'one thread for the period after losing');
+    assert.ok(
+      run.every((c) => !c),
+      'one thread for the period after losing',
+    );
     // the machine becomes quiet: the next comparison switches back, and the period starts over
     feed(policy, 2 * WINDOW, 0.5, 1);
     assert.equal(policy.twoThreadWins, 1);
@@ -306,7 +326,10 @@ describe('wasm two threads: when a run uses them', () => {
     const x: InputSource = { values: randomBytes(640, 784, 5), rows: 640, inputSize: 784, transform: { a: 1 / 255, b: 0 } };
     const y: TargetSource = { kind: 'sparse', labels: randomLabels(640, 10, 6), rows: 640 };
     const logs = ([1, 'auto'] as const).map((threads) => {
-      const n = loadWasmBackendSync({ threads }).createNetwork(spec, weights.map((w) => w.slice()));
+      const n = loadWasmBackendSync({ threads }).createNetwork(
+        spec,
+        weights.map((w) => w.slice()),
+      );
       try {
         return { log: trainEpochs(n, n.loadData(x, y), 640, 32, 3, 2), weights: n.getWeights() };
       } finally {
@@ -318,11 +341,17 @@ describe('wasm two threads: when a run uses them', () => {
   });
 
   test('the threads option and NORMLAB_WASM_THREADS are validated', () => {
-    assert.throws(() => loadWasmBackendSync({ threads: 3 as never }), (e: unknown) => isNormlabError(e) && /threads must be/.test(e.message));
+    assert.throws(
+      () => loadWasmBackendSync({ threads: 3 as never }),
+      (e: unknown) => isNormlabError(e) && /threads must be/.test(e.message),
+    );
     const saved = process.env.NORMLAB_WASM_THREADS;
     try {
       process.env.NORMLAB_WASM_THREADS = 'four';
-      assert.throws(() => loadWasmBackendSync(), (e: unknown) => isNormlabError(e) && /NORMLAB_WASM_THREADS/.test(e.message));
+      assert.throws(
+        () => loadWasmBackendSync(),
+        (e: unknown) => isNormlabError(e) && /NORMLAB_WASM_THREADS/.test(e.message),
+      );
       process.env.NORMLAB_WASM_THREADS = '1';
       assert.ok(loadWasmBackendSync());
     } finally {

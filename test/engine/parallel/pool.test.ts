@@ -24,9 +24,15 @@ describe('worker pool', () => {
       workers: 2,
       onResult: (_r, index) => seen.push(index),
     });
-    assert.deepEqual(results.map((r) => r.y), [0, 1, 4, 9, 16]);
+    assert.deepEqual(
+      results.map((r) => r.y),
+      [0, 1, 4, 9, 16],
+    );
     assert.equal(new Set(results.map((r) => r.threadId)).size, 2, 'both threads ran jobs');
-    assert.ok(results.every((r) => r.threadId !== threadId), 'no job ran on the main thread');
+    assert.ok(
+      results.every((r) => r.threadId !== threadId),
+      'no job ran on the main thread',
+    );
     assert.deepEqual([...seen].sort(), [0, 1, 2, 3, 4]);
   });
 
@@ -62,7 +68,10 @@ describe('worker pool', () => {
       workers: 2,
       context: { bytes },
     });
-    assert.deepEqual(results.map((r) => r.sum), [10, 10]);
+    assert.deepEqual(
+      results.map((r) => r.sum),
+      [10, 10],
+    );
     assert.ok(results.every((r) => r.threadId !== threadId));
     assert.deepEqual([bytes[4], bytes[5]], [255, 255], "the workers' writes are visible here");
   });
@@ -95,7 +104,10 @@ describe('training runs in parallel', () => {
 
   test('identical again when the caller shares already loaded data', async () => {
     ensureWasmBuilt();
-    const [train, test] = await Promise.all([loadDataset('fashion-mnist', 'train', { download: false }), loadDataset('fashion-mnist', 'test', { download: false })]);
+    const [train, test] = await Promise.all([
+      loadDataset('fashion-mnist', 'train', { download: false }),
+      loadDataset('fashion-mnist', 'test', { download: false }),
+    ]);
     const shared = await trainInParallel(jobs.slice(0, 2), { workers: 2, data: { train, test } });
     const own = await Promise.all(jobs.slice(0, 2).map((job) => runTrainingJob(job, { data: { train, test } })));
     shared.forEach((r, i) => assert.deepEqual(withoutTimes(r), withoutTimes(own[i])));

@@ -33,7 +33,11 @@ export class RunCard {
   private captions: HTMLElement[] = [];
   private cells: HTMLTableCellElement[] = [];
 
-  constructor(readonly transform: string, readonly color: string, readonly epochs: number) {
+  constructor(
+    readonly transform: string,
+    readonly color: string,
+    readonly epochs: number,
+  ) {
     const stat = (key: string, label: string, title?: string) => {
       const dd = h('dd', { 'data-value': key }, '–');
       this.values[key] = dd;
@@ -72,7 +76,11 @@ export class RunCard {
           stat('logitMax', 'max |logit|', 'largest |logit| of the output layer on the probe batch (256 training images)'),
           stat('logitGap', 'top-2 logit gap', 'mean gap between the largest and second-largest logit; softmax saturates as it grows'),
           stat('softmaxOne', 'softmax = 1.0', 'share of probe images whose top softmax probability is exactly 1.0 in the run’s precision'),
-          stat('deadUnits', 'dead units', 'ReLU: share of first-layer units that are ≤ 0 on every probe image. sigmoid/tanh: share of activations with |z| > 5'),
+          stat(
+            'deadUnits',
+            'dead units',
+            'ReLU: share of first-layer units that are ≤ 0 on every probe image. sigmoid/tanh: share of activations with |z| > 5',
+          ),
           stat('gradNorm0', '‖∇W₁‖', 'L2 norm of the gradient of the first kernel (mean probe-batch loss)'),
           stat('gradNormLast', '‖∇W_out‖', 'L2 norm of the gradient of the output kernel'),
           stat('updateRatio', '‖ΔW₁‖/‖W₁‖', 'relative size of one optimizer step on the first kernel'),
@@ -96,7 +104,10 @@ export class RunCard {
   setReady(info: ReadyInfo): void {
     this.classNames = info.classNames;
     const formula = this.root.querySelector('.formula')!;
-    setText(formula, `x′ = ${info.transform.formula} → inputs in [${fmt(info.transform.range[0], 2)}, ${fmt(info.transform.range[1], 2)}] · ${info.backend} backend${info.threads === 2 ? ' (2 threads)' : ''} · ${info.params.toLocaleString('en')} params`);
+    setText(
+      formula,
+      `x′ = ${info.transform.formula} → inputs in [${fmt(info.transform.range[0], 2)}, ${fmt(info.transform.range[1], 2)}] · ${info.backend} backend${info.threads === 2 ? ' (2 threads)' : ''} · ${info.params.toLocaleString('en')} params`,
+    );
     const notes = [...(info.backendNote ? [info.backendNote] : []), ...info.notes, info.verified ? '' : 'dataset files not verified'].filter(Boolean);
     setText(this.noteEl, notes.join(' · '));
     this.progressText.textContent = `epoch 1/${this.epochs}`;
@@ -156,7 +167,9 @@ export class RunCard {
       ctx.putImageData(img, 0, 0);
       const caption = h('figcaption', {}, '…');
       this.captions.push(caption);
-      this.samplesEl.append(h('figure', { role: 'listitem', title: `test image #${samples.indices[i]}: ${this.classNames[label]}`, 'data-label': label }, canvas, caption));
+      this.samplesEl.append(
+        h('figure', { role: 'listitem', title: `test image #${samples.indices[i]}: ${this.classNames[label]}`, 'data-label': label }, canvas, caption),
+      );
     });
   }
 
@@ -177,7 +190,12 @@ export class RunCard {
   private renderConfusion(): void {
     const n = this.classNames.length;
     this.cells = [];
-    const head = h('tr', {}, h('th', { scope: 'col', className: 'corner' }, 'true ↓ predicted →'), ...this.classNames.map((c, j) => h('th', { scope: 'col', title: `predicted ${c}` }, String(j))));
+    const head = h(
+      'tr',
+      {},
+      h('th', { scope: 'col', className: 'corner' }, 'true ↓ predicted →'),
+      ...this.classNames.map((c, j) => h('th', { scope: 'col', title: `predicted ${c}` }, String(j))),
+    );
     const rows = this.classNames.map((c, i) =>
       h(
         'tr',
@@ -192,8 +210,18 @@ export class RunCard {
       ),
     );
     this.confusionEl.replaceChildren(
-      h('p', { className: 'axis-note' }, `Rows: the true class. Columns: the class predicted (numbered as the rows: ${this.classNames.map((c, i) => `${i} ${c}`).join(', ')}).`),
-      h('table', { className: 'confusion' }, h('caption', { className: 'sr-only' }, 'Confusion matrix: rows are true classes, columns predicted classes, numbered as the rows'), h('thead', {}, head), h('tbody', {}, ...rows)),
+      h(
+        'p',
+        { className: 'axis-note' },
+        `Rows: the true class. Columns: the class predicted (numbered as the rows: ${this.classNames.map((c, i) => `${i} ${c}`).join(', ')}).`,
+      ),
+      h(
+        'table',
+        { className: 'confusion' },
+        h('caption', { className: 'sr-only' }, 'Confusion matrix: rows are true classes, columns predicted classes, numbered as the rows'),
+        h('thead', {}, head),
+        h('tbody', {}, ...rows),
+      ),
     );
   }
 

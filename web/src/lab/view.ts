@@ -42,7 +42,11 @@ const DIAG_METRICS: { key: string; label: string; get(d: DiagnosticPoint): numbe
   { key: 'logitMax', label: 'max |logit|', get: (d) => d.logits.maxAbs, log: true },
   { key: 'logitGap', label: 'mean top-2 logit gap', get: (d) => d.logits.gapMean, log: true },
   { key: 'softmaxOne', label: 'softmax exactly 1.0 (share)', get: (d) => d.softmax.maxExactlyOne },
-  { key: 'deadUnits', label: 'dead / saturated hidden units (share)', get: (d) => (d.layers.length > 1 ? (d.layers[0].deadFraction ?? d.layers[0].saturatedFraction) : null) },
+  {
+    key: 'deadUnits',
+    label: 'dead / saturated hidden units (share)',
+    get: (d) => (d.layers.length > 1 ? (d.layers[0].deadFraction ?? d.layers[0].saturatedFraction) : null),
+  },
   { key: 'gradNorm0', label: 'gradient norm, first kernel', get: (d) => d.layers[0].kernelGradNorm, log: true },
   { key: 'gradNormLast', label: 'gradient norm, output kernel', get: (d) => d.layers[d.layers.length - 1].kernelGradNorm, log: true },
   { key: 'updateRatio', label: 'update ratio ‖ΔW₁‖/‖W₁‖', get: (d) => d.layers[0].updateRatio, log: true },
@@ -135,9 +139,17 @@ export class LabView {
   private pausedSince = 0;
   private pausedTotal = 0;
 
-  constructor(initial: LabSettings, private readonly env: LabEnvironment, private readonly store: DatasetStore) {
+  constructor(
+    initial: LabSettings,
+    private readonly env: LabEnvironment,
+    private readonly store: DatasetStore,
+  ) {
     this.settings = structuredClone(initial);
-    this.statusEl = h('p', { className: 'lab-status', role: 'status', 'aria-live': 'polite' }, 'Pick settings and press Start. Each checked input transform trains as its own run, side by side.');
+    this.statusEl = h(
+      'p',
+      { className: 'lab-status', role: 'status', 'aria-live': 'polite' },
+      'Pick settings and press Start. Each checked input transform trains as its own run, side by side.',
+    );
     this.dataStatus = h('p', { className: 'data-status', id: 'data-status', 'aria-live': 'polite' }, '');
     this.dataProgress = h('progress', { id: 'data-progress', max: 1, value: 0, hidden: true, 'aria-label': 'dataset download and verification' });
     this.dataError = h('p', { className: 'data-error', id: 'data-error', role: 'alert' });
@@ -158,7 +170,12 @@ export class LabView {
       h('h2', { id: 'lab-title' }, 'Normalization lab'),
       h('p', { className: 'lede' }, 'The same network, the same seed, the same data — only the input transform differs. Watch what dividing by 255 changes.'),
       this.form,
-      h('div', { className: 'lab-progress', id: 'lab-progress' }, this.statusEl, h('div', { className: 'overall', hidden: true }, this.overall, this.overallText)),
+      h(
+        'div',
+        { className: 'lab-progress', id: 'lab-progress' },
+        this.statusEl,
+        h('div', { className: 'overall', hidden: true }, this.overall, this.overallText),
+      ),
       charts,
       this.explainEl,
       this.runsEl,
@@ -204,7 +221,10 @@ export class LabView {
       });
       this.dataProgress.value = 1;
       this.dataProgress.hidden = true;
-      setText(this.dataStatus, `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).`);
+      setText(
+        this.dataStatus,
+        `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).`,
+      );
       return data;
     } catch (error) {
       this.dataProgress.hidden = true;
@@ -245,7 +265,11 @@ export class LabView {
       ),
     );
     const lrHint = () => `empty = ${DEFAULT_LEARNING_RATE[this.settings.optimizer]} (Keras default)`;
-    const lrField = field('Learning rate', number('lr', s.lr === undefined ? '' : String(s.lr), { placeholder: String(DEFAULT_LEARNING_RATE[s.optimizer]) }), lrHint());
+    const lrField = field(
+      'Learning rate',
+      number('lr', s.lr === undefined ? '' : String(s.lr), { placeholder: String(DEFAULT_LEARNING_RATE[s.optimizer]) }),
+      lrHint(),
+    );
     const form = h(
       'form',
       { className: 'controls', 'aria-label': 'experiment settings', novalidate: true },
@@ -262,12 +286,24 @@ export class LabView {
         field('Seed', number('seed', String(s.seed), { inputmode: 'numeric' })),
         field('Precision', select('dtype', DTYPES, s.dtype)),
         field('Backend', select('backend', BACKENDS, s.backend), undefined),
-        field('Training images', number('trainLimit', s.trainLimit ? String(s.trainLimit) : '', { inputmode: 'numeric', placeholder: 'all' }), 'empty = all 60 000'),
+        field(
+          'Training images',
+          number('trainLimit', s.trainLimit ? String(s.trainLimit) : '', { inputmode: 'numeric', placeholder: 'all' }),
+          'empty = all 60 000',
+        ),
       ),
       transforms,
       this.buildDataPanel(),
       h('p', { className: 'form-error', role: 'alert' }),
-      h('div', { className: 'buttons' }, this.startButton, this.pauseButton, this.stopButton, h('button', { type: 'button', id: 'copy-link', onclick: () => this.copyLink() }, 'Copy link'), this.backendBadge),
+      h(
+        'div',
+        { className: 'buttons' },
+        this.startButton,
+        this.pauseButton,
+        this.stopButton,
+        h('button', { type: 'button', id: 'copy-link', onclick: () => this.copyLink() }, 'Copy link'),
+        this.backendBadge,
+      ),
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -301,7 +337,13 @@ export class LabView {
       h('legend', {}, 'Data'),
       this.dataStatus,
       this.dataProgress,
-      h('div', { className: 'data-pick' }, h('label', { for: 'data-files' }, 'Use files from this computer (the four official .gz files, any names):'), input, h('small', {}, 'or drop them here. They are checked by SHA-256 and kept in this browser.')),
+      h(
+        'div',
+        { className: 'data-pick' },
+        h('label', { for: 'data-files' }, 'Use files from this computer (the four official .gz files, any names):'),
+        input,
+        h('small', {}, 'or drop them here. They are checked by SHA-256 and kept in this browser.'),
+      ),
       this.dataError,
       this.dataVerdicts,
     );
@@ -347,10 +389,17 @@ export class LabView {
     if (lr === '') next.lr = undefined;
     else if (DECIMAL.test(lr) && Number(lr) > 0 && Number(lr) <= 10) next.lr = Number(lr);
     else bad('lr', 'Learning rate must be a positive number such as 0.001 or 1e-3 (or empty for the default).');
-    const units = value('units').split(',').map((u) => (/^\d+$/.test(u.trim()) ? Number(u.trim()) : NaN));
+    const units = value('units')
+      .split(',')
+      .map((u) => (/^\d+$/.test(u.trim()) ? Number(u.trim()) : NaN));
     // One set of limits for every way to start a run (src/lab/settings.ts).
-    if (units.length >= 1 && units.length <= L.hiddenLayers.max && units.every((u) => Number.isInteger(u) && u >= L.units.min && u <= L.units.max)) next.units = units;
-    else bad('units', `Hidden units must be up to ${L.hiddenLayers.max} whole numbers from ${L.units.min} to ${L.units.max}, separated by commas (e.g. 128 or 256,128).`);
+    if (units.length >= 1 && units.length <= L.hiddenLayers.max && units.every((u) => Number.isInteger(u) && u >= L.units.min && u <= L.units.max))
+      next.units = units;
+    else
+      bad(
+        'units',
+        `Hidden units must be up to ${L.hiddenLayers.max} whole numbers from ${L.units.min} to ${L.units.max}, separated by commas (e.g. 128 or 256,128).`,
+      );
     next.epochs = int('epochs', 'Epochs', L.epochs.min, L.epochs.max, next.epochs);
     next.batchSize = int('batch', 'Batch size', L.batchSize.min, L.batchSize.max, next.batchSize);
     next.seed = int('seed', 'Seed', L.seed.min, L.seed.max, next.seed);
@@ -402,17 +451,33 @@ export class LabView {
     this.lossChart = new Chart(loss.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: { parsing: false, normalized: true, scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: 'loss (log scale)' } } }, plugins: { legend, title: { display: true, text: 'Loss' }, decimation }, elements: { point: { radius: 0 } } },
+      options: {
+        parsing: false,
+        normalized: true,
+        scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: 'loss (log scale)' } } },
+        plugins: { legend, title: { display: true, text: 'Loss' }, decimation },
+        elements: { point: { radius: 0 } },
+      },
     });
     this.accChart = new Chart(acc.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: { parsing: false, normalized: true, scales: { x: axisX, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } }, plugins: { legend, title: { display: true, text: 'Accuracy' }, decimation }, elements: { point: { radius: 0 } } },
+      options: {
+        parsing: false,
+        normalized: true,
+        scales: { x: axisX, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } },
+        plugins: { legend, title: { display: true, text: 'Accuracy' }, decimation },
+        elements: { point: { radius: 0 } },
+      },
     });
     this.diagChart = new Chart(diag.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: { parsing: false, scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: this.diagMetric.label } } }, plugins: { legend, title: { display: true, text: 'Diagnostics' } } },
+      options: {
+        parsing: false,
+        scales: { x: axisX, y: { type: 'logarithmic', title: { display: true, text: this.diagMetric.label } } },
+        plugins: { legend, title: { display: true, text: 'Diagnostics' } },
+      },
     });
     const logToggle = h('input', { type: 'checkbox', id: 'loss-log', checked: true });
     logToggle.addEventListener('change', () => {
@@ -428,17 +493,60 @@ export class LabView {
     return h(
       'div',
       { className: 'charts' },
-      h('figure', { className: 'chart-card' }, loss.wrapper, h('figcaption', {}, h('label', { className: 'check' }, logToggle, 'log scale'), ' Solid: training loss (mean of the last 50 batches). Dashed: test loss after each epoch.')),
-      h('figure', { className: 'chart-card' }, acc.wrapper, h('figcaption', {}, 'Solid: training accuracy (last 50 batches). Dashed: test accuracy after each epoch.')),
-      h('figure', { className: 'chart-card' }, diag.wrapper, h('figcaption', {}, h('label', { for: 'diag-metric' }, 'Show '), metricSelect, ' — probed on 256 training images at early steps, 4 times per epoch and at each epoch’s end.')),
+      h(
+        'figure',
+        { className: 'chart-card' },
+        loss.wrapper,
+        h(
+          'figcaption',
+          {},
+          h('label', { className: 'check' }, logToggle, 'log scale'),
+          ' Solid: training loss (mean of the last 50 batches). Dashed: test loss after each epoch.',
+        ),
+      ),
+      h(
+        'figure',
+        { className: 'chart-card' },
+        acc.wrapper,
+        h('figcaption', {}, 'Solid: training accuracy (last 50 batches). Dashed: test accuracy after each epoch.'),
+      ),
+      h(
+        'figure',
+        { className: 'chart-card' },
+        diag.wrapper,
+        h(
+          'figcaption',
+          {},
+          h('label', { for: 'diag-metric' }, 'Show '),
+          metricSelect,
+          ' — probed on 256 training images at early steps, 4 times per epoch and at each epoch’s end.',
+        ),
+      ),
     );
   }
 
   private resetCharts(): void {
     const datasets = (key: 'loss' | 'acc') =>
       this.runs.flatMap((run) => [
-        { label: `${run.transform} train`, data: key === 'loss' ? run.lossPoints : run.accPoints, borderColor: run.color, backgroundColor: run.color, borderWidth: 2, pointRadius: 0, pointStyle: 'line' as const },
-        { label: `${run.transform} test`, data: key === 'loss' ? run.testLoss : run.testAcc, borderColor: run.color, backgroundColor: run.color, borderDash: [6, 4], borderWidth: 2, pointRadius: 3, pointStyle: 'circle' as const },
+        {
+          label: `${run.transform} train`,
+          data: key === 'loss' ? run.lossPoints : run.accPoints,
+          borderColor: run.color,
+          backgroundColor: run.color,
+          borderWidth: 2,
+          pointRadius: 0,
+          pointStyle: 'line' as const,
+        },
+        {
+          label: `${run.transform} test`,
+          data: key === 'loss' ? run.testLoss : run.testAcc,
+          borderColor: run.color,
+          backgroundColor: run.color,
+          borderDash: [6, 4],
+          borderWidth: 2,
+          pointRadius: 3,
+          pointStyle: 'circle' as const,
+        },
       ]);
     const max = this.settings.epochs;
     for (const chart of [this.lossChart, this.accChart, this.diagChart]) (chart.options.scales!.x as { max?: number }).max = max;
@@ -522,7 +630,10 @@ export class LabView {
     this.overall.value = 0;
     (this.overall.parentElement as HTMLElement).hidden = false;
     setText(this.overallText, 'starting…');
-    setText(this.statusEl, `Training ${this.runs.length} run${this.runs.length > 1 ? 's' : ''}: ${s.normalize.join(', ')} · ${s.optimizer} lr ${s.lr ?? DEFAULT_LEARNING_RATE[s.optimizer]} · ${s.units.join(',')} ${s.activation} · ${s.epochs} epochs · seed ${s.seed}`);
+    setText(
+      this.statusEl,
+      `Training ${this.runs.length} run${this.runs.length > 1 ? 's' : ''}: ${s.normalize.join(', ')} · ${s.optimizer} lr ${s.lr ?? DEFAULT_LEARNING_RATE[s.optimizer]} · ${s.units.join(',')} ${s.activation} · ${s.epochs} epochs · seed ${s.seed}`,
+    );
     this.pump(data);
     // The progress is what the learner wants to see now; on a laptop screen it sits below the form.
     const progress = this.root.querySelector('#lab-progress') as HTMLElement;
@@ -585,7 +696,8 @@ export class LabView {
   /** The overall bar: mean progress of the runs, and time left from the pace so far (pauses excluded). */
   private updateOverall(): void {
     if (!this.runs.length) return;
-    const done = this.runs.reduce((sum, r) => sum + (r.state === 'done' || r.state === 'stopped' || r.state === 'error' ? 1 : r.progress), 0) / this.runs.length;
+    const done =
+      this.runs.reduce((sum, r) => sum + (r.state === 'done' || r.state === 'stopped' || r.state === 'error' ? 1 : r.progress), 0) / this.runs.length;
     this.overall.value = done;
     const pausedNow = this.paused ? performance.now() - this.pausedSince : 0;
     const elapsed = (performance.now() - this.startedAt - this.pausedTotal - pausedNow) / 1000;
@@ -608,7 +720,10 @@ export class LabView {
         run.card.setReady(m.info);
         this.readyInfo.set(run.transform, m.info.backend);
         run.threads = m.info.threads;
-        setText(this.backendBadge, `${m.info.backend} backend${m.info.threads === 2 ? ' · 2 threads per run' : ''} · ${m.info.trainCount.toLocaleString('en')} training images`);
+        setText(
+          this.backendBadge,
+          `${m.info.backend} backend${m.info.threads === 2 ? ' · 2 threads per run' : ''} · ${m.info.trainCount.toLocaleString('en')} training images`,
+        );
         break;
       case 'batch': {
         const x = m.epoch + (m.batch + 1) / m.batches;
@@ -677,11 +792,16 @@ export class LabView {
     const summary = this.runs.map((r) => {
       const last = r.epochs[r.epochs.length - 1];
       if (r.state === 'error') return `${r.transform}: failed`;
-      return last ? `${r.transform}: test acc ${fmt(last.testAcc * 100, 2)}%, loss ${fmt(last.testLoss)}${last.partial ? ` (stopped at epoch ${fmt(last.at, 2)})` : ''}` : `${r.transform}: ${r.state}`;
+      return last
+        ? `${r.transform}: test acc ${fmt(last.testAcc * 100, 2)}%, loss ${fmt(last.testLoss)}${last.partial ? ` (stopped at epoch ${fmt(last.at, 2)})` : ''}`
+        : `${r.transform}: ${r.state}`;
     });
     const failed = this.runs.filter((r) => r.state === 'error').length;
     const stopped = this.runs.some((r) => r.state === 'stopped');
-    setText(this.statusEl, `${failed === this.runs.length ? 'Failed' : stopped ? 'Stopped' : failed ? 'Finished with errors' : 'Done'}. ${summary.join(' · ')}`);
+    setText(
+      this.statusEl,
+      `${failed === this.runs.length ? 'Failed' : stopped ? 'Stopped' : failed ? 'Finished with errors' : 'Done'}. ${summary.join(' · ')}`,
+    );
     setText(this.overallText, failed === this.runs.length ? 'failed' : stopped ? 'stopped' : 'done');
     this.explain();
     this.setPaused(false);
@@ -694,7 +814,13 @@ export class LabView {
     // The findings speak of the data transforms (none, scale, …), not of normalization layers.
     const finished = this.runs.filter((r) => r.epochs.length > 0 && r.state !== 'error' && (TRANSFORM_NAMES as readonly string[]).includes(r.transform));
     const title = h('h3', {}, 'What these runs show');
-    const source = h('p', { className: 'note' }, 'Written by the same findings code as ', h('code', {}, 'normlab why'), ' and the Why? view, from the numbers above.');
+    const source = h(
+      'p',
+      { className: 'note' },
+      'Written by the same findings code as ',
+      h('code', {}, 'normlab why'),
+      ' and the Why? view, from the numbers above.',
+    );
     const reason = unexplainable(s);
     if (finished.length < 2 || !finished.some((r) => r.transform === 'none')) {
       this.explainEl.hidden = true;
@@ -711,14 +837,23 @@ export class LabView {
       s,
       finished.map((r) => {
         const last = r.epochs[r.epochs.length - 1];
-        return { transform: r.transform as TransformName, learningRate: lr, testAcc: last.testAcc, testLoss: last.testLoss, firstEpochLoss: r.epochs[0].loss, probes: r.diagnostics };
+        return {
+          transform: r.transform as TransformName,
+          learningRate: lr,
+          testAcc: last.testAcc,
+          testLoss: last.testLoss,
+          firstEpochLoss: r.epochs[0].loss,
+          probes: r.diagnostics,
+        };
       }),
       { name: s.dataset, classNames: this.data?.train.classNames ?? [], trainCount: this.data?.train.count ?? 0, testCount: this.data?.test.count ?? 0 },
       epochs,
     );
     this.explainEl.replaceChildren(
       title,
-      ...findings.map((f) => h('div', { className: 'finding', 'data-finding': f.id }, h('h4', {}, f.title), ...f.sentences.map((t) => h('p', {}, ...richText(t))))),
+      ...findings.map((f) =>
+        h('div', { className: 'finding', 'data-finding': f.id }, h('h4', {}, f.title), ...f.sentences.map((t) => h('p', {}, ...richText(t)))),
+      ),
       source,
     );
   }
@@ -760,7 +895,8 @@ export class LabView {
   }
 
   snapshot(): LabSnapshot {
-    const points = (chart: Chart) => Object.fromEntries(chart.data.datasets.map((d) => [d.label ?? '', d.data.filter((p) => p !== null && Number.isFinite((p as { y: number }).y)).length]));
+    const points = (chart: Chart) =>
+      Object.fromEntries(chart.data.datasets.map((d) => [d.label ?? '', d.data.filter((p) => p !== null && Number.isFinite((p as { y: number }).y)).length]));
     return {
       running: this.running,
       chartRedraws: redraws(),

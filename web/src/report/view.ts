@@ -9,7 +9,16 @@ import { transformLabel } from '../../../src/lab/study/plan.js';
 import { studyCharts, type ChartSection } from '../../../src/report/charts.js';
 import { deriveFindings, type Findings } from '../../../src/report/findings.js';
 import { num, seconds } from '../../../src/report/format.js';
-import { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from '../../../src/report/tables.js';
+import {
+  measuredGapTable,
+  methodNotes,
+  proposedTable,
+  reparamTable,
+  runsTable,
+  softmaxThresholdTable,
+  thresholdTable,
+  type Table,
+} from '../../../src/report/tables.js';
 import { Chart, refreshCharts } from '../charts.js';
 import { h, richText, setText } from '../dom.js';
 import { parseJson } from '../../../src/util/json.js';
@@ -27,7 +36,16 @@ export function parseWhyJson(text: string): { study: StudyResult; findings: Find
 }
 
 function tableEl(t: Table): HTMLElement {
-  return h('div', { className: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ...t.head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, ...t.rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, ...richText(c))))))));
+  return h(
+    'div',
+    { className: 'table-wrap' },
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, ...t.head.map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, ...t.rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, ...richText(c)))))),
+    ),
+  );
 }
 
 export class ReportView {
@@ -57,7 +75,15 @@ export class ReportView {
       h('label', { for: 'report-file' }, 'Open a why.json:'),
       file,
       study ? h('button', { type: 'button', id: 'report-last', onclick: () => void this.openLast(true) }, 'Load the published study') : null,
-      h('span', { className: 'badge' }, 'or drop the file here. Make one with ', h('code', {}, 'normlab why'), ', or run the study here in the ', h('a', { href: '?view=why' }, 'Why?'), ' view.'),
+      h(
+        'span',
+        { className: 'badge' },
+        'or drop the file here. Make one with ',
+        h('code', {}, 'normlab why'),
+        ', or run the study here in the ',
+        h('a', { href: '?view=why' }, 'Why?'),
+        ' view.',
+      ),
     );
     open.addEventListener('dragover', (e) => {
       e.preventDefault();
@@ -107,7 +133,7 @@ export class ReportView {
       const response = await fetch(new URL(this.study, document.baseURI), { cache: 'no-cache' });
       if (!response.ok) {
         const reason = (await response.text()).trim();
-        setText(this.status, explicit || !this.loaded ? `No last study: ${reason}` : this.status.textContent ?? '');
+        setText(this.status, explicit || !this.loaded ? `No last study: ${reason}` : (this.status.textContent ?? ''));
         return;
       }
       this.show(parseWhyJson(await response.text()), 'the published study (the last normlab why run)');
@@ -140,7 +166,12 @@ export class ReportView {
         { className: 'charts report-charts' },
         ...list.map((spec) => {
           const canvas = h('canvas', { role: 'img', 'aria-label': spec.title, 'data-chart': spec.id });
-          const fig = h('figure', { className: 'chart-card' }, h('figcaption', { className: 'chart-title' }, h('b', {}, spec.title), h('br'), spec.caption), h('div', { className: spec.id === 'softmax-gaps' ? 'chart tall' : 'chart' }, canvas));
+          const fig = h(
+            'figure',
+            { className: 'chart-card' },
+            h('figcaption', { className: 'chart-title' }, h('b', {}, spec.title), h('br'), spec.caption),
+            h('div', { className: spec.id === 'softmax-gaps' ? 'chart tall' : 'chart' }, canvas),
+          );
           queueMicrotask(() => this.charts.push(new Chart(canvas, spec.config)));
           return fig;
         }),
@@ -162,14 +193,30 @@ export class ReportView {
             h(
               'ul',
               { className: 'claims' },
-              ...findings.claims.map((c) => h('li', { 'data-claim': c.id }, h('b', {}, c.claim), ' ', h('span', { className: `verdict ${c.verdict === 'supported' ? 'ok' : c.verdict === 'refuted' ? 'bad' : 'mixed'}` }, c.verdict), h('br', {}), ...richText(c.evidence))),
+              ...findings.claims.map((c) =>
+                h(
+                  'li',
+                  { 'data-claim': c.id },
+                  h('b', {}, c.claim),
+                  ' ',
+                  h('span', { className: `verdict ${c.verdict === 'supported' ? 'ok' : c.verdict === 'refuted' ? 'bad' : 'mixed'}` }, c.verdict),
+                  h('br', {}),
+                  ...richText(c.evidence),
+                ),
+              ),
             ),
           ]
         : []),
       ...(findings.reply ? [h('h3', {}, 'Reply to the forum'), this.replyBox(findings.reply)] : []),
       h('h3', {}, 'Findings'),
       ...findings.list.map((f) =>
-        h('section', { className: `finding ${VERDICT_CLASS[f.verdict] ?? ''}`, 'data-finding': f.id }, h('h4', {}, f.title, ' ', h('span', { className: `verdict ${VERDICT_CLASS[f.verdict] ?? ''}` }, f.verdict)), h('p', { className: 'evidence' }, 'Expected: ', ...richText(f.expectation)), ...f.sentences.map((s) => h('p', {}, ...richText(s)))),
+        h(
+          'section',
+          { className: `finding ${VERDICT_CLASS[f.verdict] ?? ''}`, 'data-finding': f.id },
+          h('h4', {}, f.title, ' ', h('span', { className: `verdict ${VERDICT_CLASS[f.verdict] ?? ''}` }, f.verdict)),
+          h('p', { className: 'evidence' }, 'Expected: ', ...richText(f.expectation)),
+          ...f.sentences.map((s) => h('p', {}, ...richText(s))),
+        ),
       ),
       h('h3', {}, 'The runs'),
       chartsOf('outcome'),
@@ -177,10 +224,18 @@ export class ReportView {
       h('h3', {}, 'Training curves'),
       chartsOf('curves'),
       h('h3', {}, 'Diagnostics over time'),
-      h('p', { className: 'note' }, `Probes on ${o.probeRows} training images at initialisation, at steps ${o.probeSteps.filter((s) => s > 0).join(', ')} and at the end of every epoch.`),
+      h(
+        'p',
+        { className: 'note' },
+        `Probes on ${o.probeRows} training images at initialisation, at steps ${o.probeSteps.filter((s) => s > 0).join(', ')} and at the end of every epoch.`,
+      ),
       chartsOf('diagnostics'),
       h('h3', {}, 'Normalization as a reparametrisation'),
-      h('p', { className: 'note' }, 'z = W·(x/255) + b = (W/255)·x + b: raw inputs with the first kernel divided by 255 compute the normalized network; to take the same steps, SGD needs that kernel’s learning rate ÷ 255², Adam lr ÷ 255 and ε × 255.'),
+      h(
+        'p',
+        { className: 'note' },
+        'z = W·(x/255) + b = (W/255)·x + b: raw inputs with the first kernel divided by 255 compute the normalized network; to take the same steps, SGD needs that kernel’s learning rate ÷ 255², Adam lr ÷ 255 and ε × 255.',
+      ),
       tableEl(reparamTable(study)),
       chartsOf('reparam'),
       h('h3', {}, 'Raw inputs with Adam at smaller learning rates'),
@@ -222,7 +277,13 @@ export class ReportView {
         h(
           'div',
           { className: 'sample-row' },
-          h('div', { className: 'sample-label' }, h('b', {}, transformLabel(t.name)), h('br'), `${t.formula} · range [${num(t.range[0], 3)}, ${num(t.range[1], 3)}], mean ${num(t.mean, 3)}, std ${num(t.std, 3)}`),
+          h(
+            'div',
+            { className: 'sample-label' },
+            h('b', {}, transformLabel(t.name)),
+            h('br'),
+            `${t.formula} · range [${num(t.range[0], 3)}, ${num(t.range[1], 3)}], mean ${num(t.mean, 3)}, std ${num(t.std, 3)}`,
+          ),
           h(
             'div',
             { className: 'sample-images' },

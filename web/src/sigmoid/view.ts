@@ -81,13 +81,23 @@ export class SigmoidView {
   private readonly inputError: HTMLElement;
   private readonly sideBySide: HTMLTableSectionElement;
 
-  constructor(initial: SigmoidSettings, private readonly onChange: (s: SigmoidSettings) => void) {
+  constructor(
+    initial: SigmoidSettings,
+    private readonly onChange: (s: SigmoidSettings) => void,
+  ) {
     this.settings = { ...initial };
     const s = this.settings;
     this.pixelInput = h('input', { type: 'range', id: 'sig-pixel', min: 0, max: 255, step: 1, value: s.pixel });
     this.pixelNumber = h('input', { type: 'number', id: 'sig-pixel-n', min: 0, max: 255, step: 1, value: s.pixel, 'aria-label': 'pixel value (number)' });
     this.weightInput = h('input', { type: 'range', id: 'sig-weight', min: -0.1, max: 0.1, step: 0.0001, value: s.weight });
-    this.weightNumber = h('input', { type: 'text', inputmode: 'decimal', id: 'sig-weight-n', value: String(s.weight), 'aria-label': 'weight (number)', spellcheck: 'false' });
+    this.weightNumber = h('input', {
+      type: 'text',
+      inputmode: 'decimal',
+      id: 'sig-weight-n',
+      value: String(s.weight),
+      'aria-label': 'weight (number)',
+      spellcheck: 'false',
+    });
     this.scaledInput = h('input', { type: 'checkbox', id: 'sig-scaled', checked: s.scaled });
     this.presetSelect = h('select', { id: 'sig-preset' }, ...PRESETS.map((p) => h('option', { value: p.key }, p.label)));
     this.indexInput = h('input', { type: 'range', id: 'sig-index', min: 0, max: 49, step: 1, value: 49 });
@@ -106,44 +116,119 @@ export class SigmoidView {
       'ul',
       { className: 'thresholds' },
       ...THRESHOLDS.map((t) =>
-        h('li', {}, h('strong', {}, t.method), `: σ(z) is exactly 1.0 for z ≥ ${t.x.toPrecision(t.method === 'float64' ? 16 : 8)} (σ′ = 0 there); below it σ′ ≥ ${t.derivativeBelow.toExponential(2)}. ${t.closedForm}.`),
+        h(
+          'li',
+          {},
+          h('strong', {}, t.method),
+          `: σ(z) is exactly 1.0 for z ≥ ${t.x.toPrecision(t.method === 'float64' ? 16 : 8)} (σ′ = 0 there); below it σ′ ≥ ${t.derivativeBelow.toExponential(2)}. ${t.closedForm}.`,
+        ),
       ),
     );
     this.root = h(
       'section',
       { id: 'view-sigmoid', className: 'view', 'aria-labelledby': 'sig-title', hidden: true },
       h('h2', { id: 'sig-title' }, 'Sigmoid explorer'),
-      h('p', { className: 'lede' }, 'One pixel times one weight, through a sigmoid unit. In float32, σ(z) rounds to exactly 1.0 once z passes about 16.6 — and then its derivative σ(1−σ), the factor every gradient through the unit is multiplied by, is exactly 0.'),
+      h(
+        'p',
+        { className: 'lede' },
+        'One pixel times one weight, through a sigmoid unit. In float32, σ(z) rounds to exactly 1.0 once z passes about 16.6 — and then its derivative σ(1−σ), the factor every gradient through the unit is multiplied by, is exactly 0.',
+      ),
       h(
         'div',
         { className: 'sig-layout' },
         h(
           'form',
           { className: 'controls sig-controls', 'aria-label': 'sigmoid inputs', onsubmit: (e: Event) => e.preventDefault() },
-          h('div', { className: 'field slider' }, h('label', { for: 'sig-pixel' }, 'Pixel value x (0–255)'), h('div', { className: 'slider-row' }, this.pixelInput, this.pixelNumber)),
+          h(
+            'div',
+            { className: 'field slider' },
+            h('label', { for: 'sig-pixel' }, 'Pixel value x (0–255)'),
+            h('div', { className: 'slider-row' }, this.pixelInput, this.pixelNumber),
+          ),
           h('label', { className: 'check' }, this.scaledInput, 'divide the pixel by 255 first (x / 255)'),
-          h('div', { className: 'field slider' }, h('label', { for: 'sig-weight' }, 'Weight w'), h('div', { className: 'slider-row' }, this.weightInput, this.weightNumber)),
+          h(
+            'div',
+            { className: 'field slider' },
+            h('label', { for: 'sig-weight' }, 'Weight w'),
+            h('div', { className: 'slider-row' }, this.weightInput, this.weightNumber),
+          ),
           this.inputError,
-          h('fieldset', {}, h('legend', {}, 'Linspace weights'), h('div', { className: 'field' }, h('label', { for: 'sig-preset' }, 'Weight set'), this.presetSelect), h('div', { className: 'field slider' }, h('label', { for: 'sig-index' }, 'Use weight number'), h('div', { className: 'slider-row' }, this.indexInput, this.indexOutput))),
+          h(
+            'fieldset',
+            {},
+            h('legend', {}, 'Linspace weights'),
+            h('div', { className: 'field' }, h('label', { for: 'sig-preset' }, 'Weight set'), this.presetSelect),
+            h(
+              'div',
+              { className: 'field slider' },
+              h('label', { for: 'sig-index' }, 'Use weight number'),
+              h('div', { className: 'slider-row' }, this.indexInput, this.indexOutput),
+            ),
+          ),
         ),
         h(
           'div',
           { className: 'sig-readout' },
           this.zEl,
-          h('table', { className: 'sig-table' }, h('caption', {}, 'σ(z) and its derivative, as each precision computes them'), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'precision'), h('th', { scope: 'col' }, 'σ(z)'), h('th', { scope: 'col' }, '1 − σ(z)'), h('th', { scope: 'col' }, 'σ′(z) = σ(1−σ)'))), this.table),
+          h(
+            'table',
+            { className: 'sig-table' },
+            h('caption', {}, 'σ(z) and its derivative, as each precision computes them'),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'precision'),
+                h('th', { scope: 'col' }, 'σ(z)'),
+                h('th', { scope: 'col' }, '1 − σ(z)'),
+                h('th', { scope: 'col' }, 'σ′(z) = σ(1−σ)'),
+              ),
+            ),
+            this.table,
+          ),
           this.verdict,
           h(
             'table',
             { className: 'sig-table side-by-side' },
             h('caption', {}, 'The same pixel, raw and divided by 255, with this weight (float32, as the lab trains)'),
-            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'input'), h('th', { scope: 'col' }, 'z = w · x'), h('th', { scope: 'col' }, 'σ(z)'), h('th', { scope: 'col' }, 'σ′(z)'))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'input'),
+                h('th', { scope: 'col' }, 'z = w · x'),
+                h('th', { scope: 'col' }, 'σ(z)'),
+                h('th', { scope: 'col' }, 'σ′(z)'),
+              ),
+            ),
             this.sideBySide,
           ),
         ),
       ),
       h('p', { className: 'forum-note', id: 'forum-note' }, FORUM_NOTE),
-      h('div', { className: 'charts sig-charts' }, h('figure', { className: 'chart-card' }, curve.wrapper), h('figure', { className: 'chart-card' }, deriv.wrapper, h('figcaption', {}, 'A log axis cannot show 0: where a line ends, σ′ is exactly 0 in that precision and no gradient flows.')), h('figure', { className: 'chart-card' }, preset.wrapper, this.presetSummary)),
-      h('details', { className: 'methods' }, h('summary', {}, 'Saturation points and how each precision is computed'), thresholdsList, h('ul', {}, ...SIGMOID_METHODS.map((m) => h('li', {}, h('strong', {}, m), `: ${METHOD_DESCRIPTIONS[m]}`)))),
+      h(
+        'div',
+        { className: 'charts sig-charts' },
+        h('figure', { className: 'chart-card' }, curve.wrapper),
+        h(
+          'figure',
+          { className: 'chart-card' },
+          deriv.wrapper,
+          h('figcaption', {}, 'A log axis cannot show 0: where a line ends, σ′ is exactly 0 in that precision and no gradient flows.'),
+        ),
+        h('figure', { className: 'chart-card' }, preset.wrapper, this.presetSummary),
+      ),
+      h(
+        'details',
+        { className: 'methods' },
+        h('summary', {}, 'Saturation points and how each precision is computed'),
+        thresholdsList,
+        h('ul', {}, ...SIGMOID_METHODS.map((m) => h('li', {}, h('strong', {}, m), `: ${METHOD_DESCRIPTIONS[m]}`))),
+      ),
     );
     this.buildCharts(curve.canvas, deriv.canvas, preset.canvas);
     this.wire();
@@ -155,7 +240,10 @@ export class SigmoidView {
     const zPos = Array.from({ length: 841 }, (_, i) => (i * Z_MAX) / 840);
     const vline = (t: (typeof THRESHOLDS)[number], y0: number, y1: number) => ({
       label: `${t.method}: σ = 1 from z = ${t.x.toFixed(2)}`,
-      data: [{ x: t.x, y: y0 }, { x: t.x, y: y1 }],
+      data: [
+        { x: t.x, y: y0 },
+        { x: t.x, y: y1 },
+      ],
       borderColor: COLORS[t.method],
       borderDash: [4, 4],
       borderWidth: 1.5,
@@ -172,25 +260,64 @@ export class SigmoidView {
           { label: '· current z', data: [], borderColor: '#000', backgroundColor: '#000', pointRadius: 6, showLine: false },
         ],
       },
-      options: { parsing: false, scales: { x: { type: 'linear', min: -Z_MAX, max: Z_MAX, title: { display: true, text: 'z = w · x' } }, y: { min: 0, max: 1.02, title: { display: true, text: 'σ(z)' } } }, plugins: { legend, title: { display: true, text: 'σ(z) = 1 / (1 + e^−z)' } } },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', min: -Z_MAX, max: Z_MAX, title: { display: true, text: 'z = w · x' } },
+          y: { min: 0, max: 1.02, title: { display: true, text: 'σ(z)' } },
+        },
+        plugins: { legend, title: { display: true, text: 'σ(z) = 1 / (1 + e^−z)' } },
+      },
     });
     this.derivChart = new Chart(deriv, {
       type: 'line',
       data: {
         datasets: [
-          { label: 'exact e^−z/(1+e^−z)²', data: zPos.map((z) => ({ x: z, y: sigmoidDerivativeExact(z) })), borderColor: '#999', borderDash: [2, 3], borderWidth: 1.5, pointRadius: 0 },
+          {
+            label: 'exact e^−z/(1+e^−z)²',
+            data: zPos.map((z) => ({ x: z, y: sigmoidDerivativeExact(z) })),
+            borderColor: '#999',
+            borderDash: [2, 3],
+            borderWidth: 1.5,
+            pointRadius: 0,
+          },
           // Zero is not on a log axis: where σ′ is exactly 0 the line simply ends. That ending is the point.
-          ...SHOWN.map((m) => ({ label: `σ(1−σ) ${m}`, data: zPos.map((z) => ({ x: z, y: sigmoidDerivativeBy(m, z) || NaN })), ...lineStyle(m), spanGaps: false })),
+          ...SHOWN.map((m) => ({
+            label: `σ(1−σ) ${m}`,
+            data: zPos.map((z) => ({ x: z, y: sigmoidDerivativeBy(m, z) || NaN })),
+            ...lineStyle(m),
+            spanGaps: false,
+          })),
           ...shownThresholds.map((t) => vline(t, 1e-18, 0.25)),
           { label: '· current z', data: [], borderColor: '#000', backgroundColor: '#000', pointRadius: 6, showLine: false },
         ],
       },
-      options: { parsing: false, scales: { x: { type: 'linear', min: 0, max: Z_MAX, title: { display: true, text: 'z' } }, y: { type: 'logarithmic', min: 1e-18, max: 0.3, title: { display: true, text: 'σ′(z), log scale' }, ticks: { callback: (v) => (Math.log10(Number(v)) % 3 === 0 ? `1e${Math.log10(Number(v))}` : '') } } }, plugins: { legend, title: { display: true, text: 'Derivative σ′(z) = σ(z)(1 − σ(z))' } } },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', min: 0, max: Z_MAX, title: { display: true, text: 'z' } },
+          y: {
+            type: 'logarithmic',
+            min: 1e-18,
+            max: 0.3,
+            title: { display: true, text: 'σ′(z), log scale' },
+            ticks: { callback: (v) => (Math.log10(Number(v)) % 3 === 0 ? `1e${Math.log10(Number(v))}` : '') },
+          },
+        },
+        plugins: { legend, title: { display: true, text: 'Derivative σ′(z) = σ(z)(1 − σ(z))' } },
+      },
     });
     this.presetChart = new Chart(preset, {
       type: 'line',
       data: { datasets: SHOWN.map((m) => ({ label: `σ(x·w) ${m}`, data: [], ...lineStyle(m), pointRadius: m === 'float32' ? 2 : 3 })) },
-      options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'weight w (linspace)' }, ticks: { callback: (v) => shortTick(Number(v)) } }, y: { title: { display: true, text: 'σ(x · w)' } } }, plugins: { legend, title: { display: true, text: 'The linspace weights at this pixel value' } } },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'weight w (linspace)' }, ticks: { callback: (v) => shortTick(Number(v)) } },
+          y: { title: { display: true, text: 'σ(x · w)' } },
+        },
+        plugins: { legend, title: { display: true, text: 'The linspace weights at this pixel value' } },
+      },
     });
   }
 
@@ -211,7 +338,11 @@ export class SigmoidView {
         this.invalid(this.pixelNumber, '');
         this.pixelInput.value = String(v);
         set({ pixel: v });
-      } else this.invalid(this.pixelNumber, `“${text.slice(0, 20)}” is not a pixel value: type a number from 0 to 255. The numbers below are still for x = ${this.settings.pixel}.`);
+      } else
+        this.invalid(
+          this.pixelNumber,
+          `“${text.slice(0, 20)}” is not a pixel value: type a number from 0 to 255. The numbers below are still for x = ${this.settings.pixel}.`,
+        );
     });
     this.weightInput.addEventListener('input', () => {
       this.weightNumber.value = this.weightInput.value;
@@ -224,7 +355,11 @@ export class SigmoidView {
         this.invalid(this.weightNumber, '');
         this.weightInput.value = String(v);
         set({ weight: v });
-      } else this.invalid(this.weightNumber, `“${text.slice(0, 20)}” is not a weight: type a number from −1 to 1, such as 0.05 or -1e-3. The numbers below are still for w = ${this.settings.weight}.`);
+      } else
+        this.invalid(
+          this.weightNumber,
+          `“${text.slice(0, 20)}” is not a weight: type a number from −1 to 1, such as 0.05 or -1e-3. The numbers below are still for w = ${this.settings.weight}.`,
+        );
     });
     this.scaledInput.addEventListener('change', () => set({ scaled: this.scaledInput.checked }));
     const pickWeight = () => {
@@ -264,7 +399,14 @@ export class SigmoidView {
       ...SIGMOID_METHODS.map((m) => {
         const s = getSigmoid(m, x, weight);
         const d = m === 'float64' ? s * (1 - s) : Math.fround(s * Math.fround(1 - s));
-        const row = h('tr', { 'data-method': m }, h('th', { scope: 'row' }, m), h('td', { className: s === 1 ? 'sat' : '' }, show(m, s)), h('td', {}, show(m, m === 'float64' ? 1 - s : Math.fround(1 - s))), h('td', { className: d === 0 ? 'sat' : '' }, d === 0 ? '0 (gradient gone)' : d.toExponential(4)));
+        const row = h(
+          'tr',
+          { 'data-method': m },
+          h('th', { scope: 'row' }, m),
+          h('td', { className: s === 1 ? 'sat' : '' }, show(m, s)),
+          h('td', {}, show(m, m === 'float64' ? 1 - s : Math.fround(1 - s))),
+          h('td', { className: d === 0 ? 'sat' : '' }, d === 0 ? '0 (gradient gone)' : d.toExponential(4)),
+        );
         return row;
       }),
     );
@@ -274,7 +416,10 @@ export class SigmoidView {
     const s64 = getSigmoid('float64', x, weight);
     const d64 = s64 * (1 - s64);
     const pixelAt = (t: number) => (weight === 0 ? Infinity : (t / Math.abs(weight)) * (scaled ? 255 : 1));
-    const reach = (t: number) => (pixelAt(t) <= 255 ? `pixel ≥ ${Math.ceil(pixelAt(t))}` : `no pixel (needs ${Number.isFinite(pixelAt(t)) ? Math.ceil(pixelAt(t)).toLocaleString('en') : '∞'})`);
+    const reach = (t: number) =>
+      pixelAt(t) <= 255
+        ? `pixel ≥ ${Math.ceil(pixelAt(t))}`
+        : `no pixel (needs ${Number.isFinite(pixelAt(t)) ? Math.ceil(pixelAt(t)).toLocaleString('en') : '∞'})`;
     setText(
       this.verdict,
       // Judged from the very numbers the table shows: on the negative side σ heads for 0, which float32
@@ -286,7 +431,11 @@ export class SigmoidView {
           : Math.abs(z) > 5
             ? `Nearly flat: σ′ = ${f32Now.d.toExponential(2)} in float32, ${(0.25 / f32Now.d).toExponential(1)}× smaller than at z = 0 — a tiny gradient, but not 0.`
             : 'In the sigmoid’s useful range: σ′ is a healthy fraction of its maximum 0.25.') +
-        (weight > 0 ? ` With w = ${weight}, float32 saturates at ${reach(f32.x)}, float64 at ${reach(f64.x)}${scaled ? ' (after /255)' : ''}.` : weight < 0 ? ` With a negative weight σ heads for 0, which float32 resolves much further than 1: ${float32Pair(scaled ? 1 : 255, weight).d === 0 ? 'still, at pixel 255 this weight takes float32’s σ′ to exactly 0.' : 'σ′ stays tiny but not 0 for every pixel value up to 255.'}` : ''),
+        (weight > 0
+          ? ` With w = ${weight}, float32 saturates at ${reach(f32.x)}, float64 at ${reach(f64.x)}${scaled ? ' (after /255)' : ''}.`
+          : weight < 0
+            ? ` With a negative weight σ heads for 0, which float32 resolves much further than 1: ${float32Pair(scaled ? 1 : 255, weight).d === 0 ? 'still, at pixel 255 this weight takes float32’s σ′ to exactly 0.' : 'σ′ stays tiny but not 0 for every pixel value up to 255.'}`
+            : ''),
     );
     this.sideBySide.replaceChildren(
       ...[
@@ -294,7 +443,14 @@ export class SigmoidView {
         { label: `${pixel} / 255 = ${(pixel / 255).toPrecision(4)}`, x: pixel / 255 },
       ].map((row) => {
         const v = float32Pair(row.x, weight);
-        return h('tr', {}, h('th', { scope: 'row' }, row.label), h('td', {}, String(Number((row.x * weight).toPrecision(5)))), h('td', { className: v.s === 1 ? 'sat' : '' }, show('float32', v.s)), h('td', { className: v.d === 0 ? 'sat' : '' }, v.d === 0 ? '0 (gradient gone)' : v.d >= 1e-3 ? v.d.toPrecision(4) : v.d.toExponential(3)));
+        return h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, row.label),
+          h('td', {}, String(Number((row.x * weight).toPrecision(5)))),
+          h('td', { className: v.s === 1 ? 'sat' : '' }, show('float32', v.s)),
+          h('td', { className: v.d === 0 ? 'sat' : '' }, v.d === 0 ? '0 (gradient gone)' : v.d >= 1e-3 ? v.d.toPrecision(4) : v.d.toExponential(3)),
+        );
       }),
     );
     const marker = (chart: Chart, y: number) => {
@@ -309,7 +465,10 @@ export class SigmoidView {
     const ones = p.weights.filter((w) => getSigmoid('float32', x, w) === 1).length;
     const ones64 = p.weights.filter((w) => getSigmoid('float64', x, w) === 1).length;
     const top = getSigmoid('float64', x, p.weights[p.weights.length - 1]);
-    setText(this.presetSummary, `At x${scaled ? ' / 255' : ''} = ${scaled ? x.toPrecision(4) : pixel}: ${ones} of 50 weights give σ exactly 1.0 in float32 (${ones64} in float64); the largest σ (float64) is ${show('float64', top)}.`);
+    setText(
+      this.presetSummary,
+      `At x${scaled ? ' / 255' : ''} = ${scaled ? x.toPrecision(4) : pixel}: ${ones} of 50 weights give σ exactly 1.0 in float32 (${ones64} in float64); the largest σ (float64) is ${show('float64', top)}.`,
+    );
     this.curveChart.update('none');
     this.derivChart.update('none');
     this.presetChart.update('none');

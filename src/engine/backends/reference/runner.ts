@@ -8,16 +8,7 @@
  * accurate than a float32 framework; the parity tolerances allow for that.
  */
 import { argmaxRow } from '../../math/argmax.js';
-import type {
-  BatchResult,
-  DataId,
-  InputSource,
-  NetworkRunner,
-  NetworkSpec,
-  TargetSource,
-  Trace,
-  WeightSlot,
-} from '../../backend.js';
+import type { BatchResult, DataId, InputSource, NetworkRunner, NetworkSpec, TargetSource, Trace, WeightSlot } from '../../backend.js';
 import { CLIP_EPSILON, dropoutUniform, weightLayout } from '../../backend.js';
 import { elementwise, logSumExpRow, softmaxRow } from '../../math/activations.js';
 import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers.js';
@@ -300,8 +291,7 @@ export class ReferenceRunner implements NetworkRunner {
     const losses = new Float64Array(count);
     const dOut = new Float64Array(count * width); // d(mean loss)/d(output of last layer) or /d(z) if fused
     let correct = 0;
-    const target = (r: number, j: number): number =>
-      y.kind === 'sparse' ? (y.labels[rows[r]] === j ? 1 : 0) : y.values[rows[r] * y.width + j];
+    const target = (r: number, j: number): number => (y.kind === 'sparse' ? (y.labels[rows[r]] === j ? 1 : 0) : y.values[rows[r] * y.width + j]);
 
     const isCrossEntropy = this.spec.loss.name !== 'meanSquaredError';
     const fromSoftmax = isCrossEntropy && !this.spec.loss.fromLogits && last.activation === 'softmax';
@@ -425,7 +415,13 @@ export class ReferenceRunner implements NetworkRunner {
     const pass = this.forward(this.gatherInputs(d.x, rows, count), count, 'training', true);
     const { losses, dz, correct } = this.lossAndGrad(pass, this.requireTargets(d), rows, count);
     const grads = this.backward(pass, dz, count);
-    applyUpdate(this.spec.optimizer, this.optimizer, this.params, grads, this.layout.map((w) => w.trainable));
+    applyUpdate(
+      this.spec.optimizer,
+      this.optimizer,
+      this.params,
+      grads,
+      this.layout.map((w) => w.trainable),
+    );
     this.step++;
     return { lossSum: sum(losses), correct, rows: count };
   }
@@ -505,13 +501,7 @@ function sum(values: Float64Array): number {
  * Keras' accuracy: argmax of the prediction equals the class (sparse), or the argmax of the target
  * (dense, width > 1); for a single output, both sides thresholded at 0.5.
  */
-export function predictionMatches(
-  out: ArrayLike<number>,
-  offset: number,
-  width: number,
-  target: (j: number) => number,
-  sparseLabel: number,
-): boolean {
+export function predictionMatches(out: ArrayLike<number>, offset: number, width: number, target: (j: number) => number, sparseLabel: number): boolean {
   if (width === 1 && sparseLabel < 0) return out[offset] > 0.5 === target(0) > 0.5;
   const predicted = argmaxRow(out, offset, width);
   if (sparseLabel >= 0) return predicted === sparseLabel;

@@ -51,7 +51,11 @@ export function loadWasmModuleSync(): WebAssembly.Module {
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch {
-    throw new NormlabError('setup', `the wasm backend's compiled kernels are missing (${path})`, 'run `npm run build:wasm` (or `npm run build`) once, then try again');
+    throw new NormlabError(
+      'setup',
+      `the wasm backend's compiled kernels are missing (${path})`,
+      'run `npm run build:wasm` (or `npm run build`) once, then try again',
+    );
   }
   cached = new WebAssembly.Module(bytes);
   return cached;

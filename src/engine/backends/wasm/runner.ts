@@ -12,18 +12,7 @@
  * policy, size, load on the machine, a helper thread still starting — never changes a result.
  */
 import { NormlabError } from '../../../errors.js';
-import type {
-  BatchResult,
-  DataId,
-  DenseSpec,
-  InputSource,
-  NetworkRunner,
-  NetworkSpec,
-  StageSpec,
-  TargetSource,
-  Trace,
-  WeightSlot,
-} from '../../backend.js';
+import type { BatchResult, DataId, DenseSpec, InputSource, NetworkRunner, NetworkSpec, StageSpec, TargetSource, Trace, WeightSlot } from '../../backend.js';
 import { weightLayout } from '../../backend.js';
 import type { WasmHeap } from './heap.js';
 import * as M from './layout.js';
@@ -203,7 +192,9 @@ export class WasmRunner implements NetworkRunner {
           inv: bn ? heap.alloc(f64n) : 0,
           scale: st.kind === 'affine' ? heap.alloc(f64n) : 0,
           offset: st.kind === 'affine' ? heap.alloc(f64n) : 0,
-          out: 0, xhat: 0, mask: 0,
+          out: 0,
+          xhat: 0,
+          mask: 0,
         };
       });
       const stageRecs = stages.length ? heap.alloc(stages.length * M.STAGE_BYTES) : 0;
@@ -221,7 +212,12 @@ export class WasmRunner implements NetworkRunner {
         colsum: l === 0 ? heap.alloc(bBytes) : 0,
         gb: heap.alloc(bBytes),
         gw: clipping ? heap.alloc(wBytes) : 0,
-        z: 0, y: 0, dz: 0, rstart: 0, ridx: 0, rval: 0,
+        z: 0,
+        y: 0,
+        dz: 0,
+        rstart: 0,
+        ridx: 0,
+        rval: 0,
       });
     }
     this.firstLayerWork = spec.layers[0].inputSize * spec.layers[0].units;
@@ -320,10 +316,21 @@ export class WasmRunner implements NetworkRunner {
     i32[(r + M.S_KIND) >> 2] = spec.kind === 'affine' ? M.STAGE_AFFINE : spec.kind === 'batchNorm' ? M.STAGE_BATCHNORM : M.STAGE_DROPOUT;
     i32[(r + M.S_N) >> 2] = n;
     const ptrs: [number, number][] = [
-      [M.S_GAMMA, st.gamma], [M.S_BETA, st.beta], [M.S_MMEAN, st.mmean], [M.S_MVAR, st.mvar],
-      [M.S_GS1, st.slots[0]], [M.S_GS2, st.slots[1]], [M.S_GS3, st.slots[2]],
-      [M.S_BS1, st.slots[3]], [M.S_BS2, st.slots[4]], [M.S_BS3, st.slots[5]],
-      [M.S_GGAMMA, st.ggamma], [M.S_GBETA, st.gbeta], [M.S_INV, st.inv], [M.S_SCALE, st.scale], [M.S_OFFSET, st.offset],
+      [M.S_GAMMA, st.gamma],
+      [M.S_BETA, st.beta],
+      [M.S_MMEAN, st.mmean],
+      [M.S_MVAR, st.mvar],
+      [M.S_GS1, st.slots[0]],
+      [M.S_GS2, st.slots[1]],
+      [M.S_GS3, st.slots[2]],
+      [M.S_BS1, st.slots[3]],
+      [M.S_BS2, st.slots[4]],
+      [M.S_BS3, st.slots[5]],
+      [M.S_GGAMMA, st.ggamma],
+      [M.S_GBETA, st.gbeta],
+      [M.S_INV, st.inv],
+      [M.S_SCALE, st.scale],
+      [M.S_OFFSET, st.offset],
     ];
     for (const [field, p] of ptrs) i32[(r + field) >> 2] = p;
     if (spec.kind === 'affine') {
@@ -380,8 +387,12 @@ export class WasmRunner implements NetworkRunner {
       // thread 1: scratch gradient row, row lists and column lists of the first layer's input
       this.threadOne = [
         heap.alloc(maxUp * s),
-        heap.alloc((cap + 1) * 4), heap.alloc(cap * in0 * 4), heap.alloc(cap * in0 * s),
-        heap.alloc((in0 + 1) * 4), heap.alloc(cap * in0 * 4), heap.alloc(cap * in0 * s),
+        heap.alloc((cap + 1) * 4),
+        heap.alloc(cap * in0 * 4),
+        heap.alloc(cap * in0 * s),
+        heap.alloc((in0 + 1) * 4),
+        heap.alloc(cap * in0 * 4),
+        heap.alloc(cap * in0 * s),
       ];
     }
     this.rowsPtr = heap.alloc(cap * 4);
@@ -507,8 +518,11 @@ export class WasmRunner implements NetworkRunner {
     this.check();
     const n = this.spec.layers[0].inputSize;
     if (x.inputSize !== n) {
-      throw new NormlabError('shape', `the network's first layer expects ${n} input values per sample, but the data has ${x.inputSize}`,
-        `set the first layer's inputShape to match the data (e.g. flatten [28, 28] → ${x.inputSize})`);
+      throw new NormlabError(
+        'shape',
+        `the network's first layer expects ${n} input values per sample, but the data has ${x.inputSize}`,
+        `set the first layer's inputShape to match the data (e.g. flatten [28, 28] → ${x.inputSize})`,
+      );
     }
     if (x.values.length < x.rows * n) {
       throw new NormlabError('shape', `input holds ${x.values.length} values, fewer than ${x.rows} rows × ${n}`);
@@ -519,8 +533,11 @@ export class WasmRunner implements NetworkRunner {
         throw new NormlabError('shape', `inputs have ${x.rows} rows but targets have ${y.rows}`, 'pass one target per input sample');
       }
       if (y.kind === 'dense' && y.width !== out) {
-        throw new NormlabError('shape', `targets have width ${y.width} but the output layer has ${out} units`,
-          'make the last layer as wide as the targets (or use sparse labels with sparseCategoricalCrossentropy)');
+        throw new NormlabError(
+          'shape',
+          `targets have width ${y.width} but the output layer has ${out} units`,
+          'make the last layer as wide as the targets (or use sparse labels with sparseCategoricalCrossentropy)',
+        );
       }
     }
     const heap = this.heap;
@@ -697,7 +714,8 @@ export class WasmRunner implements NetworkRunner {
     for (const L of this.layers) {
       for (const p of [L.w, L.b, ...L.ws, ...L.bs, L.colsum, L.gb, L.gw, L.z, L.y, L.dz, L.rstart, L.ridx, L.rval]) heap.release(p);
       for (const st of L.stages) {
-        for (const p of [st.gamma, st.beta, st.mmean, st.mvar, ...st.slots, st.ggamma, st.gbeta, st.inv, st.scale, st.offset, st.out, st.xhat, st.mask]) heap.release(p);
+        for (const p of [st.gamma, st.beta, st.mmean, st.mvar, ...st.slots, st.ggamma, st.gbeta, st.inv, st.scale, st.offset, st.out, st.xhat, st.mask])
+          heap.release(p);
       }
       heap.release(L.stageRecs);
     }
@@ -723,7 +741,10 @@ function validateSpec(spec: NetworkSpec): void {
     }
     for (const st of layer.stages ?? []) {
       if (st.kind === 'affine' && (st.scale.length !== layer.inputSize || st.offset.length !== layer.inputSize)) {
-        throw new NormlabError('shape', `an affine stage of layer ${l} has ${st.scale.length} scales and ${st.offset.length} offsets for ${layer.inputSize} inputs`);
+        throw new NormlabError(
+          'shape',
+          `an affine stage of layer ${l} has ${st.scale.length} scales and ${st.offset.length} offsets for ${layer.inputSize} inputs`,
+        );
       }
     }
     if (l > 0 && layer.inputSize !== spec.layers[l - 1].units) {
