@@ -53,6 +53,7 @@ export {
 export { runStudyJob, sliceForSpec } from './lab/study/job.js';
 export { DEFAULT_PROBE_STEPS, planStudy, probeRowsFor, resolveStudyOptions, transformLabel, type StudyOptions } from './lab/study/plan.js';
 export { analyzeStudy, sampleImages } from './lab/study/study.js';
+export { formatRunKey } from './lab/study/run-id.js';
 export type { RunResult, RunSpec, RunSummary, StudyOptimizer, StudyResult } from './lab/study/types.js';
 
 // ---- report: findings, charts, tables and numbers, rendered by the page as by the terminal

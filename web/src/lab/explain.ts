@@ -12,6 +12,7 @@ import {
   type ProbeDiagnostics,
   sigmoidStudy,
   resolveStudyOptions,
+  formatRunKey,
   type RunResult,
   type RunSummary,
   type StudyOptimizer,
@@ -52,7 +53,7 @@ export function explainRuns(
 ): Finding[] {
   if (unexplainable(settings) || !runs.some((r) => r.transform === 'none') || runs.length < 2) return [];
   const optimizer = settings.optimizer as StudyOptimizer;
-  const key = (t: TransformName) => `relu·${t}·${optimizer}·f32`;
+  const key = (t: TransformName) => formatRunKey({ activation: 'relu', transform: t, optimizer });
   const summaries: RunSummary[] = runs.map((r) => ({
     key: key(r.transform),
     group: 'main',
