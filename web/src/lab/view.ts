@@ -3,14 +3,18 @@
  * by side — live loss, accuracy and diagnostics charts, and one panel per run. Each run trains in its own
  * Worker; at most `navigator.hardwareConcurrency` train at once, the rest wait for a free core.
  */
-import { TRANSFORM_NAMES, type TransformName } from '../../../src/data/transforms.js';
-import { NORMALIZE_CHOICES } from '../../../src/lab/normalizers.js';
-import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
-import { HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../../src/lab/settings.js';
+import {
+  TRANSFORM_NAMES,
+  type TransformName,
+  NORMALIZE_CHOICES,
+  DEFAULT_LEARNING_RATE,
+  HIDDEN_ACTIVATIONS,
+  TRAIN_LIMITS as L,
+  DATASETS,
+  type Dataset,
+} from '../../../src/browser.js';
 import { Chart, chartCanvas, redraws, refreshCharts, RUN_COLORS, scheduleUpdate } from '../charts.js';
 import { fmt, h, richText, setText, uid } from '../dom.js';
-import { DATASETS } from '../../../src/data/registry.js';
-import type { Dataset } from '../../../src/data/dataset.js';
 import { DatasetProblem } from '../datasets/verify.js';
 import type { DatasetStore } from '../datasets/store.js';
 import { BACKENDS, DATASET_CHOICES, DTYPES, OPTIMIZERS, type LabSettings } from '../settings.js';
@@ -193,7 +197,8 @@ export class LabView {
     for (const option of Array.from(select.options)) {
       const where = await this.store.availability(option.value as LabSettings['dataset']);
       const title = DATASETS[option.value as LabSettings['dataset']].title;
-      option.textContent = where === 'pick' ? `${title} (pick files)` : where === 'cached' ? `${title} (cached)` : title;
+      option.textContent =
+        where === 'pick' ? `${title} (pick files)` : where === 'cached' ? `${title} (cached)` : where === 'test-only' ? `${title} (test split only)` : title;
     }
   }
 
@@ -223,7 +228,7 @@ export class LabView {
       this.dataProgress.hidden = true;
       setText(
         this.dataStatus,
-        `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).`,
+        `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).${data.train.notes.length ? ` Note: ${data.train.notes.join('; ')}.` : ''}`,
       );
       return data;
     } catch (error) {
