@@ -15,10 +15,9 @@ import { after, describe, test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
 import { SiteConfigSchema } from '../../src/server/site-config.js';
 import { buildSite, headersFile } from '../../src/server/site.js';
-import { NO_FASHION } from '../shared-data.js';
+import { FASHION_DIR as FASHION, NO_FASHION } from '../shared-data.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FASHION = '/usr/share/datasets/fashion-mnist';
 const MNIST_TEST = '/work/shared/datasets/mnist';
 const temps: string[] = [];
 after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
