@@ -7,6 +7,7 @@ import type { ProbeDiagnostics } from '../engine/probes.js';
 import type { TransformName } from '../data/transforms.js';
 import type { NormalizeChoice } from '../lab/normalizers.js';
 import { transformLabel } from '../lab/study/plan.js';
+import { formatRunKey, parseRunKey, type RunId } from '../lab/study/run-id.js';
 import type { RunResult, StudyResult } from '../lab/study/types.js';
 import { sigmoidBy } from '../lab/sigmoid.js';
 
@@ -43,13 +44,17 @@ const TRANSFORMS: TransformName[] = ['none', 'scale', 'standardize', 'symmetric'
  * The run key a chart shows for a configuration: the whole-training-set run when the study has one
  * (the headline: none and scale), else the subset tier's (the other transforms, sigmoid).
  */
-function keyFor(study: StudyResult, key: string): string {
-  return study.runs.some((r) => r.spec.key === key) ? key : `${key}·sub`;
+function keyFor(study: StudyResult, id: RunId): string {
+  const full = formatRunKey({ ...id, tier: 'full' });
+  return study.runs.some((r) => r.spec.key === full) ? full : formatRunKey({ ...id, tier: 'subset' });
 }
 
-function tierSuffix(study: StudyResult, key: string): string {
-  return keyFor(study, key) === key ? '' : ` (${study.tiers.subset} images)`;
+function tierSuffix(study: StudyResult, id: RunId): string {
+  return parseRunKey(keyFor(study, id)).tier === 'full' ? '' : ` (${study.tiers.subset} images)`;
 }
+
+/** The float32 run of a transform and optimizer with the given hidden activation (ReLU: the study's default). */
+const arm = (transform: TransformName, optimizer: 'adam' | 'sgd', activation: 'relu' | 'sigmoid' = 'relu'): RunId => ({ activation, transform, optimizer });
 
 function firstRun(study: StudyResult, key: string): RunResult | undefined {
   return study.runs.filter((r) => r.spec.key === key).sort((a, b) => a.spec.seed - b.spec.seed)[0];
@@ -96,9 +101,9 @@ function line(label: string, data: (number | null)[] | { x: number; y: number | 
 }
 
 function accuracyBars(study: StudyResult): ChartSpec | null {
-  const labels = TRANSFORMS.map((t) => `${transformLabel(t)}${tierSuffix(study, `relu·${t}·adam·f32`)}`);
+  const labels = TRANSFORMS.map((t) => `${transformLabel(t)}${tierSuffix(study, arm(t, 'adam'))}`);
   const seeds = study.options.seeds.length;
-  const summary = (t: TransformName, o: string) => study.summaries.find((s) => s.key === keyFor(study, `relu·${t}·${o}·f32`));
+  const summary = (t: TransformName, o: 'adam' | 'sgd') => study.summaries.find((s) => s.key === keyFor(study, arm(t, o)));
   const datasets: { label: string; data: (number | null | [number, number])[]; backgroundColor: string }[] = OPTIMIZERS.map((o) => ({
     label: `${o} (lr ${o === 'adam' ? '0.001' : '0.01'})${seeds > 1 ? `, mean of ${seeds} seeds` : ''}`,
     data: TRANSFORMS.map((t) => finiteOrNull(summary(t, o)?.testAcc.mean)),
@@ -130,7 +135,7 @@ function accuracyBars(study: StudyResult): ChartSpec | null {
 }
 
 function lossCurves(study: StudyResult, optimizer: 'adam' | 'sgd'): ChartSpec | null {
-  const runs = TRANSFORMS.map((t) => firstRun(study, keyFor(study, `relu·${t}·${optimizer}·f32`))).filter((r): r is RunResult => Boolean(r));
+  const runs = TRANSFORMS.map((t) => firstRun(study, keyFor(study, arm(t, optimizer)))).filter((r): r is RunResult => Boolean(r));
   if (!runs.length) return null;
   return {
     id: `loss-${optimizer}`,
@@ -193,8 +198,8 @@ function probeChart(
 
 function transformKeys(study: StudyResult, optimizer: 'adam' | 'sgd') {
   return TRANSFORMS.map((t) => ({
-    key: keyFor(study, `relu·${t}·${optimizer}·f32`),
-    label: `${transformLabel(t)}${tierSuffix(study, `relu·${t}·${optimizer}·f32`)}`,
+    key: keyFor(study, arm(t, optimizer)),
+    label: `${transformLabel(t)}${tierSuffix(study, arm(t, optimizer))}`,
     color: NORMALIZE_COLORS[t],
   }));
 }
@@ -289,7 +294,7 @@ function diagnosticCharts(study: StudyResult): ChartSpec[] {
     [
       ...OPTIMIZERS.flatMap((o) =>
         (['none', 'scale'] as const).map((t) => ({
-          key: keyFor(study, `sigmoid·${t}·${o}·f32`),
+          key: keyFor(study, arm(t, o, 'sigmoid')),
           label: `${transformLabel(t)} · ${o}`,
           color: o === 'adam' ? NORMALIZE_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8',
         })),
@@ -344,7 +349,7 @@ function reparamChart(study: StudyResult): ChartSpec | null {
 
 function sweepChart(study: StudyResult): ChartSpec | null {
   if (!study.sweep.length) return null;
-  const norm = study.summaries.find((s) => s.key === 'relu·scale·adam·f32·sub');
+  const norm = study.summaries.find((s) => s.key === formatRunKey({ ...arm('scale', 'adam'), tier: 'subset' }));
   const labels = [...study.sweep.map((p) => `raw, lr ${p.learningRate}`), ...(norm ? ['x/255, lr 0.001'] : [])];
   const data = [...study.sweep.map((p) => finiteOrNull(p.testAcc)), ...(norm ? [finiteOrNull(norm.testAcc.mean)] : [])];
   return {

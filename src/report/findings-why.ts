@@ -4,7 +4,9 @@
  * numbers measured in this run; comparisons across seeds quote their 95% interval, and a verdict says
  * "as expected" only when it holds across the seeds (intervals apart), not on one seed's number.
  */
-import type { AblationRow, CurvatureSummary, RunSummary, Stat, StudyResult } from '../lab/study/types.js';
+import type { TransformName } from '../data/transforms.js';
+import { formatRunKey } from '../lab/study/run-id.js';
+import type { AblationRow, CurvatureSummary, RunSummary, Stat, StudyOptimizer, StudyResult, StudyTier } from '../lab/study/types.js';
 import type { Finding, Verdict } from './findings.js';
 import { num, pct, sci } from './format.js';
 import { apart, ciText } from './stats-text.js';
@@ -22,7 +24,17 @@ export interface Claim {
   numbers: Record<string, number | null>;
 }
 
-const sum = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === key);
+/** The summary of exactly this run (float32, default learning rate; tier 'full' unless given). */
+const sum = (
+  study: StudyResult,
+  activation: 'relu' | 'sigmoid',
+  transform: TransformName,
+  optimizer: StudyOptimizer,
+  tier: StudyTier = 'full',
+): RunSummary | undefined => {
+  const key = formatRunKey({ activation, transform, optimizer, tier });
+  return study.summaries.find((s) => s.key === key);
+};
 const accStat = (s: RunSummary): Stat => ({
   n: s.seeds.length,
   mean: s.testAcc.mean,
@@ -284,13 +296,13 @@ function findingNumber(list: Finding[], id: string, key: string): number | null 
 
 export function checkClaims(study: StudyResult, list: Finding[]): Claim[] {
   const claims: Claim[] = [];
-  const rawAdam = sum(study, 'relu·none·adam·f32');
-  const normAdam = sum(study, 'relu·scale·adam·f32');
-  const rawSgd = sum(study, 'relu·none·sgd·f32');
-  const normSgd = sum(study, 'relu·scale·sgd·f32');
+  const rawAdam = sum(study, 'relu', 'none', 'adam');
+  const normAdam = sum(study, 'relu', 'scale', 'adam');
+  const rawSgd = sum(study, 'relu', 'none', 'sgd');
+  const normSgd = sum(study, 'relu', 'scale', 'sgd');
   const chance = 1 / Math.max(1, study.dataset.classNames.length);
   // 1. sigmoid saturation
-  const sigRaw = sum(study, 'sigmoid·none·adam·f32·sub');
+  const sigRaw = sum(study, 'sigmoid', 'none', 'adam', 'subset');
   const satInit = sigRaw?.init?.layers[0]?.saturatedFraction ?? null;
   claims.push({
     id: 'sigmoid-saturation',
@@ -340,9 +352,9 @@ export function checkClaims(study: StudyResult, list: Finding[]): Claim[] {
     });
   }
   // 4. values in 0–1 suit the loss
-  const stdz = sum(study, 'relu·standardize·adam·f32·sub');
-  const sym = sum(study, 'relu·symmetric·adam·f32·sub');
-  const scaleSub = sum(study, 'relu·scale·adam·f32·sub');
+  const stdz = sum(study, 'relu', 'standardize', 'adam', 'subset');
+  const sym = sum(study, 'relu', 'symmetric', 'adam', 'subset');
+  const scaleSub = sum(study, 'relu', 'scale', 'adam', 'subset');
   const lf = study.lossForm.find((c) => c.transform === 'none' && c.optimizer === 'adam');
   if (stdz && scaleSub) {
     const stdzMax = study.samples?.transforms.find((t) => t.name === 'standardize')?.range[1];
@@ -446,10 +458,10 @@ export function claimsFinding(claims: Claim[]): Finding {
 /** "The answer": at most five plain sentences, each number measured in this run. */
 export function theAnswer(study: StudyResult, list: Finding[]): string[] {
   const out: string[] = [];
-  const rawSgd = sum(study, 'relu·none·sgd·f32');
-  const normSgd = sum(study, 'relu·scale·sgd·f32');
-  const rawAdam = sum(study, 'relu·none·adam·f32');
-  const normAdam = sum(study, 'relu·scale·adam·f32');
+  const rawSgd = sum(study, 'relu', 'none', 'sgd');
+  const normSgd = sum(study, 'relu', 'scale', 'sgd');
+  const rawAdam = sum(study, 'relu', 'none', 'adam');
+  const normAdam = sum(study, 'relu', 'scale', 'adam');
   const m = study.mechanismAtInit;
   out.push(
     `Dividing by 255 removes no information: on raw pixels the same network starts with a first layer 255× too large for its inputs and takes first-layer steps 255²× (SGD) or 255× (Adam) too large` +
@@ -485,10 +497,10 @@ export function theAnswer(study: StudyResult, list: Finding[]): string[] {
 
 /** A paragraph a mentor can paste as a forum reply. */
 export function forumReply(study: StudyResult, list: Finding[]): string {
-  const rawSgd = sum(study, 'relu·none·sgd·f32');
-  const normSgd = sum(study, 'relu·scale·sgd·f32');
-  const rawAdam = sum(study, 'relu·none·adam·f32');
-  const normAdam = sum(study, 'relu·scale·adam·f32');
+  const rawSgd = sum(study, 'relu', 'none', 'sgd');
+  const normSgd = sum(study, 'relu', 'scale', 'sgd');
+  const rawAdam = sum(study, 'relu', 'none', 'adam');
+  const normAdam = sum(study, 'relu', 'scale', 'adam');
   const over = findingNumber(list, 'curvature', 'rawSgdTimesOverLimit');
   const lf = study.lossForm.find((c) => c.transform === 'none' && c.optimizer === 'adam');
   const parts = [

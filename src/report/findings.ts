@@ -5,7 +5,9 @@
  * finding says so and its verdict records it. Nothing here is a canned paragraph.
  */
 import type { ProbeDiagnostics } from '../engine/probes.js';
-import type { RunSummary, StudyResult } from '../lab/study/types.js';
+import type { TransformName } from '../data/transforms.js';
+import { formatRunKey, type RunId } from '../lab/study/run-id.js';
+import type { RunSummary, StudyOptimizer, StudyResult } from '../lab/study/types.js';
 import { transformLabel } from '../lab/study/plan.js';
 import { num, pct, points, sci, times } from './format.js';
 import { ciText } from './stats-text.js';
@@ -72,11 +74,13 @@ export interface Findings {
   closing: string[];
 }
 
-/** The summary of a run key; keys planned only on the subset tier are found without their '·sub'. */
-const get = (study: StudyResult, key: string): RunSummary | undefined =>
-  study.summaries.find((s) => s.key === key) ?? study.summaries.find((s) => s.key === `${key}·sub`);
-/** The subset tier's summary of a key (every seed there; the tier the ablation compares on). */
-const getSub = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === `${key}·sub`);
+/** The float32 run of an activation, transform and optimizer at the optimizer's default learning rate. */
+const arm = (activation: 'relu' | 'sigmoid', transform: TransformName, optimizer: StudyOptimizer): RunId => ({ activation, transform, optimizer });
+/** The summary of a run: the whole-training-set tier's when the study has it, else the subset tier's. */
+const get = (study: StudyResult, id: RunId): RunSummary | undefined =>
+  study.summaries.find((s) => s.key === formatRunKey({ ...id, tier: 'full' })) ?? getSub(study, id);
+/** The subset tier's summary of a run (every seed there; the tier the ablation compares on). */
+const getSub = (study: StudyResult, id: RunId): RunSummary | undefined => study.summaries.find((s) => s.key === formatRunKey({ ...id, tier: 'subset' }));
 
 function chanceOf(study: StudyResult): number {
   return 1 / Math.max(1, study.dataset.classNames.length);
@@ -105,10 +109,10 @@ function epochs(study: StudyResult): string {
 
 function outcome(study: StudyResult): Finding | null {
   const chance = chanceOf(study);
-  const rawAdam = get(study, 'relu·none·adam·f32');
-  const normAdam = get(study, 'relu·scale·adam·f32');
-  const rawSgd = get(study, 'relu·none·sgd·f32');
-  const normSgd = get(study, 'relu·scale·sgd·f32');
+  const rawAdam = get(study, arm('relu', 'none', 'adam'));
+  const normAdam = get(study, arm('relu', 'scale', 'adam'));
+  const rawSgd = get(study, arm('relu', 'none', 'sgd'));
+  const normSgd = get(study, arm('relu', 'scale', 'sgd'));
   if (!rawAdam && !rawSgd) return null;
   const sentences: string[] = [];
   const numbers: Finding['numbers'] = { chance, epochs: study.options.epochs };
@@ -159,7 +163,7 @@ function outcome(study: StudyResult): Finding | null {
     }
   }
   const normalized = (['scale', 'standardize', 'symmetric'] as const)
-    .flatMap((t) => (['adam', 'sgd'] as const).map((o) => getSub(study, `relu·${t}·${o}·f32`)))
+    .flatMap((t) => (['adam', 'sgd'] as const).map((o) => getSub(study, arm('relu', t, o))))
     .filter((s): s is RunSummary => Boolean(s));
   for (const o of ['adam', 'sgd'] as const) {
     const list = normalized.filter((s) => s.optimizer === o);
@@ -186,8 +190,8 @@ function outcome(study: StudyResult): Finding | null {
 }
 
 function mechanism(study: StudyResult): Finding | null {
-  const raw = get(study, 'relu·none·sgd·f32') ?? get(study, 'relu·none·adam·f32');
-  const norm = get(study, 'relu·scale·sgd·f32') ?? get(study, 'relu·scale·adam·f32');
+  const raw = get(study, arm('relu', 'none', 'sgd')) ?? get(study, arm('relu', 'none', 'adam'));
+  const norm = get(study, arm('relu', 'scale', 'sgd')) ?? get(study, arm('relu', 'scale', 'adam'));
   if (!raw?.init || !norm?.init) return null;
   const ri = raw.init;
   const ni = norm.init;
@@ -249,8 +253,8 @@ function mechanism(study: StudyResult): Finding | null {
     );
   }
   const verdict: Verdict = preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE ? 'as expected' : 'mixed';
-  const rawSgd = get(study, 'relu·none·sgd·f32');
-  const normSgd = get(study, 'relu·scale·sgd·f32');
+  const rawSgd = get(study, arm('relu', 'none', 'sgd'));
+  const normSgd = get(study, arm('relu', 'scale', 'sgd'));
   if (rawSgd?.init && normSgd?.init) {
     const ru = firstLayer(rawSgd.init)!.updateRatio;
     const nu = firstLayer(normSgd.init)!.updateRatio;
@@ -278,8 +282,8 @@ function mechanism(study: StudyResult): Finding | null {
           : '.'),
     );
   }
-  const rawAdam = get(study, 'relu·none·adam·f32');
-  const normAdam = get(study, 'relu·scale·adam·f32');
+  const rawAdam = get(study, arm('relu', 'none', 'adam'));
+  const normAdam = get(study, arm('relu', 'scale', 'adam'));
   if (rawAdam?.init && normAdam?.init) {
     const ru = firstLayer(rawAdam.init)!.updateRatio;
     const nu = firstLayer(normAdam.init)!.updateRatio;
@@ -401,10 +405,10 @@ function boundText(c: StudyResult['reparam'][number]): string {
 }
 
 function adamSweep(study: StudyResult): Finding | null {
-  const sweep = study.sweep.filter((p) => p.key !== 'relu·none·adam·f32·sub');
+  const sweep = study.sweep.filter((p) => p.key !== formatRunKey({ ...arm('relu', 'none', 'adam'), tier: 'subset' }));
   if (sweep.length === 0) return null;
-  const raw = getSub(study, 'relu·none·adam·f32');
-  const norm = getSub(study, 'relu·scale·adam·f32');
+  const raw = getSub(study, arm('relu', 'none', 'adam'));
+  const norm = getSub(study, arm('relu', 'scale', 'adam'));
   const best = sweep.reduce((a, b) => (b.testAcc > a.testAcc ? b : a));
   const numbers: Finding['numbers'] = { bestLearningRate: best.learningRate, bestAcc: best.testAcc, bestGapRecovered: best.gapRecovered };
   for (const p of sweep) numbers[`acc@${p.learningRate}`] = p.testAcc;
@@ -515,8 +519,8 @@ function sigmoidFinding(study: StudyResult): Finding {
       `there σ(1−σ) computed from the output is ${t64.derivativeAt} (its true value ${sci(t64.derivativeExact)} in float64, ${sci(t32.derivativeExact)} in float32). Over 0..255, ${s.raw.exactlyOne.float64.count} of the 256 integers give exactly 1.0 in float64 and ${s.raw.exactlyOne.float32.count} in float32; over [0, 0.99] sigmoid stays in [${num(s.scaled.min, 3)}, ${num(s.scaled.max, 4)}].`,
   ];
   let verdict: Verdict = 'as expected';
-  const rawSig = get(study, 'sigmoid·none·adam·f32') ?? get(study, 'sigmoid·none·sgd·f32');
-  const normSig = get(study, 'sigmoid·scale·adam·f32') ?? get(study, 'sigmoid·scale·sgd·f32');
+  const rawSig = get(study, arm('sigmoid', 'none', 'adam')) ?? get(study, arm('sigmoid', 'none', 'sgd'));
+  const normSig = get(study, arm('sigmoid', 'scale', 'adam')) ?? get(study, arm('sigmoid', 'scale', 'sgd'));
   if (rawSig?.init && normSig?.init) {
     const r = firstLayer(rawSig.init)!;
     const n = firstLayer(normSig.init)!;
@@ -526,7 +530,7 @@ function sigmoidFinding(study: StudyResult): Finding {
       sigmoidScaledSaturatedInit: n.saturatedFraction,
     });
     const pairs = (['adam', 'sgd'] as const)
-      .map((o) => [o, get(study, `sigmoid·none·${o}·f32`), get(study, `sigmoid·scale·${o}·f32`)] as const)
+      .map((o) => [o, get(study, arm('sigmoid', 'none', o)), get(study, arm('sigmoid', 'scale', o))] as const)
       .filter(([, a, b]) => a && b);
     const accs = pairs.map(([o, a, b]) => `${o} ${pct(a!.testAcc.mean)} raw vs ${pct(b!.testAcc.mean)} scaled`);
     const rawWorse = pairs.filter(([, a, b]) => a!.testAcc.mean < b!.testAcc.mean - SIGMOID_RAW_WORSE_BY).map(([o]) => o);
@@ -546,7 +550,7 @@ function sigmoidFinding(study: StudyResult): Finding {
     );
     if (rawNotWorse.length) verdict = 'mixed';
   }
-  const reluRawSgd = get(study, 'relu·none·sgd·f32');
+  const reluRawSgd = get(study, arm('relu', 'none', 'sgd'));
   if (reluRawSgd && atChance(reluRawSgd.testAcc.mean, chanceOf(study))) {
     sentences.push(
       `But the lab's hidden layer is ReLU, which cannot saturate upwards, and raw SGD still ends at ${pct(reluRawSgd.testAcc.mean)}: saturation is part of the story, the step size is the rest.`,

@@ -2,7 +2,7 @@
  * `normlab site build DIR`: the browser lab as a folder any static host serves (GitHub Pages, an S3
  * bucket, Netlify, `python3 -m http.server`) — no normlab server behind it. The folder holds:
  *   index.html, assets/…     the built app (web-dist/, from `npm run build:web`), all paths relative
- *   site.json                what the app needs to know (site-config.ts): the datasets copied here, a study
+ *   site.json                what the app needs to know (src/data/site-config.ts): the datasets copied here, a study
  *   _headers                 cross-origin isolation headers, for hosts that read this file (Netlify,
  *                            Cloudflare Pages); needed for SharedArrayBuffer / the two-thread wasm module
  *   datasets/<name>/<file>   with --with-data: the official files, copied only after they passed the
@@ -17,7 +17,7 @@ import { DATASET_NAMES, DATASETS, SPLITS, type DatasetName } from '../data/regis
 import { NormlabError } from '../errors.js';
 import { SplitVerifier } from './datasets.js';
 import { appIsBuilt } from './index.js';
-import { SiteConfigSchema, type SiteConfig } from './site-config.js';
+import { SiteConfigSchema, type SiteConfig } from '../data/site-config.js';
 import { CROSS_ORIGIN_ISOLATION } from './static.js';
 
 export interface SiteBuildOptions {

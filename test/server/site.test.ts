@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
-import { SiteConfigSchema } from '../../src/server/site-config.js';
+import { SiteConfigSchema } from '../../src/data/site-config.js';
 import { buildSite, headersFile } from '../../src/server/site.js';
 import { FASHION_DIR as FASHION, NO_FASHION } from '../shared-data.js';
 

@@ -2,8 +2,7 @@
  * Small helpers on loaded datasets for the browser lab. Loading and verifying the files is
  * web/src/datasets/ (cache, this site, CORS mirrors, picked files).
  */
-import type { Dataset } from '../../src/data/dataset.js';
-import { sliceDataset } from '../../src/data/slice.js';
+import { type Dataset, sliceDataset } from '../../src/browser.js';
 
 /** The first `count` items of a dataset (views, no copy): for quick demos and tests (?trainLimit=). */
 export function firstImagesOnly(ds: Dataset, count: number): Dataset {

@@ -9,10 +9,19 @@
  * before it is used or cached, and again when it is read back from the cache. Failures become one
  * DatasetProblem each, with a message a learner can act on.
  */
-import type { Dataset } from '../../../src/data/dataset.js';
-import { parseIdx, type IdxImages } from '../../../src/data/idx-format.js';
-import { DATASETS, officialFiles, SPLITS, type DatasetName, type FileKind, type Split } from '../../../src/data/registry.js';
-import { defaultCorsMirrors, type SiteConfig } from '../../../src/server/site-config.js';
+import {
+  type Dataset,
+  parseIdx,
+  type IdxImages,
+  DATASETS,
+  officialFiles,
+  SPLITS,
+  type DatasetName,
+  type FileKind,
+  type Split,
+  defaultCorsMirrors,
+  type SiteConfig,
+} from '../../../src/browser.js';
 import { DatasetProblem, decompressed, describeFile, identify, rawName, verifyAs, type FileId } from './verify.js';
 
 export const CACHE_NAME = 'normlab-datasets-v1';

@@ -4,7 +4,7 @@
  * the e2e test read the same numbers the charts draw.
  */
 import { h, setText } from '../dom.js';
-import { fixed, pct } from '../../../src/report/format.js';
+import { fixed, pct } from '../../../src/browser.js';
 import type { DiagnosticPoint, EpochInfo, ReadyInfo } from './protocol.js';
 
 export type RunState = 'queued' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';

@@ -3,16 +3,21 @@
  * by side — live loss, accuracy and diagnostics charts, and one panel per run. Each run trains in its own
  * Worker; at most `navigator.hardwareConcurrency` train at once, the rest wait for a free core.
  */
-import { TRANSFORM_NAMES, type TransformName } from '../../../src/data/transforms.js';
-import { NORMALIZE_CHOICES, NORMALIZE_LABELS } from '../../../src/lab/normalizers.js';
-import { NORMALIZE_COLORS } from '../../../src/report/charts.js';
-import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
-import { HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../../src/lab/settings.js';
+import {
+  TRANSFORM_NAMES,
+  type TransformName,
+  NORMALIZE_CHOICES,
+  NORMALIZE_LABELS,
+  NORMALIZE_COLORS,
+  fixed,
+  DEFAULT_LEARNING_RATE,
+  HIDDEN_ACTIVATIONS,
+  TRAIN_LIMITS as L,
+  DATASETS,
+  type Dataset,
+} from '../../../src/browser.js';
 import { Chart, chartCanvas, redraws, refreshCharts, scheduleUpdate } from '../charts.js';
 import { h, richText, setText, uid } from '../dom.js';
-import { fixed } from '../../../src/report/format.js';
-import { DATASETS } from '../../../src/data/registry.js';
-import type { Dataset } from '../../../src/data/dataset.js';
 import { DatasetProblem } from '../datasets/verify.js';
 import type { DatasetStore } from '../datasets/store.js';
 import { BACKENDS, DATASET_CHOICES, DTYPES, OPTIMIZERS, type LabSettings } from '../settings.js';
