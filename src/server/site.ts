@@ -41,6 +41,11 @@ export interface SiteBuildResult {
   datasets: { name: DatasetName; files: string[] }[];
   /** Datasets asked for (or, with plain --with-data, registered) but not found on this machine. */
   skipped: { name: DatasetName; reason: string }[];
+  /**
+   * Datasets published with their test split only (the train split is not on this machine, as for
+   * MNIST here): the browser lab trains on part of that split and tests on the rest, and says so.
+   */
+  testOnly: { name: DatasetName; reason: string }[];
   study: boolean;
 }
 
@@ -118,11 +123,17 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
     cpSync(appDir, temp, { recursive: true, filter: (src) => !src.endsWith('.map') });
     const datasets: SiteBuildResult['datasets'] = [];
     const skipped: SiteBuildResult['skipped'] = [];
+    const testOnly: SiteBuildResult['testOnly'] = [];
     const wanted = options.withData === true ? [...DATASET_NAMES] : options.withData || [];
     const verifier = new SplitVerifier();
     for (const name of wanted) {
       const located = SPLITS.map((split) => ({ split, ...locateSplit(name, split, { dataDir: options.dataDir }) }));
-      const missing = located.filter((l) => !l.located);
+      let missing = located.filter((l) => !l.located);
+      if (missing.length === 1 && missing[0].split === 'train') {
+        testOnly.push({ name, reason: `${DATASETS[name].title} train split not found on this machine` });
+        located.splice(located.indexOf(missing[0]), 1);
+        missing = [];
+      }
       if (missing.length) {
         skipped.push({
           name,
@@ -164,7 +175,7 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
     if (old) renameSync(outDir, old);
     renameSync(temp, outDir);
     if (old) rmSync(old, { recursive: true, force: true });
-    return { outDir, ...folderSize(outDir), datasets, skipped, study: Boolean(study) };
+    return { outDir, ...folderSize(outDir), datasets, skipped, testOnly, study: Boolean(study) };
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
     throw error;

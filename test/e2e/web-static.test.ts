@@ -14,38 +14,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ARTIFACTS, browserTestBlocker, ensureWebBuild, launchChromium } from './web-harness.js';
-import { FASHION_DIR as FASHION, NO_FASHION } from '../shared-data.js';
-import { buildSiteCli, startHeadersHost, startStaticServer, type StaticServer } from './web-static-harness.js';
+import { buildSiteCli, startHeadersHost, startStaticServer, waitLab, watchPage, type LabSnap, type StaticServer, type Watch } from './web-static-harness.js';
+import { FASHION_DIR as FASHION, MNIST_TEST_DIR, NO_FASHION } from '../shared-data.js';
 
 const blocker = browserTestBlocker();
 const LAPTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
-const MNIST_TEST = '/work/shared/datasets/mnist';
+const MNIST_TEST = MNIST_TEST_DIR;
 const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
-
-interface Watch {
-  errors: string[];
-  failed: string[];
-}
-
-type LabSnap = {
-  running: boolean;
-  runs: { transform: string; state: string; epochsDone: number; batchPoints: number; epochSeconds: number[]; testAcc?: number }[];
-};
-const labSnapshot = (page: Page) =>
-  page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot()) as Promise<LabSnap>;
-
-async function waitLab(page: Page, what: string, ok: (s: LabSnap) => boolean, timeoutMs = 180_000): Promise<LabSnap> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await labSnapshot(page);
-    if (ok(s)) return s;
-    if (s.runs.some((r) => r.state === 'error'))
-      throw new Error(`a run failed while waiting for ${what}: ${await page.locator('.run-status').allTextContents()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
-    await page.waitForTimeout(150);
-  }
-}
 
 async function noOverflow(page: Page, what: string): Promise<void> {
   await page.waitForTimeout(250);
@@ -73,16 +49,7 @@ describe(
     /** Console errors and failed requests of every page that is not a deliberate failure. */
     const clean: Watch = { errors: [], failed: [] };
 
-    function watch(page: Page, into: Watch): void {
-      page.on('pageerror', (e) => into.errors.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') into.errors.push(m.text());
-      });
-      page.on('requestfailed', (r) => into.failed.push(`${r.url()} (${r.failure()?.errorText})`));
-      page.on('response', (r) => {
-        if (r.status() >= 400) into.failed.push(`${r.url()} (HTTP ${r.status()})`);
-      });
-    }
+    const watch = watchPage;
 
     async function open(context: BrowserContext, url: string, into: Watch = clean): Promise<Page> {
       const page = await context.newPage();

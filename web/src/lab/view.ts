@@ -190,7 +190,8 @@ export class LabView {
     for (const option of Array.from(select.options)) {
       const where = await this.store.availability(option.value as LabSettings['dataset']);
       const title = DATASETS[option.value as LabSettings['dataset']].title;
-      option.textContent = where === 'pick' ? `${title} (pick files)` : where === 'cached' ? `${title} (cached)` : title;
+      option.textContent =
+        where === 'pick' ? `${title} (pick files)` : where === 'cached' ? `${title} (cached)` : where === 'test-only' ? `${title} (test split only)` : title;
     }
   }
 
@@ -220,7 +221,7 @@ export class LabView {
       this.dataProgress.hidden = true;
       setText(
         this.dataStatus,
-        `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).`,
+        `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).${data.train.notes.length ? ` Note: ${data.train.notes.join('; ')}.` : ''}`,
       );
       return data;
     } catch (error) {
