@@ -17,7 +17,7 @@ import { runStudyJob, type StudyData } from '../../src/lab/study/job.js';
 import { planStudy, resolveStudyOptions } from '../../src/lab/study/plan.js';
 import { ENGINE_ARMS } from '../../src/lab/study/study.js';
 import type { RunResult } from '../../src/lab/study/types.js';
-import { fashion } from './helpers.js';
+import { fashion, NO_FASHION } from '../shared-data.js';
 
 const TRAIN = 320; // 10 steps of batch 32 per epoch
 const TEST = 100;
@@ -39,7 +39,7 @@ const counting: Backend = {
   },
 };
 
-describe('whole-test-set evaluations of a study run', () => {
+describe('whole-test-set evaluations of a study run', { skip: NO_FASHION }, () => {
   let data: StudyData;
   const run = async (seed: number, tier: 'full' | 'subset'): Promise<{ result: RunResult; wholeEvaluations: number }> => {
     const options = resolveStudyOptions({
