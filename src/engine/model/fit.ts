@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor.js';
 import { CallbackList, type CallbackHooks, type Logs } from './callbacks.js';
 import { History, type NonFiniteEvent } from './history.js';
 import { checkBatchSize } from './checks.js';
-import type { Sequential } from './sequential.js';
+import type { LoadedData, Sequential } from './sequential.js';
 import { yieldToEventLoop } from '../../util/yield.js';
 
 export interface FitArgs {
@@ -63,15 +63,16 @@ function checkFitArgs(args: FitArgs, samples: number) {
   return { epochs, batchSize, split, trainCount, initialEpoch: args.initialEpoch ?? 0 };
 }
 
-export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+/** The fit loop of `model.fit()`; `load` uploads checked data to the model's runner (see loadModelData). */
+export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, load: (x: Tensor, y: Tensor) => LoadedData): Promise<History> {
   const samples = x.shape[0];
   const { epochs, batchSize, trainCount, initialEpoch } = checkFitArgs(args, samples);
-  const { runner, id } = model.prepareData(x, y);
-  let validation: ReturnType<Sequential['prepareData']> | undefined;
+  const { runner, id } = load(x, y);
+  let validation: LoadedData | undefined;
   const released: number[] = [id];
   try {
     if (args.validationData) {
-      validation = model.prepareData(args.validationData[0], args.validationData[1]);
+      validation = load(args.validationData[0], args.validationData[1]);
       released.push(validation.id);
     }
     const withAcc = model.metricNames.includes('acc');
@@ -150,12 +151,7 @@ export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitA
   }
 }
 
-function evaluateRows(
-  data: { runner: ReturnType<Sequential['getRunner']>; id: number; samples: number },
-  from: number,
-  withAcc: boolean,
-  batchSize: number,
-): Logs {
+function evaluateRows(data: Omit<LoadedData, 'outputUnits'>, from: number, withAcc: boolean, batchSize: number): Logs {
   const rows = new Int32Array(batchSize);
   let lossSum = 0;
   let correct = 0;
