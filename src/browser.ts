@@ -35,7 +35,7 @@ export { inputTransform, TRANSFORM_NAMES, type TransformName } from './data/tran
 export { SiteConfigSchema, defaultCorsMirrors, type SiteConfig } from './data/site-config.js';
 
 // ---- lab: training settings, runs and the normalization study
-export { NORMALIZE_CHOICES, normalizationFor, type NormalizeChoice } from './lab/normalizers.js';
+export { NORMALIZE_CHOICES, NORMALIZE_LABELS, normalizationFor, type NormalizeChoice } from './lab/normalizers.js';
 export { HIDDEN_ACTIVATIONS, TRAIN_LIMITS } from './lab/settings.js';
 export { TrainingConfigSchema, resolveBackendName, trainOnDataset, type TrainingConfig } from './lab/training.js';
 export {
@@ -57,9 +57,9 @@ export { formatRunKey } from './lab/study/run-id.js';
 export type { RunResult, RunSpec, RunSummary, StudyOptimizer, StudyResult } from './lab/study/types.js';
 
 // ---- report: findings, charts, tables and numbers, rendered by the page as by the terminal
-export { studyCharts, type ChartSection } from './report/charts.js';
+export { NORMALIZE_COLORS, studyCharts, type ChartSection } from './report/charts.js';
 export { deriveFindings, type Finding, type Findings } from './report/findings.js';
-export { num, seconds } from './report/format.js';
+export { fixed, num, pct, seconds } from './report/format.js';
 export { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './report/tables.js';
 export { parseJson, stringifyJson } from './util/json.js';
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { FASHION_DIR, MNIST_TEST_DIR, NO_MNIST } from '../shared-data.js';
-import { browserTestBlocker, ensureWebBuild, fashionMnistProblem, launchChromium } from './web-harness.js';
+import { FASHION_DIR, MNIST_TEST_DIR, NO_FASHION, NO_MNIST } from '../shared-data.js';
+import { browserTestBlocker, ensureWebBuild, launchChromium } from './web-harness.js';
 import { buildSiteCli, startStaticServer, waitLab, watchPage, type StaticServer, type Watch } from './web-static-harness.js';
 
 const blocker = browserTestBlocker();
@@ -52,7 +52,7 @@ function indexedDbFiles(page: Page): Promise<Record<string, number>> {
 
 describe(
   'static site datasets in Chromium: IndexedDB cache, MNIST from its test split',
-  { skip: blocker ? `skipped: ${blocker}` : false, timeout: 600_000 },
+  { skip: blocker ? `skipped: ${blocker}` : NO_FASHION, timeout: 600_000 },
   () => {
     let work: string;
     let fashionSite: StaticServer;
@@ -84,8 +84,6 @@ describe(
     }
 
     before(async () => {
-      const noFashion = fashionMnistProblem();
-      if (noFashion) throw new Error(noFashion);
       ensureWebBuild((line) => console.log(`# ${line}`));
       work = mkdtempSync(join(tmpdir(), 'normlab-static-data-'));
       buildSiteCli(join(work, 'fashion'), ['--with-data', 'fashion-mnist', '--data-dir', FASHION_DIR]);

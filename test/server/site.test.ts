@@ -15,10 +15,9 @@ import { after, describe, test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
 import { SiteConfigSchema } from '../../src/data/site-config.js';
 import { buildSite, headersFile } from '../../src/server/site.js';
-import { MNIST_TEST_DIR, NO_FASHION, NO_MNIST } from '../shared-data.js';
+import { FASHION_DIR as FASHION, MNIST_TEST_DIR, NO_FASHION, NO_MNIST } from '../shared-data.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FASHION = '/usr/share/datasets/fashion-mnist';
 const MNIST_TEST = MNIST_TEST_DIR;
 const temps: string[] = [];
 after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor.js';
 import { CallbackList, type CallbackHooks, type Logs } from './callbacks.js';
 import { History, type NonFiniteEvent } from './history.js';
 import { checkBatchSize } from './checks.js';
+import { evaluateRange } from './batches.js';
 import type { LoadedData, Sequential } from './sequential.js';
 import { yieldToEventLoop } from '../../util/yield.js';
 
@@ -152,16 +153,7 @@ export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitA
 }
 
 function evaluateRows(data: Omit<LoadedData, 'outputUnits'>, from: number, withAcc: boolean, batchSize: number): Logs {
-  const rows = new Int32Array(batchSize);
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = from; start < data.samples; start += batchSize) {
-    const count = Math.min(batchSize, data.samples - start);
-    for (let i = 0; i < count; i++) rows[i] = start + i;
-    const r = data.runner.evaluate(data.id, rows, count);
-    lossSum += r.lossSum;
-    correct += r.correct;
-  }
+  const { lossSum, correct } = evaluateRange(data.runner, data.id, from, data.samples, batchSize);
   const n = data.samples - from;
   const logs: Logs = { val_loss: lossSum / n };
   if (withAcc) logs.val_acc = correct / n;

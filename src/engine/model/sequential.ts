@@ -18,6 +18,7 @@ import { resolveLoss } from '../losses.js';
 import { resolveOptimizer } from '../optimizers.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { evaluateRange, forEachBatch } from './batches.js';
 import type { CallbackHooks } from './callbacks.js';
 import { checkBatchSize, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
 import { runFit, type FitArgs } from './fit.js';
@@ -498,16 +499,7 @@ export class Sequential {
     const batchSize = checkBatchSize(args.batchSize ?? 32);
     const { runner, id, samples } = loadDataOf(this, x, y);
     try {
-      let lossSum = 0;
-      let correct = 0;
-      const rows = new Int32Array(batchSize);
-      for (let start = 0; start < samples; start += batchSize) {
-        const count = Math.min(batchSize, samples - start);
-        for (let i = 0; i < count; i++) rows[i] = start + i;
-        const r = runner.evaluate(id, rows, count);
-        lossSum += r.lossSum;
-        correct += r.correct;
-      }
+      const { lossSum, correct } = evaluateRange(runner, id, 0, samples, batchSize);
       return { loss: lossSum / samples, acc: correct / samples };
     } finally {
       runner.releaseData(id);
@@ -519,12 +511,7 @@ export class Sequential {
     const { runner, id, samples, outputUnits } = loadDataOf(this, x);
     try {
       const out = this.dtype === 'float64' ? new Float64Array(samples * outputUnits) : new Float32Array(samples * outputUnits);
-      const rows = new Int32Array(batchSize);
-      for (let start = 0; start < samples; start += batchSize) {
-        const count = Math.min(batchSize, samples - start);
-        for (let i = 0; i < count; i++) rows[i] = start + i;
-        out.set(runner.predict(id, rows, count), start * outputUnits);
-      }
+      forEachBatch(0, samples, batchSize, (rows, count, start) => out.set(runner.predict(id, rows, count), start * outputUnits));
       return new Tensor(out, [samples, outputUnits], this.dtype);
     } finally {
       runner.releaseData(id);

@@ -602,6 +602,22 @@ function biasGrad<T>(DZ: usize, count: i32, up: i32, GB: usize, u0: usize, u1: u
 }
 
 /**
+ * Σ_u DZ[u] · W[u] over one padded row of `rowBytes` bytes (a whole number of vectors): the row·dz dot
+ * product of every backward pass into a layer's input (dense and staged layers alike). Two accumulators
+ * over 32-byte steps keep two independent FMA chains in flight.
+ */
+@inline function rowDot<T>(dz: usize, w: usize, rowBytes: usize): T {
+  let acc0 = vzero(), acc1 = vzero();
+  let u: usize = 0;
+  for (; u + 32 <= rowBytes; u += 32) {
+    acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
+    acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
+  }
+  if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
+  return hsum<T>(v128.add<T>(acc0, acc1));
+}
+
+/**
  * Gradient w.r.t. the layer's input, then through the activation of the layer below:
  * OUT[r, i] = (Σ_u DZ[r, u] · W[i, u]) · f'(z[r, i]) (or the softmax Jacobian product), for the inputs
  * in the byte range [b0, b1) of the rows of the layer below (a partial range needs an element-wise
@@ -635,15 +651,7 @@ function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: u
     const skipInactive = relu && hsum<T>(nonFinite) == 0;
     for (let i = i0; i < i1; i++) {
       if (skipInactive && load<T>(zr + <usize>i * sizeof<T>()) <= 0) continue;
-      const w = W + <usize>i * rowBytes;
-      let acc0 = vzero(), acc1 = vzero();
-      let u: usize = 0;
-      for (; u + 32 <= rowBytes; u += 32) {
-        acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
-        acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
-      }
-      if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
-      store<T>(o + <usize>i * sizeof<T>(), hsum<T>(v128.add<T>(acc0, acc1)));
+      store<T>(o + <usize>i * sizeof<T>(), rowDot<T>(dz, W + <usize>i * rowBytes, rowBytes));
     }
   }
   if (act == ACT_SOFTMAX) {
@@ -1175,15 +1183,7 @@ export function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, v
   for (let r = 0; r < count; r++) {
     const dz = DZ + <usize>r * rowBytes;
     for (let i = i0; i < i1; i++) {
-      const w = W + <usize>i * rowBytes;
-      let acc0 = vzero(), acc1 = vzero();
-      let u: usize = 0;
-      for (; u + 32 <= rowBytes; u += 32) {
-        acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
-        acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
-      }
-      if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
-      store<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3), <f64>hsum<T>(v128.add<T>(acc0, acc1)));
+      store<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3), <f64>rowDot<T>(dz, W + <usize>i * rowBytes, rowBytes));
     }
   }
   const ns = i32At(lp + L_NSTAGES);
