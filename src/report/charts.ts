@@ -5,6 +5,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import type { ProbeDiagnostics } from '../engine/probes.js';
 import type { TransformName } from '../data/transforms.js';
+import type { NormalizeChoice } from '../lab/normalizers.js';
 import { transformLabel } from '../lab/study/plan.js';
 import { formatRunKey, parseRunKey, type RunId } from '../lab/study/run-id.js';
 import type { RunResult, StudyResult } from '../lab/study/types.js';
@@ -21,12 +22,19 @@ export interface ChartSpec {
   config: ChartConfiguration;
 }
 
-export const TRANSFORM_COLORS: Record<TransformName, string> = {
+/**
+ * One colour per way of normalizing (Tableau 10), for every chart that shows runs side by side: why.html,
+ * the browser's report view and its live lab. Typed by the choice list, so a new choice gets a colour.
+ */
+export const NORMALIZE_COLORS: Record<NormalizeChoice, string> = {
   none: '#d62728',
   scale: '#1f77b4',
   standardize: '#2ca02c',
   symmetric: '#9467bd',
   centre: '#ff7f0e',
+  'layer:rescaling': '#17becf',
+  'layer:normalization': '#8c564b',
+  'layer:batchnorm': '#e377c2',
 };
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;
@@ -141,7 +149,7 @@ function lossCurves(study: StudyResult, optimizer: 'adam' | 'sgd'): ChartSpec | 
           line(
             transformLabel(r.spec.transform),
             r.lossCurve.map((p) => ({ x: Number(p.epoch.toFixed(4)), y: positiveOrNull(p.value) })),
-            TRANSFORM_COLORS[r.spec.transform],
+            NORMALIZE_COLORS[r.spec.transform],
           ),
         ),
       },
@@ -192,7 +200,7 @@ function transformKeys(study: StudyResult, optimizer: 'adam' | 'sgd') {
   return TRANSFORMS.map((t) => ({
     key: keyFor(study, arm(t, optimizer)),
     label: `${transformLabel(t)}${tierSuffix(study, arm(t, optimizer))}`,
-    color: TRANSFORM_COLORS[t],
+    color: NORMALIZE_COLORS[t],
   }));
 }
 
@@ -288,7 +296,7 @@ function diagnosticCharts(study: StudyResult): ChartSpec[] {
         (['none', 'scale'] as const).map((t) => ({
           key: keyFor(study, arm(t, o, 'sigmoid')),
           label: `${transformLabel(t)} · ${o}`,
-          color: o === 'adam' ? TRANSFORM_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8',
+          color: o === 'adam' ? NORMALIZE_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8',
         })),
       ),
     ],
@@ -354,7 +362,7 @@ function sweepChart(study: StudyResult): ChartSpec | null {
       data: {
         labels,
         datasets: [
-          { label: 'test accuracy', data, backgroundColor: labels.map((l) => (l.startsWith('raw') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)) },
+          { label: 'test accuracy', data, backgroundColor: labels.map((l) => (l.startsWith('raw') ? NORMALIZE_COLORS.none : NORMALIZE_COLORS.scale)) },
         ],
       },
       options: { ...baseOptions({ x: 'run', y: 'test accuracy', yMin: 0, yMax: 1 }), plugins: { legend: { display: false } } },
@@ -410,12 +418,12 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
             line(
               `get_sigmoid(${t.pixels[0]}, w)`,
               t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][0] })),
-              TRANSFORM_COLORS.none,
+              NORMALIZE_COLORS.none,
             ),
             line(
               `get_sigmoid(${t.pixels[1]}, w)`,
               t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][1] })),
-              TRANSFORM_COLORS.scale,
+              NORMALIZE_COLORS.scale,
             ),
           ],
         },
@@ -456,12 +464,12 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
             line(
               'sigmoid(pixel)',
               pixels.map((p) => s.raw.values.float64[p]),
-              TRANSFORM_COLORS.none,
+              NORMALIZE_COLORS.none,
             ),
             line(
               'sigmoid(pixel / 255)',
               pixels.map((p) => sigmoidBy('float64', p / 255)),
-              TRANSFORM_COLORS.scale,
+              NORMALIZE_COLORS.scale,
             ),
           ],
         },
@@ -507,7 +515,7 @@ function softmaxGapChart(study: StudyResult): ChartSpec | null {
             type: 'bar',
             label: 'logit gap',
             data: gaps.map((g) => positiveOrNull(g.gap)),
-            backgroundColor: gaps.map((g) => (g.label.startsWith('none') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)),
+            backgroundColor: gaps.map((g) => (g.label.startsWith('none') ? NORMALIZE_COLORS.none : NORMALIZE_COLORS.scale)),
           },
           {
             type: 'line',
@@ -557,7 +565,7 @@ function inputProfile(study: StudyResult): ChartSpec | null {
           line(
             `${transformLabel(t.name)}`,
             xs.map((x) => t.a * img.pixels[row * width + x] + t.b),
-            TRANSFORM_COLORS[t.name],
+            NORMALIZE_COLORS[t.name],
           ),
         ),
       },

@@ -10,6 +10,7 @@ import type { AblationRow, CurvatureSummary, RunSummary, Stat, StudyOptimizer, S
 import type { Finding, Verdict } from './findings.js';
 import { num, pct, sci } from './format.js';
 import { apart, ciText } from './stats-text.js';
+import { BOTH_HALVES_RECOVER, CLIPPED_LOSS_COLLAPSE, NEGLIGIBLE_ACC_GAP } from './verdict-thresholds.js';
 
 export interface Claim {
   id: 'sigmoid-saturation' | 'adam-scale-invariant' | 'float-precision' | 'loss-wants-0-1' | 'gradients-explode' | 'learns-to-rescale';
@@ -224,7 +225,7 @@ export function ablationFinding(study: StudyResult): Finding | null {
       sentences.push(
         `The two halves of the correction, ${o}: init ÷ 255 alone ${pct0(init.share.mean)}, step rescale alone ${pct0(step.share.mean)}, both ${pct0(both.share.mean)} (accuracy ${pct(init.acc.mean)}, ${pct(step.acc.mean)}, ${pct(both.acc.mean)}).`,
       );
-      ok &&= both.share.lo > 0.8 && init.share.mean < both.share.mean;
+      ok &&= both.share.lo > BOTH_HALVES_RECOVER && init.share.mean < both.share.mean;
     }
   }
   sentences.push(
@@ -274,7 +275,7 @@ export function lossFormFinding(study: StudyResult): Finding | null {
   if (rawSgd) sentences.push(`SGD on raw pixels: ${pct(rawSgd.logits.mean)} from the logits, ${pct(rawSgd.clipped.mean)} clipped.`);
   const verdict: Verdict =
     rawAdam && rawAdam.difference.n >= 2
-      ? rawAdam.difference.hi < -0.05 && (!scaledAdam || Math.abs(scaledAdam.difference.mean) < 0.02)
+      ? rawAdam.difference.hi < -CLIPPED_LOSS_COLLAPSE && (!scaledAdam || Math.abs(scaledAdam.difference.mean) < NEGLIGIBLE_ACC_GAP)
         ? 'as expected'
         : 'mixed'
       : 'mixed';
@@ -356,14 +357,15 @@ export function checkClaims(study: StudyResult, list: Finding[]): Claim[] {
   const scaleSub = sum(study, 'relu', 'scale', 'adam', 'subset');
   const lf = study.lossForm.find((c) => c.transform === 'none' && c.optimizer === 'adam');
   if (stdz && scaleSub) {
-    const same = !apart(accStat(stdz), accStat(scaleSub)) || Math.abs(stdz.testAcc.mean - scaleSub.testAcc.mean) < 0.02;
+    const stdzMax = study.samples?.transforms.find((t) => t.name === 'standardize')?.range[1];
+    const same = !apart(accStat(stdz), accStat(scaleSub)) || Math.abs(stdz.testAcc.mean - scaleSub.testAcc.mean) < NEGLIGIBLE_ACC_GAP;
     claims.push({
       id: 'loss-wants-0-1',
       claim: '"Inputs must be in 0–1 because that suits the loss function."',
       prediction: 'Inputs outside [0, 1] (standardized, [−1, 1]) train worse than x/255.',
       verdict: same ? (lf ? 'partly' : 'refuted') : 'supported',
       evidence:
-        `Adam, ${study.tiers.subset} images: standardized (values up to ~${num((255 - 72.9) / 90)}) ${pct(stdz.testAcc.mean)}, [−1, 1] ${sym ? pct(sym.testAcc.mean) : 'n/a'}, x/255 ${pct(scaleSub.testAcc.mean)}: ranges outside [0, 1] train as well. The loss sees the outputs, not the inputs` +
+        `Adam, ${study.tiers.subset} images: standardized${stdzMax === undefined ? '' : ` (values up to ~${num(stdzMax)})`} ${pct(stdz.testAcc.mean)}, [−1, 1] ${sym ? pct(sym.testAcc.mean) : 'n/a'}, x/255 ${pct(scaleSub.testAcc.mean)}: ranges outside [0, 1] train as well. The loss sees the outputs, not the inputs` +
         (lf
           ? ` — though its formulation matters for raw inputs: from clipped probabilities (tfjs) raw Adam reaches ${pct(lf.clipped.mean)} vs ${pct(lf.logits.mean)} from the logits.`
           : '.'),

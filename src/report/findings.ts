@@ -12,6 +12,17 @@ import { transformLabel } from '../lab/study/plan.js';
 import { num, pct, points, sci, times } from './format.js';
 import { ciText } from './stats-text.js';
 import {
+  AT_CHANCE_MARGIN,
+  DEAD_RELU_FRACTION,
+  EXPLODING_PROBE_LOSS_FACTOR,
+  GAP_MOSTLY_RECOVERED,
+  GAP_PARTLY_RECOVERED,
+  NEGLIGIBLE_ACC_GAP,
+  NO_GAP,
+  PREACTIVATION_RATIO_EXPECTED_ABOVE,
+  SIGMOID_RAW_WORSE_BY,
+} from './verdict-thresholds.js';
+import {
   ablationFinding,
   checkClaims,
   claimsFinding,
@@ -22,6 +33,9 @@ import {
   theAnswer,
   type Claim,
 } from './findings-why.js';
+
+/** The thresholds that decide a verdict (named, each with its reason, in verdict-thresholds.ts). */
+export * from './verdict-thresholds.js';
 
 export type Verdict = 'as expected' | 'contradicts the expected story' | 'mixed' | 'not measured';
 
@@ -59,26 +73,6 @@ export interface Findings {
   /** A short closing note: the findings' key numbers in a few sentences. */
   closing: string[];
 }
-
-/**
- * The thresholds that decide a verdict, each with the reason for its value. Accuracies are fractions.
- */
-/** Within this much of chance accuracy a run has learned nothing (5 points: one epoch of a learning run is far above). */
-export const AT_CHANCE_MARGIN = 0.05;
-/** A gap in test accuracy smaller than this (2 points) is within seed-to-seed noise of one short run. */
-export const NEGLIGIBLE_ACC_GAP = 0.02;
-/** "No gap to recover": normalized and raw Adam within half a point, below any effect the sweep could show. */
-export const NO_GAP = 0.005;
-/** The raw/scaled first-layer pre-activation ratio is 255 in theory; above 50 the inputs' scale clearly dominates it. */
-export const PREACTIVATION_RATIO_EXPECTED_ABOVE = 50;
-/** Half the hidden ReLUs dead on every probe image: the layer has lost most of its capacity. */
-export const DEAD_RELU_FRACTION = 0.5;
-/** A probe loss 10× its initial value is an explosion, not noise (initial cross-entropy ≈ ln 10 ≈ 2.3). */
-export const EXPLODING_PROBE_LOSS_FACTOR = 10;
-/** A smaller learning rate that recovers ≥ 90% of the raw-input gap explains nearly all of it. */
-export const GAP_MOSTLY_RECOVERED = 0.9;
-/** Recovering more than 20% of the gap is a partial explanation; less is "little". */
-export const GAP_PARTLY_RECOVERED = 0.2;
 
 /** The float32 run of an activation, transform and optimizer at the optimizer's default learning rate. */
 const arm = (activation: 'relu' | 'sigmoid', transform: TransformName, optimizer: StudyOptimizer): RunId => ({ activation, transform, optimizer });
@@ -498,7 +492,7 @@ function precision(study: StudyResult): Finding | null {
     expectation: 'Precision is not the cause: float64 fails on raw inputs the same way float32 does.',
     verdict: matters ? 'contradicts the expected story' : 'as expected',
     sentences: matters
-      ? [...sentences, 'Here precision did change the outcome by more than 2 points — see the runs above.']
+      ? [...sentences, `Here precision did change the outcome by more than ${points(NEGLIGIBLE_ACC_GAP, 0)} — see the runs above.`]
       : [...sentences, 'Precision did not change the outcome here.'],
     numbers,
   };
@@ -539,8 +533,8 @@ function sigmoidFinding(study: StudyResult): Finding {
       .map((o) => [o, get(study, arm('sigmoid', 'none', o)), get(study, arm('sigmoid', 'scale', o))] as const)
       .filter(([, a, b]) => a && b);
     const accs = pairs.map(([o, a, b]) => `${o} ${pct(a!.testAcc.mean)} raw vs ${pct(b!.testAcc.mean)} scaled`);
-    const rawWorse = pairs.filter(([, a, b]) => a!.testAcc.mean < b!.testAcc.mean - 0.01).map(([o]) => o);
-    const rawNotWorse = pairs.filter(([, a, b]) => !(a!.testAcc.mean < b!.testAcc.mean - 0.01)).map(([o]) => o);
+    const rawWorse = pairs.filter(([, a, b]) => a!.testAcc.mean < b!.testAcc.mean - SIGMOID_RAW_WORSE_BY).map(([o]) => o);
+    const rawNotWorse = pairs.filter(([, a, b]) => !(a!.testAcc.mean < b!.testAcc.mean - SIGMOID_RAW_WORSE_BY)).map(([o]) => o);
     pairs.forEach(([o, a, b]) => {
       numbers[`sigmoidRaw${o}Acc`] = a!.testAcc.mean;
       numbers[`sigmoidScaled${o}Acc`] = b!.testAcc.mean;

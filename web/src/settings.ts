@@ -4,9 +4,16 @@
  * Parsing never throws: a value that is missing or invalid falls back to its default, and the reason is
  * collected in `problems` so the page can say which part of a link it ignored.
  */
-import { NORMALIZE_CHOICES, type NormalizeChoice } from '../../src/lab/normalizers.js';
 import type { z } from 'zod';
-import { DTYPE_CHOICES, HIDDEN_ACTIVATIONS, OPTIMIZER_CHOICES, TrainSettings, TRAIN_LIMITS as L } from '../../src/lab/settings.js';
+import {
+  DTYPE_CHOICES,
+  HIDDEN_ACTIVATIONS,
+  NORMALIZE_CHOICES,
+  OPTIMIZER_CHOICES,
+  TRAIN_LIMITS as L,
+  TrainSettings,
+  type NormalizeChoice,
+} from '../../src/browser.js';
 
 export const VIEWS = ['lab', 'why', 'sigmoid', 'report'] as const;
 export type View = (typeof VIEWS)[number];
