@@ -58,6 +58,12 @@ function checkFitArgs(args: FitArgs, samples: number) {
     throw new NormlabError('config', 'pass either validationData or validationSplit, not both', 'remove one of them');
   }
   // tfjs (and Keras): the first floor(n·(1 − split)) rows train, the rest validate.
+  if (samples === 0)
+    throw new NormlabError(
+      'input',
+      'x holds no samples (its first axis is 0), so there is nothing to train on',
+      'check the data loading or slicing that produced x',
+    );
   const trainCount = Math.floor(samples * (1 - split));
   if (trainCount < 1) throw new NormlabError('input', `there are no training samples left after validationSplit ${split} of ${samples}`);
   return { epochs, batchSize, split, trainCount, initialEpoch: args.initialEpoch ?? 0 };

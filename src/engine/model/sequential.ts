@@ -20,7 +20,7 @@ import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { evaluateRange, forEachBatch } from './batches.js';
 import type { CallbackHooks } from './callbacks.js';
-import { checkBatchSize, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
+import { checkBatchSize, checkFinite, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
 import { runFit, type FitArgs } from './fit.js';
 import { History } from './history.js';
 import { modelFiles } from './file-io.js';
@@ -162,6 +162,7 @@ export class Sequential {
     loadDataOf = (model, x, y, classNames) => {
       const xs = requireTensor(x, 'x');
       checkInputShape(xs, model.inputShape);
+      checkFinite(xs, 'x');
       const runner = runnerOf(model);
       const { spec, inputAffine } = model.plan();
       const inputSize = spec.layers[0].inputSize;
