@@ -3,9 +3,11 @@
  * as in Node minus the Node-only parts (file loading, model.save), the backends a browser can load, and
  * the data, lab and report code the web app renders. Every module of web/ (the page and its Workers)
  * imports from here and nowhere else in src/ — ESLint enforces it (eslint.config.js) — so what the
- * browser may use is listed in one place (two lazy Node-only imports behind it are stubbed by
- * web/vite.config.ts: model files and the disk dataset loader). Importing this module does nothing: it
- * only re-exports, and backends are registered by calling registerBrowserBackends().
+ * browser may use is listed in one place, and `npm run lint` checks (scripts/check-imports.mjs) that
+ * nothing reachable from here imports a Node built-in (the disk dataset loader behind the study's job
+ * module is replaced by web/vite.config.ts). Model files need a file system registered by Node's entry
+ * points, which the browser never does. Importing this module does nothing: it only re-exports, and
+ * backends are registered by calling registerBrowserBackends().
  *
  *   import { registerBrowserBackends, sequential, layers } from '.../src/browser.js';
  *   const { backends } = await registerBrowserBackends({ wasm: wasmUrl });   // ['reference', 'wasm']
