@@ -38,7 +38,7 @@ export { SiteConfigSchema, defaultCorsMirrors, type SiteConfig } from './data/si
 
 // ---- lab: training settings, runs and the normalization study
 export { NORMALIZE_CHOICES, NORMALIZE_LABELS, normalizationFor, type NormalizeChoice } from './lab/normalizers.js';
-export { HIDDEN_ACTIVATIONS, TRAIN_LIMITS } from './lab/settings.js';
+export { DTYPE_CHOICES, HIDDEN_ACTIVATIONS, OPTIMIZER_CHOICES, TRAIN_LIMITS, TrainSettings } from './lab/settings.js';
 export { TrainingConfigSchema, resolveBackendName, trainOnDataset, type TrainingConfig } from './lab/training.js';
 export {
   METHOD_DESCRIPTIONS,
@@ -59,10 +59,11 @@ export { formatRunKey } from './lab/study/run-id.js';
 export type { RunResult, RunSpec, RunSummary, StudyOptimizer, StudyResult } from './lab/study/types.js';
 
 // ---- report: findings, charts, tables and numbers, rendered by the page as by the terminal
-export { NORMALIZE_COLORS, studyCharts, type ChartSection } from './report/charts.js';
+export { NORMALIZE_COLORS, SIGMOID_METHOD_COLORS, studyCharts, type ChartSection } from './report/charts.js';
 export { deriveFindings, type Finding, type Findings } from './report/findings.js';
 export { fixed, num, pct, seconds } from './report/format.js';
 export { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './report/tables.js';
+export { parseWhyJson, WhyJsonError } from './report/why-json.js';
 export { parseJson, stringifyJson } from './util/json.js';
 
 export interface BrowserBackendOptions {
