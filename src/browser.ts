@@ -59,7 +59,7 @@ export { formatRunKey } from './lab/study/run-id.js';
 export type { RunResult, RunSpec, RunSummary, StudyOptimizer, StudyResult } from './lab/study/types.js';
 
 // ---- report: findings, charts, tables and numbers, rendered by the page as by the terminal
-export { NORMALIZE_COLORS, studyCharts, type ChartSection } from './report/charts.js';
+export { NORMALIZE_COLORS, SIGMOID_METHOD_COLORS, studyCharts, type ChartSection } from './report/charts.js';
 export { deriveFindings, type Finding, type Findings } from './report/findings.js';
 export { fixed, num, pct, seconds } from './report/format.js';
 export { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './report/tables.js';

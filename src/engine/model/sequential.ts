@@ -21,7 +21,7 @@ import { Tensor } from '../tensor.js';
 import { evaluateRange, forEachBatch } from './batches.js';
 import type { CallbackHooks } from './callbacks.js';
 import { checkBatchSize, checkFinite, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
-import { runFit, type FitArgs } from './fit.js';
+import { runFit, type FitArgs, type LoadedData } from './fit.js';
 import { History } from './history.js';
 import { modelFiles } from './file-io.js';
 import { checkTrainingMemory } from './memory.js';
@@ -82,14 +82,6 @@ function slotOf(model: Sequential): { runner?: NetworkRunner } {
   const slot = runnerSlots.get(model);
   if (!slot) throw new NormlabError('config', 'this is not a model made by sequential()', 'create models with tf.sequential({layers: [...]})');
   return slot;
-}
-
-/** Data uploaded to a model's runner: what the fit loop and evaluate/predict run batches on. */
-export interface LoadedData {
-  runner: NetworkRunner;
-  id: number;
-  samples: number;
-  outputUnits: number;
 }
 
 // Set by Sequential's static block, the one place outside its methods that may use its private members.
