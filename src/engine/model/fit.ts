@@ -12,6 +12,7 @@ import { CallbackList, type CallbackHooks, type Logs } from './callbacks.js';
 import { History, type NonFiniteEvent } from './history.js';
 import { checkBatchSize } from './checks.js';
 import { evaluateRange } from './batches.js';
+import { yieldToEventLoop } from '../../util/yield.js';
 import type { DataId, NetworkRunner } from '../backend.js';
 import type { Random } from '../random.js';
 
@@ -149,7 +150,7 @@ export async function runFit(model: FitModel, x: Tensor, y: Tensor, args: FitArg
         if (withAcc) batchLogs.acc = result.correct / count;
         await callbacks.onBatchEnd(batch, batchLogs);
         if (Date.now() - lastYield > yieldEvery) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await yieldToEventLoop(); // not setTimeout(0): browsers clamp it to 4 ms (src/util/yield.ts)
           lastYield = Date.now();
         }
         if (model.stopTraining) break;
