@@ -14,6 +14,7 @@ import { GradingWorker } from '../../../src/grader/queue/worker.js';
 import { toCsv, toGradescope } from '../../../src/grader/report.js';
 import type { SubmissionResult } from '../../../src/grader/types.js';
 import { startGradingApi, type RunningApi } from '../../../src/server/grading/api.js';
+import { GradescopeResultsSchema } from '../gradescope-spec.js';
 import { corpusCopy, MNIST_DIR, NO_MNIST } from '../helpers.js';
 import { comparable, NO_REDIS, TestRedis, waitFor } from './helpers.js';
 
@@ -98,6 +99,8 @@ describe('grading API on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout: 3
       assert.equal(got.score, expected.score);
       assert.deepEqual(got.tests, expected.tests, `${f.name}: same tests, scores and messages as local grading`);
       for (const key of ['score', 'execution_time', 'output', 'visibility', 'stdout_visibility', 'tests']) assert.ok(key in got, `results.json has ${key}`);
+      const spec = GradescopeResultsSchema.safeParse(got);
+      assert.ok(spec.success, `results.json by Gradescope's specification: ${spec.error?.message}`);
     }
 
     const events = (await streamText)
@@ -172,12 +175,11 @@ describe('grading API on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout: 3
     await redis.kill();
     await waitFor('the API to notice', () => !queue.ready || undefined, 10_000, 50);
     const body = 'export function trainMnist() { return 1; } // during the outage\n';
-    const started = Date.now();
+    // (Redis stays down until after these requests: an API that waited for a reconnect would never answer.)
     const res = await post('outage.js', body);
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '5');
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /Redis\) is unavailable right now; nothing was stored/);
-    assert.ok(Date.now() - started < 10_000, 'answered at once, not after a reconnect');
     const read = await get(`/api/submissions/${'0'.repeat(64)}`);
     assert.equal(read.status, 503);
     await read.body?.cancel();
