@@ -30,8 +30,11 @@ export class ThreadedGrader {
 
   private constructor(private readonly thread: Worker) {}
 
-  /** Starts the thread and opens the Grader in it; rejects with the Grader's own error if it cannot open. */
-  static open(options: GradeOptions): Promise<ThreadedGrader> {
+  /**
+   * Starts the thread and opens the Grader in it; rejects with the Grader's own error if it cannot open.
+   * `onGone` is called if the thread ends or crashes after that (the caller opens a new one next time).
+   */
+  static open(options: GradeOptions, onGone: () => void = () => undefined): Promise<ThreadedGrader> {
     const workerData = { [THREAD_MARK]: options };
     // The same file is the thread's entry: .js from dist/; from the sources (tests, `tsx`), threads do not
     // inherit tsx's loader, so the thread registers it before importing this .ts file.
@@ -54,12 +57,14 @@ export class ThreadedGrader {
       thread.on('error', (e) => {
         g.fail(e);
         reject(e);
+        onGone();
       });
       thread.on('exit', (code) => {
         g.exited = true;
         const e = new Error(`the grading thread exited (code ${code})`);
         g.fail(e);
         reject(e);
+        onGone();
       });
     });
   }

@@ -121,9 +121,14 @@ export class GradingWorker {
     const key = graderKey(assignment, settings);
     let g = this.graders.get(key);
     if (!g) {
-      g = ThreadedGrader.open(graderOptions(assignment, settings, this.options.dataDir, this.scratch));
-      this.graders.set(key, g);
-      g.catch(() => this.graders.delete(key));
+      // A Grader that failed to open, or whose thread died later, is opened anew for the next job.
+      const forget = () => {
+        if (this.graders.get(key) === opening) this.graders.delete(key);
+      };
+      const opening = ThreadedGrader.open(graderOptions(assignment, settings, this.options.dataDir, this.scratch), forget);
+      opening.catch(forget);
+      this.graders.set(key, opening);
+      g = opening;
     }
     return g;
   }
