@@ -92,5 +92,41 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The web app (page and Workers) sees src/ through one door, src/browser.ts: what the browser may use
+    // is listed there, and a Node-only module cannot slip into the bundle through a deep import.
+    files: ['web/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(?!browser\\.js$)',
+              message: 'web/ imports src/ only through src/browser.ts (the public browser entry): export what you need from there',
+            },
+            { regex: '^node:', message: 'web/ runs in the browser: no Node built-ins' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The browser entry re-exports the layers a page can run; the grader, CLI, server and Node set-up stay out.
+    files: ['src/browser.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\./(grader|cli|server)/|^\\./(index|api|node|node-files)\\.js$|^node:',
+              message: 'src/browser.ts is what the web app may use: no grader, CLI, server, Node built-ins or Node set-up',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -1,7 +1,11 @@
 /**
- * `normlab` in the browser: the same tfjs-layers-compatible engine as in Node, minus the Node-only parts
- * (file loading, model.save), plus the backends a browser can load. The web app (web/) and its training
- * Workers import this instead of src/index.ts, whose ./node.js set-up registers backends from disk.
+ * `normlab` in the browser, and the one door from web/ into src/: the same tfjs-layers-compatible engine
+ * as in Node minus the Node-only parts (file loading, model.save), the backends a browser can load, and
+ * the data, lab and report code the web app renders. Every module of web/ (the page and its Workers)
+ * imports from here and nowhere else in src/ — ESLint enforces it (eslint.config.js) — so what the
+ * browser may use is listed in one place (two lazy Node-only imports behind it are stubbed by
+ * web/vite.config.ts: model files and the disk dataset loader). Importing this module does nothing: it
+ * only re-exports, and backends are registered by calling registerBrowserBackends().
  *
  *   import { registerBrowserBackends, sequential, layers } from '.../src/browser.js';
  *   const { backends } = await registerBrowserBackends({ wasm: wasmUrl });   // ['reference', 'wasm']
@@ -9,10 +13,55 @@
 import { backendNames, registerBackend } from './engine/backends/registry.js';
 import { loadWasmBackend } from './engine/backends/wasm/index.js';
 
+// ---- the engine (the tfjs-layers-compatible API)
 export * from './engine/index.js';
 export { NormlabError, isNormlabError } from './errors.js';
 export { datasetTensors } from './engine/dataset-tensors.js';
+export { argmaxRow } from './engine/math/argmax.js';
+export { ProbeCallback, type ProbeDiagnostics } from './engine/probes.js';
+
+// ---- the wasm backend's two-thread split, for a page that runs its helper thread in a Web Worker
+export { createSharedKernels, type HelperHandle, type ThreadedKernels } from './engine/backends/wasm/helper-thread.js';
+export { kernelsFromInstance, wasmBackendFromKernels } from './engine/backends/wasm/index.js';
+/** Offsets in the wasm module's memory (control block of the helper thread), for the helper's own code. */
+export * as wasmLayout from './engine/backends/wasm/layout.js';
+
+// ---- data: datasets the page loads and verifies itself (no disk loader in a browser)
+export type { Dataset } from './data/dataset.js';
+export { isGzip, parseIdx, type IdxImages } from './data/idx-format.js';
+export { DATASETS, SPLITS, identifyByHash, officialFiles, type DatasetName, type FileKind, type Split } from './data/registry.js';
+export { pickRows, sliceDataset } from './data/slice.js';
 export { inputTransform, TRANSFORM_NAMES, type TransformName } from './data/transforms.js';
+export { SiteConfigSchema, defaultCorsMirrors, type SiteConfig } from './data/site-config.js';
+
+// ---- lab: training settings, runs and the normalization study
+export { NORMALIZE_CHOICES, NORMALIZE_LABELS, normalizationFor, type NormalizeChoice } from './lab/normalizers.js';
+export { HIDDEN_ACTIVATIONS, TRAIN_LIMITS } from './lab/settings.js';
+export { TrainingConfigSchema, resolveBackendName, trainOnDataset, type TrainingConfig } from './lab/training.js';
+export {
+  METHOD_DESCRIPTIONS,
+  SIGMOID_METHODS,
+  getSigmoid,
+  linspace,
+  saturationThreshold,
+  sigmoidBy,
+  sigmoidDerivativeBy,
+  sigmoidDerivativeExact,
+  sigmoidStudy,
+  type SigmoidMethod,
+} from './lab/sigmoid.js';
+export { runStudyJob, sliceForSpec } from './lab/study/job.js';
+export { DEFAULT_PROBE_STEPS, planStudy, probeRowsFor, resolveStudyOptions, transformLabel, type StudyOptions } from './lab/study/plan.js';
+export { analyzeStudy, sampleImages } from './lab/study/study.js';
+export { formatRunKey } from './lab/study/run-id.js';
+export type { RunResult, RunSpec, RunSummary, StudyOptimizer, StudyResult } from './lab/study/types.js';
+
+// ---- report: findings, charts, tables and numbers, rendered by the page as by the terminal
+export { NORMALIZE_COLORS, studyCharts, type ChartSection } from './report/charts.js';
+export { deriveFindings, type Finding, type Findings } from './report/findings.js';
+export { fixed, num, pct, seconds } from './report/format.js';
+export { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './report/tables.js';
+export { parseJson, stringifyJson } from './util/json.js';
 
 export interface BrowserBackendOptions {
   /** The compiled wasm backend (build/normlab.wasm): a URL to fetch, or its bytes. */

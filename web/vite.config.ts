@@ -1,8 +1,8 @@
 /**
  * Builds the browser lab into web-dist/ (served by `normlab serve`): `npm run build:web`.
- * The app imports the engine, data and lab code straight from ../src (TypeScript), so the browser runs
- * the same code as the CLI; node-only modules stay out because the app only imports browser-safe ones
- * (src/browser.ts instead of src/index.ts). The wasm backend comes in as a hashed asset URL.
+ * The app imports the engine, data, lab and report code straight from ../src (TypeScript), so the
+ * browser runs the same code as the CLI; Node-only modules stay out because the app imports only
+ * src/browser.ts, the browser entry (ESLint enforces it). The wasm backend comes in as a hashed asset URL.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,17 @@ function nodeDatasetLoader(): Plugin {
   };
 }
 
+/**
+ * The app reaches src/ through one entry (src/browser.ts) that re-exports every layer a page uses. A
+ * module of src/ does nothing when imported (ESLint's no-import-side-effects rule), so the bundler may
+ * drop whatever a bundle does not use — without this hint it keeps e.g. a top-level zod schema in both
+ * Workers, which never parse a site.json.
+ */
+const srcDir = fileURLToPath(new URL('../src/', import.meta.url)).replace(/\\/g, '/');
+const treeshake = {
+  moduleSideEffects: [{ test: new RegExp(`^${srcDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\.ts$`), sideEffects: false }],
+};
+
 export default defineConfig({
   plugins: [requireWasm(), nodeOnlyModules(), nodeDatasetLoader()],
   root,
@@ -83,7 +94,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1000,
     // Never inline the wasm as a data: URL; serve it as a file with application/wasm.
     assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
+    rolldownOptions: { treeshake },
   },
-  worker: { format: 'es', plugins: () => [nodeOnlyModules(), nodeDatasetLoader()] },
+  worker: { format: 'es', plugins: () => [nodeOnlyModules(), nodeDatasetLoader()], rolldownOptions: { treeshake } },
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
 });

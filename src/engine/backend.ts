@@ -218,6 +218,12 @@ export interface NetworkRunner {
   setWeights(weights: Float64Array[]): void;
   /** Forget optimizer state (moments, step count), e.g. when the model is compiled again. */
   resetOptimizer(): void;
+  /**
+   * The optimizer's state of each dense layer's kernel and bias, in weight order (slot 1: momentum /
+   * Adam m / RMSprop mean square; slot 2: Adam v / RMSprop momentum; slot 3: centered RMSprop's mean
+   * gradient), as stored — for tests and inspection (e.g. that subnormal moments are flushed to zero).
+   */
+  optimizerSlots?(): { tensor: number; slots: Float64Array[] }[];
   /** Change the optimizer's learning rate in place (used by callbacks); state is kept. */
   setLearningRate(learningRate: number): void;
   /** Upload a dataset once; batches then refer to its rows by index. Targets may be omitted for predict. */

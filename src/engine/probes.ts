@@ -16,7 +16,7 @@
  */
 import { weightLayout, type NetworkSpec, type StageSpec, type Trace, type WeightSlot } from './backend.js';
 import { Callback, type Logs } from './model/callbacks.js';
-import type { Sequential } from './model/sequential.js';
+import { backendWeights, type Sequential } from './model/sequential.js';
 import type { Tensor } from './tensor.js';
 
 /** |z| above which a sigmoid/tanh unit counts as saturated (σ'(5) = 0.0066). */
@@ -374,8 +374,7 @@ export class ProbeCallback extends Callback {
     const wanted = this.stepSet.has(this.step) && !atEpochStart;
     const lastOfEpoch = everyEpoch && batch === this.stepsPerEpoch - 1;
     if (!wanted && !lastOfEpoch) return;
-    const runner = this.sequential.getRunner();
-    const before = runner.getWeights();
+    const before = backendWeights(this.sequential);
     const probe = wanted ? await this.take(this.step === 0 ? 'init' : 'step', before) : null;
     this.pending = { probe, before };
   }
@@ -384,7 +383,7 @@ export class ProbeCallback extends Callback {
     if (this.options.recordStepLosses && logs) this.stepLosses.push(logs.loss);
     this.step++;
     if (this.pending) {
-      const ratios = updateRatios(this.pending.before, this.sequential.getRunner().getWeights());
+      const ratios = updateRatios(this.pending.before, backendWeights(this.sequential));
       const kernels = kernelIndices(this.sequential.networkSpec());
       if (this.pending.probe) {
         this.pending.probe.layers.forEach((layer, l) => {
@@ -401,14 +400,14 @@ export class ProbeCallback extends Callback {
 
   async onEpochEnd(): Promise<void> {
     if (!(this.options.everyEpoch ?? true)) return;
-    await this.take('epoch', this.sequential.getRunner().getWeights(), this.lastStepRatios);
+    await this.take('epoch', backendWeights(this.sequential), this.lastStepRatios);
     this.lastStepRatios = undefined;
   }
 
   async onTrainEnd(): Promise<void> {
     // Stopped mid-epoch (maxSteps, stopTraining, non-finite loss): probe the final state too.
     const last = this.probes[this.probes.length - 1];
-    if (!last || last.step !== this.step) await this.take(this.step === 0 ? 'init' : 'step', this.sequential.getRunner().getWeights(), this.lastStepRatios);
+    if (!last || last.step !== this.step) await this.take(this.step === 0 ? 'init' : 'step', backendWeights(this.sequential), this.lastStepRatios);
   }
 
   private async take(kind: ProbeDiagnostics['kind'], weights: Float64Array[], ratios?: number[]): Promise<ProbeDiagnostics> {

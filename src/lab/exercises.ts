@@ -16,6 +16,7 @@ import { trainOnDataset, type TrainingResult } from './training.js';
 import { sliceDataset } from '../data/slice.js';
 import { inProcessExecutor, type JobExecutor } from './study/study.js';
 import { probeRowsFor } from './study/plan.js';
+import { formatRunInstanceId, formatRunKey } from './study/run-id.js';
 import type { RunSpec } from './study/types.js';
 
 export interface ExerciseInfo {
@@ -301,8 +302,8 @@ async function exercise7(ctx: Ctx, epochs: number) {
   const trainCount = ctx.data.train.count;
   const specs: RunSpec[] = (['adam', 'sgd'] as const).flatMap((optimizer) =>
     (['scale', 'none'] as const).map((transform) => ({
-      id: `${transform}·${optimizer}`,
-      key: `${transform}·${optimizer}`,
+      id: formatRunInstanceId(formatRunKey({ activation: 'relu', transform, optimizer }), ctx.seed),
+      key: formatRunKey({ activation: 'relu', transform, optimizer }),
       group: 'main' as const,
       tier: 'full' as const,
       label: `${transform} · ${optimizer}`,

@@ -13,6 +13,21 @@ export type LayerNormalizer = (typeof LAYER_NORMALIZERS)[number];
 export const NORMALIZE_CHOICES = [...TRANSFORM_NAMES, ...LAYER_NORMALIZERS] as const;
 export type NormalizeChoice = (typeof NORMALIZE_CHOICES)[number];
 
+/**
+ * Each choice as a list to pick from shows it: its name and what it does to a pixel x (the browser lab's
+ * checkboxes). Typed by the choice list, so a new choice cannot be offered without words.
+ */
+export const NORMALIZE_LABELS: Record<NormalizeChoice, string> = {
+  none: 'none — raw 0–255',
+  scale: 'scale — x / 255',
+  standardize: 'standardize — (x − mean) / std',
+  symmetric: 'symmetric — x / 127.5 − 1',
+  centre: 'centre — x − mean',
+  'layer:rescaling': 'Rescaling(1/255) layer — raw pixels in',
+  'layer:normalization': 'Normalization layer (adapted) — raw pixels in',
+  'layer:batchnorm': 'BatchNormalization first — raw pixels in',
+};
+
 export function isLayerNormalizer(choice: string): choice is LayerNormalizer {
   return (LAYER_NORMALIZERS as readonly string[]).includes(choice);
 }

@@ -5,7 +5,9 @@
 import type { ChartConfiguration } from 'chart.js';
 import type { ProbeDiagnostics } from '../engine/probes.js';
 import type { TransformName } from '../data/transforms.js';
+import type { NormalizeChoice } from '../lab/normalizers.js';
 import { transformLabel } from '../lab/study/plan.js';
+import { formatRunKey, parseRunKey, type RunId } from '../lab/study/run-id.js';
 import type { RunResult, StudyResult } from '../lab/study/types.js';
 import { sigmoidBy } from '../lab/sigmoid.js';
 
@@ -20,12 +22,19 @@ export interface ChartSpec {
   config: ChartConfiguration;
 }
 
-export const TRANSFORM_COLORS: Record<TransformName, string> = {
+/**
+ * One colour per way of normalizing (Tableau 10), for every chart that shows runs side by side: why.html,
+ * the browser's report view and its live lab. Typed by the choice list, so a new choice gets a colour.
+ */
+export const NORMALIZE_COLORS: Record<NormalizeChoice, string> = {
   none: '#d62728',
   scale: '#1f77b4',
   standardize: '#2ca02c',
   symmetric: '#9467bd',
   centre: '#ff7f0e',
+  'layer:rescaling': '#17becf',
+  'layer:normalization': '#8c564b',
+  'layer:batchnorm': '#e377c2',
 };
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;
@@ -35,13 +44,17 @@ const TRANSFORMS: TransformName[] = ['none', 'scale', 'standardize', 'symmetric'
  * The run key a chart shows for a configuration: the whole-training-set run when the study has one
  * (the headline: none and scale), else the subset tier's (the other transforms, sigmoid).
  */
-function keyFor(study: StudyResult, key: string): string {
-  return study.runs.some((r) => r.spec.key === key) ? key : `${key}·sub`;
+function keyFor(study: StudyResult, id: RunId): string {
+  const full = formatRunKey({ ...id, tier: 'full' });
+  return study.runs.some((r) => r.spec.key === full) ? full : formatRunKey({ ...id, tier: 'subset' });
 }
 
-function tierSuffix(study: StudyResult, key: string): string {
-  return keyFor(study, key) === key ? '' : ` (${study.tiers.subset} images)`;
+function tierSuffix(study: StudyResult, id: RunId): string {
+  return parseRunKey(keyFor(study, id)).tier === 'full' ? '' : ` (${study.tiers.subset} images)`;
 }
+
+/** The float32 run of a transform and optimizer with the given hidden activation (ReLU: the study's default). */
+const arm = (transform: TransformName, optimizer: 'adam' | 'sgd', activation: 'relu' | 'sigmoid' = 'relu'): RunId => ({ activation, transform, optimizer });
 
 function firstRun(study: StudyResult, key: string): RunResult | undefined {
   return study.runs.filter((r) => r.spec.key === key).sort((a, b) => a.spec.seed - b.spec.seed)[0];
@@ -88,9 +101,9 @@ function line(label: string, data: (number | null)[] | { x: number; y: number | 
 }
 
 function accuracyBars(study: StudyResult): ChartSpec | null {
-  const labels = TRANSFORMS.map((t) => `${transformLabel(t)}${tierSuffix(study, `relu·${t}·adam·f32`)}`);
+  const labels = TRANSFORMS.map((t) => `${transformLabel(t)}${tierSuffix(study, arm(t, 'adam'))}`);
   const seeds = study.options.seeds.length;
-  const summary = (t: TransformName, o: string) => study.summaries.find((s) => s.key === keyFor(study, `relu·${t}·${o}·f32`));
+  const summary = (t: TransformName, o: 'adam' | 'sgd') => study.summaries.find((s) => s.key === keyFor(study, arm(t, o)));
   const datasets: { label: string; data: (number | null | [number, number])[]; backgroundColor: string }[] = OPTIMIZERS.map((o) => ({
     label: `${o} (lr ${o === 'adam' ? '0.001' : '0.01'})${seeds > 1 ? `, mean of ${seeds} seeds` : ''}`,
     data: TRANSFORMS.map((t) => finiteOrNull(summary(t, o)?.testAcc.mean)),
@@ -122,7 +135,7 @@ function accuracyBars(study: StudyResult): ChartSpec | null {
 }
 
 function lossCurves(study: StudyResult, optimizer: 'adam' | 'sgd'): ChartSpec | null {
-  const runs = TRANSFORMS.map((t) => firstRun(study, keyFor(study, `relu·${t}·${optimizer}·f32`))).filter((r): r is RunResult => Boolean(r));
+  const runs = TRANSFORMS.map((t) => firstRun(study, keyFor(study, arm(t, optimizer)))).filter((r): r is RunResult => Boolean(r));
   if (!runs.length) return null;
   return {
     id: `loss-${optimizer}`,
@@ -136,7 +149,7 @@ function lossCurves(study: StudyResult, optimizer: 'adam' | 'sgd'): ChartSpec | 
           line(
             transformLabel(r.spec.transform),
             r.lossCurve.map((p) => ({ x: Number(p.epoch.toFixed(4)), y: positiveOrNull(p.value) })),
-            TRANSFORM_COLORS[r.spec.transform],
+            NORMALIZE_COLORS[r.spec.transform],
           ),
         ),
       },
@@ -185,9 +198,9 @@ function probeChart(
 
 function transformKeys(study: StudyResult, optimizer: 'adam' | 'sgd') {
   return TRANSFORMS.map((t) => ({
-    key: keyFor(study, `relu·${t}·${optimizer}·f32`),
-    label: `${transformLabel(t)}${tierSuffix(study, `relu·${t}·${optimizer}·f32`)}`,
-    color: TRANSFORM_COLORS[t],
+    key: keyFor(study, arm(t, optimizer)),
+    label: `${transformLabel(t)}${tierSuffix(study, arm(t, optimizer))}`,
+    color: NORMALIZE_COLORS[t],
   }));
 }
 
@@ -281,9 +294,9 @@ function diagnosticCharts(study: StudyResult): ChartSpec[] {
     [
       ...OPTIMIZERS.flatMap((o) =>
         (['none', 'scale'] as const).map((t) => ({
-          key: keyFor(study, `sigmoid·${t}·${o}·f32`),
+          key: keyFor(study, arm(t, o, 'sigmoid')),
           label: `${transformLabel(t)} · ${o}`,
-          color: o === 'adam' ? TRANSFORM_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8',
+          color: o === 'adam' ? NORMALIZE_COLORS[t] : t === 'none' ? '#ff9896' : '#aec7e8',
         })),
       ),
     ],
@@ -336,7 +349,7 @@ function reparamChart(study: StudyResult): ChartSpec | null {
 
 function sweepChart(study: StudyResult): ChartSpec | null {
   if (!study.sweep.length) return null;
-  const norm = study.summaries.find((s) => s.key === 'relu·scale·adam·f32·sub');
+  const norm = study.summaries.find((s) => s.key === formatRunKey({ ...arm('scale', 'adam'), tier: 'subset' }));
   const labels = [...study.sweep.map((p) => `raw, lr ${p.learningRate}`), ...(norm ? ['x/255, lr 0.001'] : [])];
   const data = [...study.sweep.map((p) => finiteOrNull(p.testAcc)), ...(norm ? [finiteOrNull(norm.testAcc.mean)] : [])];
   return {
@@ -349,7 +362,7 @@ function sweepChart(study: StudyResult): ChartSpec | null {
       data: {
         labels,
         datasets: [
-          { label: 'test accuracy', data, backgroundColor: labels.map((l) => (l.startsWith('raw') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)) },
+          { label: 'test accuracy', data, backgroundColor: labels.map((l) => (l.startsWith('raw') ? NORMALIZE_COLORS.none : NORMALIZE_COLORS.scale)) },
         ],
       },
       options: { ...baseOptions({ x: 'run', y: 'test accuracy', yMin: 0, yMax: 1 }), plugins: { legend: { display: false } } },
@@ -405,12 +418,12 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
             line(
               `get_sigmoid(${t.pixels[0]}, w)`,
               t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][0] })),
-              TRANSFORM_COLORS.none,
+              NORMALIZE_COLORS.none,
             ),
             line(
               `get_sigmoid(${t.pixels[1]}, w)`,
               t.weights.map((w, i) => ({ x: Number((w / unit).toPrecision(6)), y: t.values.float64[i][1] })),
-              TRANSFORM_COLORS.scale,
+              NORMALIZE_COLORS.scale,
             ),
           ],
         },
@@ -451,12 +464,12 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
             line(
               'sigmoid(pixel)',
               pixels.map((p) => s.raw.values.float64[p]),
-              TRANSFORM_COLORS.none,
+              NORMALIZE_COLORS.none,
             ),
             line(
               'sigmoid(pixel / 255)',
               pixels.map((p) => sigmoidBy('float64', p / 255)),
-              TRANSFORM_COLORS.scale,
+              NORMALIZE_COLORS.scale,
             ),
           ],
         },
@@ -502,7 +515,7 @@ function softmaxGapChart(study: StudyResult): ChartSpec | null {
             type: 'bar',
             label: 'logit gap',
             data: gaps.map((g) => positiveOrNull(g.gap)),
-            backgroundColor: gaps.map((g) => (g.label.startsWith('none') ? TRANSFORM_COLORS.none : TRANSFORM_COLORS.scale)),
+            backgroundColor: gaps.map((g) => (g.label.startsWith('none') ? NORMALIZE_COLORS.none : NORMALIZE_COLORS.scale)),
           },
           {
             type: 'line',
@@ -552,7 +565,7 @@ function inputProfile(study: StudyResult): ChartSpec | null {
           line(
             `${transformLabel(t.name)}`,
             xs.map((x) => t.a * img.pixels[row * width + x] + t.b),
-            TRANSFORM_COLORS[t.name],
+            NORMALIZE_COLORS[t.name],
           ),
         ),
       },

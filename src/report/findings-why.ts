@@ -4,10 +4,13 @@
  * numbers measured in this run; comparisons across seeds quote their 95% interval, and a verdict says
  * "as expected" only when it holds across the seeds (intervals apart), not on one seed's number.
  */
-import type { AblationRow, CurvatureSummary, RunSummary, Stat, StudyResult } from '../lab/study/types.js';
+import type { TransformName } from '../data/transforms.js';
+import { formatRunKey } from '../lab/study/run-id.js';
+import type { AblationRow, CurvatureSummary, RunSummary, Stat, StudyOptimizer, StudyResult, StudyTier } from '../lab/study/types.js';
 import type { Finding, Verdict } from './findings.js';
 import { num, pct, sci } from './format.js';
 import { apart, ciText } from './stats-text.js';
+import { BOTH_HALVES_RECOVER, CLIPPED_LOSS_COLLAPSE, NEGLIGIBLE_ACC_GAP } from './verdict-thresholds.js';
 
 export interface Claim {
   id: 'sigmoid-saturation' | 'adam-scale-invariant' | 'float-precision' | 'loss-wants-0-1' | 'gradients-explode' | 'learns-to-rescale';
@@ -21,7 +24,17 @@ export interface Claim {
   numbers: Record<string, number | null>;
 }
 
-const sum = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === key);
+/** The summary of exactly this run (float32, default learning rate; tier 'full' unless given). */
+const sum = (
+  study: StudyResult,
+  activation: 'relu' | 'sigmoid',
+  transform: TransformName,
+  optimizer: StudyOptimizer,
+  tier: StudyTier = 'full',
+): RunSummary | undefined => {
+  const key = formatRunKey({ activation, transform, optimizer, tier });
+  return study.summaries.find((s) => s.key === key);
+};
 const accStat = (s: RunSummary): Stat => ({
   n: s.seeds.length,
   mean: s.testAcc.mean,
@@ -212,7 +225,7 @@ export function ablationFinding(study: StudyResult): Finding | null {
       sentences.push(
         `The two halves of the correction, ${o}: init ÷ 255 alone ${pct0(init.share.mean)}, step rescale alone ${pct0(step.share.mean)}, both ${pct0(both.share.mean)} (accuracy ${pct(init.acc.mean)}, ${pct(step.acc.mean)}, ${pct(both.acc.mean)}).`,
       );
-      ok &&= both.share.lo > 0.8 && init.share.mean < both.share.mean;
+      ok &&= both.share.lo > BOTH_HALVES_RECOVER && init.share.mean < both.share.mean;
     }
   }
   sentences.push(
@@ -262,7 +275,7 @@ export function lossFormFinding(study: StudyResult): Finding | null {
   if (rawSgd) sentences.push(`SGD on raw pixels: ${pct(rawSgd.logits.mean)} from the logits, ${pct(rawSgd.clipped.mean)} clipped.`);
   const verdict: Verdict =
     rawAdam && rawAdam.difference.n >= 2
-      ? rawAdam.difference.hi < -0.05 && (!scaledAdam || Math.abs(scaledAdam.difference.mean) < 0.02)
+      ? rawAdam.difference.hi < -CLIPPED_LOSS_COLLAPSE && (!scaledAdam || Math.abs(scaledAdam.difference.mean) < NEGLIGIBLE_ACC_GAP)
         ? 'as expected'
         : 'mixed'
       : 'mixed';
@@ -283,13 +296,13 @@ function findingNumber(list: Finding[], id: string, key: string): number | null 
 
 export function checkClaims(study: StudyResult, list: Finding[]): Claim[] {
   const claims: Claim[] = [];
-  const rawAdam = sum(study, 'relu·none·adam·f32');
-  const normAdam = sum(study, 'relu·scale·adam·f32');
-  const rawSgd = sum(study, 'relu·none·sgd·f32');
-  const normSgd = sum(study, 'relu·scale·sgd·f32');
+  const rawAdam = sum(study, 'relu', 'none', 'adam');
+  const normAdam = sum(study, 'relu', 'scale', 'adam');
+  const rawSgd = sum(study, 'relu', 'none', 'sgd');
+  const normSgd = sum(study, 'relu', 'scale', 'sgd');
   const chance = 1 / Math.max(1, study.dataset.classNames.length);
   // 1. sigmoid saturation
-  const sigRaw = sum(study, 'sigmoid·none·adam·f32·sub');
+  const sigRaw = sum(study, 'sigmoid', 'none', 'adam', 'subset');
   const satInit = sigRaw?.init?.layers[0]?.saturatedFraction ?? null;
   claims.push({
     id: 'sigmoid-saturation',
@@ -339,19 +352,20 @@ export function checkClaims(study: StudyResult, list: Finding[]): Claim[] {
     });
   }
   // 4. values in 0–1 suit the loss
-  const stdz = sum(study, 'relu·standardize·adam·f32·sub');
-  const sym = sum(study, 'relu·symmetric·adam·f32·sub');
-  const scaleSub = sum(study, 'relu·scale·adam·f32·sub');
+  const stdz = sum(study, 'relu', 'standardize', 'adam', 'subset');
+  const sym = sum(study, 'relu', 'symmetric', 'adam', 'subset');
+  const scaleSub = sum(study, 'relu', 'scale', 'adam', 'subset');
   const lf = study.lossForm.find((c) => c.transform === 'none' && c.optimizer === 'adam');
   if (stdz && scaleSub) {
-    const same = !apart(accStat(stdz), accStat(scaleSub)) || Math.abs(stdz.testAcc.mean - scaleSub.testAcc.mean) < 0.02;
+    const stdzMax = study.samples?.transforms.find((t) => t.name === 'standardize')?.range[1];
+    const same = !apart(accStat(stdz), accStat(scaleSub)) || Math.abs(stdz.testAcc.mean - scaleSub.testAcc.mean) < NEGLIGIBLE_ACC_GAP;
     claims.push({
       id: 'loss-wants-0-1',
       claim: '"Inputs must be in 0–1 because that suits the loss function."',
       prediction: 'Inputs outside [0, 1] (standardized, [−1, 1]) train worse than x/255.',
       verdict: same ? (lf ? 'partly' : 'refuted') : 'supported',
       evidence:
-        `Adam, ${study.tiers.subset} images: standardized (values up to ~${num((255 - 72.9) / 90)}) ${pct(stdz.testAcc.mean)}, [−1, 1] ${sym ? pct(sym.testAcc.mean) : 'n/a'}, x/255 ${pct(scaleSub.testAcc.mean)}: ranges outside [0, 1] train as well. The loss sees the outputs, not the inputs` +
+        `Adam, ${study.tiers.subset} images: standardized${stdzMax === undefined ? '' : ` (values up to ~${num(stdzMax)})`} ${pct(stdz.testAcc.mean)}, [−1, 1] ${sym ? pct(sym.testAcc.mean) : 'n/a'}, x/255 ${pct(scaleSub.testAcc.mean)}: ranges outside [0, 1] train as well. The loss sees the outputs, not the inputs` +
         (lf
           ? ` — though its formulation matters for raw inputs: from clipped probabilities (tfjs) raw Adam reaches ${pct(lf.clipped.mean)} vs ${pct(lf.logits.mean)} from the logits.`
           : '.'),
@@ -444,10 +458,10 @@ export function claimsFinding(claims: Claim[]): Finding {
 /** "The answer": at most five plain sentences, each number measured in this run. */
 export function theAnswer(study: StudyResult, list: Finding[]): string[] {
   const out: string[] = [];
-  const rawSgd = sum(study, 'relu·none·sgd·f32');
-  const normSgd = sum(study, 'relu·scale·sgd·f32');
-  const rawAdam = sum(study, 'relu·none·adam·f32');
-  const normAdam = sum(study, 'relu·scale·adam·f32');
+  const rawSgd = sum(study, 'relu', 'none', 'sgd');
+  const normSgd = sum(study, 'relu', 'scale', 'sgd');
+  const rawAdam = sum(study, 'relu', 'none', 'adam');
+  const normAdam = sum(study, 'relu', 'scale', 'adam');
   const m = study.mechanismAtInit;
   out.push(
     `Dividing by 255 removes no information: on raw pixels the same network starts with a first layer 255× too large for its inputs and takes first-layer steps 255²× (SGD) or 255× (Adam) too large` +
@@ -483,10 +497,10 @@ export function theAnswer(study: StudyResult, list: Finding[]): string[] {
 
 /** A paragraph a mentor can paste as a forum reply. */
 export function forumReply(study: StudyResult, list: Finding[]): string {
-  const rawSgd = sum(study, 'relu·none·sgd·f32');
-  const normSgd = sum(study, 'relu·scale·sgd·f32');
-  const rawAdam = sum(study, 'relu·none·adam·f32');
-  const normAdam = sum(study, 'relu·scale·adam·f32');
+  const rawSgd = sum(study, 'relu', 'none', 'sgd');
+  const normSgd = sum(study, 'relu', 'scale', 'sgd');
+  const rawAdam = sum(study, 'relu', 'none', 'adam');
+  const normAdam = sum(study, 'relu', 'scale', 'adam');
   const over = findingNumber(list, 'curvature', 'rawSgdTimesOverLimit');
   const lf = study.lossForm.find((c) => c.transform === 'none' && c.optimizer === 'adam');
   const parts = [

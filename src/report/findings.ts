@@ -5,10 +5,23 @@
  * finding says so and its verdict records it. Nothing here is a canned paragraph.
  */
 import type { ProbeDiagnostics } from '../engine/probes.js';
-import type { RunSummary, StudyResult } from '../lab/study/types.js';
+import type { TransformName } from '../data/transforms.js';
+import { formatRunKey, type RunId } from '../lab/study/run-id.js';
+import type { RunSummary, StudyOptimizer, StudyResult } from '../lab/study/types.js';
 import { transformLabel } from '../lab/study/plan.js';
 import { num, pct, points, sci, times } from './format.js';
 import { ciText } from './stats-text.js';
+import {
+  AT_CHANCE_MARGIN,
+  DEAD_RELU_FRACTION,
+  EXPLODING_PROBE_LOSS_FACTOR,
+  GAP_MOSTLY_RECOVERED,
+  GAP_PARTLY_RECOVERED,
+  NEGLIGIBLE_ACC_GAP,
+  NO_GAP,
+  PREACTIVATION_RATIO_EXPECTED_ABOVE,
+  SIGMOID_RAW_WORSE_BY,
+} from './verdict-thresholds.js';
 import {
   ablationFinding,
   checkClaims,
@@ -20,6 +33,9 @@ import {
   theAnswer,
   type Claim,
 } from './findings-why.js';
+
+/** The thresholds that decide a verdict (named, each with its reason, in verdict-thresholds.ts). */
+export * from './verdict-thresholds.js';
 
 export type Verdict = 'as expected' | 'contradicts the expected story' | 'mixed' | 'not measured';
 
@@ -58,31 +74,13 @@ export interface Findings {
   closing: string[];
 }
 
-/**
- * The thresholds that decide a verdict, each with the reason for its value. Accuracies are fractions.
- */
-/** Within this much of chance accuracy a run has learned nothing (5 points: one epoch of a learning run is far above). */
-export const AT_CHANCE_MARGIN = 0.05;
-/** A gap in test accuracy smaller than this (2 points) is within seed-to-seed noise of one short run. */
-export const NEGLIGIBLE_ACC_GAP = 0.02;
-/** "No gap to recover": normalized and raw Adam within half a point, below any effect the sweep could show. */
-export const NO_GAP = 0.005;
-/** The raw/scaled first-layer pre-activation ratio is 255 in theory; above 50 the inputs' scale clearly dominates it. */
-export const PREACTIVATION_RATIO_EXPECTED_ABOVE = 50;
-/** Half the hidden ReLUs dead on every probe image: the layer has lost most of its capacity. */
-export const DEAD_RELU_FRACTION = 0.5;
-/** A probe loss 10× its initial value is an explosion, not noise (initial cross-entropy ≈ ln 10 ≈ 2.3). */
-export const EXPLODING_PROBE_LOSS_FACTOR = 10;
-/** A smaller learning rate that recovers ≥ 90% of the raw-input gap explains nearly all of it. */
-export const GAP_MOSTLY_RECOVERED = 0.9;
-/** Recovering more than 20% of the gap is a partial explanation; less is "little". */
-export const GAP_PARTLY_RECOVERED = 0.2;
-
-/** The summary of a run key; keys planned only on the subset tier are found without their '·sub'. */
-const get = (study: StudyResult, key: string): RunSummary | undefined =>
-  study.summaries.find((s) => s.key === key) ?? study.summaries.find((s) => s.key === `${key}·sub`);
-/** The subset tier's summary of a key (every seed there; the tier the ablation compares on). */
-const getSub = (study: StudyResult, key: string): RunSummary | undefined => study.summaries.find((s) => s.key === `${key}·sub`);
+/** The float32 run of an activation, transform and optimizer at the optimizer's default learning rate. */
+const arm = (activation: 'relu' | 'sigmoid', transform: TransformName, optimizer: StudyOptimizer): RunId => ({ activation, transform, optimizer });
+/** The summary of a run: the whole-training-set tier's when the study has it, else the subset tier's. */
+const get = (study: StudyResult, id: RunId): RunSummary | undefined =>
+  study.summaries.find((s) => s.key === formatRunKey({ ...id, tier: 'full' })) ?? getSub(study, id);
+/** The subset tier's summary of a run (every seed there; the tier the ablation compares on). */
+const getSub = (study: StudyResult, id: RunId): RunSummary | undefined => study.summaries.find((s) => s.key === formatRunKey({ ...id, tier: 'subset' }));
 
 function chanceOf(study: StudyResult): number {
   return 1 / Math.max(1, study.dataset.classNames.length);
@@ -111,10 +109,10 @@ function epochs(study: StudyResult): string {
 
 function outcome(study: StudyResult): Finding | null {
   const chance = chanceOf(study);
-  const rawAdam = get(study, 'relu·none·adam·f32');
-  const normAdam = get(study, 'relu·scale·adam·f32');
-  const rawSgd = get(study, 'relu·none·sgd·f32');
-  const normSgd = get(study, 'relu·scale·sgd·f32');
+  const rawAdam = get(study, arm('relu', 'none', 'adam'));
+  const normAdam = get(study, arm('relu', 'scale', 'adam'));
+  const rawSgd = get(study, arm('relu', 'none', 'sgd'));
+  const normSgd = get(study, arm('relu', 'scale', 'sgd'));
   if (!rawAdam && !rawSgd) return null;
   const sentences: string[] = [];
   const numbers: Finding['numbers'] = { chance, epochs: study.options.epochs };
@@ -165,7 +163,7 @@ function outcome(study: StudyResult): Finding | null {
     }
   }
   const normalized = (['scale', 'standardize', 'symmetric'] as const)
-    .flatMap((t) => (['adam', 'sgd'] as const).map((o) => getSub(study, `relu·${t}·${o}·f32`)))
+    .flatMap((t) => (['adam', 'sgd'] as const).map((o) => getSub(study, arm('relu', t, o))))
     .filter((s): s is RunSummary => Boolean(s));
   for (const o of ['adam', 'sgd'] as const) {
     const list = normalized.filter((s) => s.optimizer === o);
@@ -192,8 +190,8 @@ function outcome(study: StudyResult): Finding | null {
 }
 
 function mechanism(study: StudyResult): Finding | null {
-  const raw = get(study, 'relu·none·sgd·f32') ?? get(study, 'relu·none·adam·f32');
-  const norm = get(study, 'relu·scale·sgd·f32') ?? get(study, 'relu·scale·adam·f32');
+  const raw = get(study, arm('relu', 'none', 'sgd')) ?? get(study, arm('relu', 'none', 'adam'));
+  const norm = get(study, arm('relu', 'scale', 'sgd')) ?? get(study, arm('relu', 'scale', 'adam'));
   if (!raw?.init || !norm?.init) return null;
   const ri = raw.init;
   const ni = norm.init;
@@ -255,8 +253,8 @@ function mechanism(study: StudyResult): Finding | null {
     );
   }
   const verdict: Verdict = preRatio > PREACTIVATION_RATIO_EXPECTED_ABOVE ? 'as expected' : 'mixed';
-  const rawSgd = get(study, 'relu·none·sgd·f32');
-  const normSgd = get(study, 'relu·scale·sgd·f32');
+  const rawSgd = get(study, arm('relu', 'none', 'sgd'));
+  const normSgd = get(study, arm('relu', 'scale', 'sgd'));
   if (rawSgd?.init && normSgd?.init) {
     const ru = firstLayer(rawSgd.init)!.updateRatio;
     const nu = firstLayer(normSgd.init)!.updateRatio;
@@ -284,8 +282,8 @@ function mechanism(study: StudyResult): Finding | null {
           : '.'),
     );
   }
-  const rawAdam = get(study, 'relu·none·adam·f32');
-  const normAdam = get(study, 'relu·scale·adam·f32');
+  const rawAdam = get(study, arm('relu', 'none', 'adam'));
+  const normAdam = get(study, arm('relu', 'scale', 'adam'));
   if (rawAdam?.init && normAdam?.init) {
     const ru = firstLayer(rawAdam.init)!.updateRatio;
     const nu = firstLayer(normAdam.init)!.updateRatio;
@@ -407,10 +405,10 @@ function boundText(c: StudyResult['reparam'][number]): string {
 }
 
 function adamSweep(study: StudyResult): Finding | null {
-  const sweep = study.sweep.filter((p) => p.key !== 'relu·none·adam·f32·sub');
+  const sweep = study.sweep.filter((p) => p.key !== formatRunKey({ ...arm('relu', 'none', 'adam'), tier: 'subset' }));
   if (sweep.length === 0) return null;
-  const raw = getSub(study, 'relu·none·adam·f32');
-  const norm = getSub(study, 'relu·scale·adam·f32');
+  const raw = getSub(study, arm('relu', 'none', 'adam'));
+  const norm = getSub(study, arm('relu', 'scale', 'adam'));
   const best = sweep.reduce((a, b) => (b.testAcc > a.testAcc ? b : a));
   const numbers: Finding['numbers'] = { bestLearningRate: best.learningRate, bestAcc: best.testAcc, bestGapRecovered: best.gapRecovered };
   for (const p of sweep) numbers[`acc@${p.learningRate}`] = p.testAcc;
@@ -494,7 +492,7 @@ function precision(study: StudyResult): Finding | null {
     expectation: 'Precision is not the cause: float64 fails on raw inputs the same way float32 does.',
     verdict: matters ? 'contradicts the expected story' : 'as expected',
     sentences: matters
-      ? [...sentences, 'Here precision did change the outcome by more than 2 points — see the runs above.']
+      ? [...sentences, `Here precision did change the outcome by more than ${points(NEGLIGIBLE_ACC_GAP, 0)} — see the runs above.`]
       : [...sentences, 'Precision did not change the outcome here.'],
     numbers,
   };
@@ -521,8 +519,8 @@ function sigmoidFinding(study: StudyResult): Finding {
       `there σ(1−σ) computed from the output is ${t64.derivativeAt} (its true value ${sci(t64.derivativeExact)} in float64, ${sci(t32.derivativeExact)} in float32). Over 0..255, ${s.raw.exactlyOne.float64.count} of the 256 integers give exactly 1.0 in float64 and ${s.raw.exactlyOne.float32.count} in float32; over [0, 0.99] sigmoid stays in [${num(s.scaled.min, 3)}, ${num(s.scaled.max, 4)}].`,
   ];
   let verdict: Verdict = 'as expected';
-  const rawSig = get(study, 'sigmoid·none·adam·f32') ?? get(study, 'sigmoid·none·sgd·f32');
-  const normSig = get(study, 'sigmoid·scale·adam·f32') ?? get(study, 'sigmoid·scale·sgd·f32');
+  const rawSig = get(study, arm('sigmoid', 'none', 'adam')) ?? get(study, arm('sigmoid', 'none', 'sgd'));
+  const normSig = get(study, arm('sigmoid', 'scale', 'adam')) ?? get(study, arm('sigmoid', 'scale', 'sgd'));
   if (rawSig?.init && normSig?.init) {
     const r = firstLayer(rawSig.init)!;
     const n = firstLayer(normSig.init)!;
@@ -532,11 +530,11 @@ function sigmoidFinding(study: StudyResult): Finding {
       sigmoidScaledSaturatedInit: n.saturatedFraction,
     });
     const pairs = (['adam', 'sgd'] as const)
-      .map((o) => [o, get(study, `sigmoid·none·${o}·f32`), get(study, `sigmoid·scale·${o}·f32`)] as const)
+      .map((o) => [o, get(study, arm('sigmoid', 'none', o)), get(study, arm('sigmoid', 'scale', o))] as const)
       .filter(([, a, b]) => a && b);
     const accs = pairs.map(([o, a, b]) => `${o} ${pct(a!.testAcc.mean)} raw vs ${pct(b!.testAcc.mean)} scaled`);
-    const rawWorse = pairs.filter(([, a, b]) => a!.testAcc.mean < b!.testAcc.mean - 0.01).map(([o]) => o);
-    const rawNotWorse = pairs.filter(([, a, b]) => !(a!.testAcc.mean < b!.testAcc.mean - 0.01)).map(([o]) => o);
+    const rawWorse = pairs.filter(([, a, b]) => a!.testAcc.mean < b!.testAcc.mean - SIGMOID_RAW_WORSE_BY).map(([o]) => o);
+    const rawNotWorse = pairs.filter(([, a, b]) => !(a!.testAcc.mean < b!.testAcc.mean - SIGMOID_RAW_WORSE_BY)).map(([o]) => o);
     pairs.forEach(([o, a, b]) => {
       numbers[`sigmoidRaw${o}Acc`] = a!.testAcc.mean;
       numbers[`sigmoidScaled${o}Acc`] = b!.testAcc.mean;
@@ -552,7 +550,7 @@ function sigmoidFinding(study: StudyResult): Finding {
     );
     if (rawNotWorse.length) verdict = 'mixed';
   }
-  const reluRawSgd = get(study, 'relu·none·sgd·f32');
+  const reluRawSgd = get(study, arm('relu', 'none', 'sgd'));
   if (reluRawSgd && atChance(reluRawSgd.testAcc.mean, chanceOf(study))) {
     sentences.push(
       `But the lab's hidden layer is ReLU, which cannot saturate upwards, and raw SGD still ends at ${pct(reluRawSgd.testAcc.mean)}: saturation is part of the story, the step size is the rest.`,

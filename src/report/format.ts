@@ -1,4 +1,4 @@
-/** Number formatting shared by the terminal summary, the findings and the HTML page. */
+/** Number formatting shared by the terminal summary, the findings, the HTML page and the browser app. */
 
 /** 0.8234 → '82.3%'. */
 export function pct(x: number | null | undefined, digits = 1): string {
@@ -22,6 +22,17 @@ export function num(x: number | null | undefined, sig = 3): string {
   if (a >= 1e5 || a < 1e-3) return sci(x, sig);
   const s = Number(x.toPrecision(sig)).toString();
   return s.replace('-', '−');
+}
+
+/**
+ * A value that updates live (the browser lab's run cards), with a fixed number of decimals so its width
+ * stays put while it changes: 0.5 → '0.5000'; in exponent form (sci) when very small or large.
+ */
+export function fixed(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return num(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return sci(x, 3);
+  return x.toFixed(digits).replace('-', '−');
 }
 
 /** 1.234e-9 → '1.2×10⁻⁹'. */

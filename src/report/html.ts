@@ -8,7 +8,7 @@ import { transformLabel } from '../lab/study/plan.js';
 import { studyCharts, type ChartSection, type ChartSpec } from './charts.js';
 import type { Findings } from './findings.js';
 import { lossPlaneSvg } from './plane-svg.js';
-import { scriptJson } from '../util/json.js';
+import { REVIVER_SOURCE, scriptJson } from '../util/json.js';
 import { num, seconds } from './format.js';
 import {
   ablationTable,
@@ -196,7 +196,7 @@ Every number on this page is in <code>${escapeHtml(options.jsonName ?? 'why.json
 <script>${options.chartJs.replace(/<\/script/gi, '<\\/script')}</script>
 <script>
 (function () {
-  var data = JSON.parse(document.getElementById('why-data').textContent);
+  var data = JSON.parse(document.getElementById('why-data').textContent, ${REVIVER_SOURCE});
   window.__whyCharts = [];
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
   // Log axes: label 1, 2 and 5 × 10ⁿ only, in exponent form far from 1 (the chart configs are plain JSON,

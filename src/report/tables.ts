@@ -2,6 +2,7 @@
  * The study's tables as rows of strings, shared by the terminal summary (cli-table3) and the HTML page,
  * so both show the same numbers formatted the same way.
  */
+import { DEFAULT_LR, parseRunKey } from '../lab/study/run-id.js';
 import type { RunSummary, StudyResult } from '../lab/study/types.js';
 import { METHOD_DESCRIPTIONS } from '../lab/sigmoid.js';
 import { num, pct, points, sci } from './format.js';
@@ -11,15 +12,13 @@ export interface Table {
   rows: string[][];
 }
 
-const DEFAULT_LR: Record<string, number> = { adam: 0.001, sgd: 0.01 };
-
 /** A run's name for tables: 'none · sgd', 'none · adam lr 0.0001', 'none · sgd · f64 · reparam'. */
 export function shortLabel(s: Pick<RunSummary, 'key' | 'transform' | 'optimizer' | 'learningRate' | 'activation' | 'dtype'>): string {
   return (
     `${s.transform} · ${s.optimizer}${s.learningRate !== DEFAULT_LR[s.optimizer] ? ` lr ${s.learningRate}` : ''}` +
     (s.activation === 'sigmoid' ? ' · sigmoid' : '') +
     (s.dtype === 'float64' ? ' · float64' : '') +
-    (s.key.endsWith('reparam') ? ' · reparam' : '')
+    (parseRunKey(s.key).tag === 'reparam' ? ' · reparam' : '')
   );
 }
 

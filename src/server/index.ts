@@ -9,7 +9,7 @@
  *                                         without .gz), found with the data layer's search order and
  *                                         verified by SHA-256 (datasets.ts); the bytes are sent as stored
  *                                         (gzip or raw), the browser handles both and checks them again
- *   GET /site.json                        what the app needs to know (src/server/site-config.ts): the
+ *   GET /site.json                        what the app needs to know (src/data/site-config.ts): the
  *                                         datasets this machine has, and whether there is a study
  *   GET /api/datasets                     which registered datasets have which splits here
  *   GET /why.json, /api/study             the last `why` study (why.json), when there is one
@@ -31,7 +31,7 @@ import { locateSplit } from '../data/locate.js';
 import { DATASETS, officialFiles, SPLITS } from '../data/registry.js';
 import { datasetAvailability, datasetFileFor, isDatasetName, SplitVerifier } from './datasets.js';
 import { DEFAULT_HOST, hostHeaderAllowed, urlFor } from './host.js';
-import type { SiteConfig } from './site-config.js';
+import type { SiteConfig } from '../data/site-config.js';
 import { CROSS_ORIGIN_ISOLATION, resolveInside, serveFile } from './static.js';
 
 export { datasetAvailability, datasetFileFor, type DatasetAvailability } from './datasets.js';

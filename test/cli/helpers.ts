@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { FASHION_DIR as FASHION } from '../shared-data.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const FASHION = '/usr/share/datasets/fashion-mnist';
 
 export interface CliResult {
   status: number | null;

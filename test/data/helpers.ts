@@ -12,9 +12,8 @@ import { NormlabError } from '../../src/errors.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export { SHARED_DIR, MNIST_TEST_DIR, HAVE_MNIST_TEST, NO_MNIST } from '../shared-data.js';
-export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
-export { HAVE_FASHION as HAVE_DEBIAN_FASHION, NO_FASHION } from '../shared-data.js';
+export { FASHION_DIR as DEBIAN_FASHION_DIR, HAVE_FASHION as HAVE_DEBIAN_FASHION, NO_FASHION } from '../shared-data.js';
 
 const tempDirs: string[] = [];
 

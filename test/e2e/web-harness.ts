@@ -9,7 +9,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { datasetAvailability } from '../../src/server/datasets.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = process.env.NORMLAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -127,18 +126,12 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * Why the browser tests cannot run here, or null when they can. Only a missing Chromium skips them (CI
- * installs it through .ci/run); anything else that is wrong makes them fail, with the reason.
+ * installs it through .ci/run), besides Fashion-MNIST's absence, which every test needing it skips on
+ * (NO_FASHION, ../shared-data.ts); anything else that is wrong makes them fail, with the reason.
  */
 export function browserTestBlocker(): string | null {
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} is not installed (Debian: apt-get install chromium; or set NORMLAB_CHROMIUM)`;
   return null;
-}
-
-/** Why the lab cannot train on Fashion-MNIST through `normlab serve`, or null when it can. */
-export function fashionMnistProblem(): string | null {
-  const fashion = datasetAvailability().find((d) => d.name === 'fashion-mnist');
-  if (fashion?.splits.train && fashion.splits.test) return null;
-  return 'Fashion-MNIST is not on this machine (Debian: apt-get install dataset-fashion-mnist, as .ci/run does; or set NORMLAB_DATA_DIR)';
 }
 
 /**

@@ -3,6 +3,7 @@
  * a plain static file server — Python's `http.server`, which knows nothing of normlab — on a free port.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Page } from 'playwright-core';
 import { ROOT } from './web-harness.js';
 
 const live = new Set<ChildProcess>();
@@ -105,4 +106,43 @@ export async function startHeadersHost(dir: string): Promise<StaticServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Console errors and failed requests (HTTP ≥ 400 or network) seen by the watched pages. */
+export interface Watch {
+  errors: string[];
+  failed: string[];
+}
+
+/** `normlab.lab.snapshot()`: what the lab view says about its runs. */
+export type LabSnap = {
+  running: boolean;
+  runs: { transform: string; state: string; epochsDone: number; batchPoints: number; epochSeconds: number[]; testAcc?: number }[];
+};
+export const labSnapshot = (page: Page) =>
+  page.evaluate(() => (window as unknown as { normlab: { lab: { snapshot(): unknown } } }).normlab.lab.snapshot()) as Promise<LabSnap>;
+
+/** Poll the lab until `ok`; a run in error or the timeout fails with what was seen. */
+export async function waitLab(page: Page, what: string, ok: (s: LabSnap) => boolean, timeoutMs = 180_000): Promise<LabSnap> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await labSnapshot(page);
+    if (ok(s)) return s;
+    if (s.runs.some((r) => r.state === 'error'))
+      throw new Error(`a run failed while waiting for ${what}: ${await page.locator('.run-status').allTextContents()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
+    await page.waitForTimeout(150);
+  }
+}
+
+/** Collect `page`'s console errors and failed requests into `into`. */
+export function watchPage(page: Page, into: Watch): void {
+  page.on('pageerror', (e) => into.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') into.errors.push(m.text());
+  });
+  page.on('requestfailed', (r) => into.failed.push(`${r.url()} (${r.failure()?.errorText})`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) into.failed.push(`${r.url()} (HTTP ${r.status()})`);
+  });
 }

@@ -11,16 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { LabSnapshot } from '../../web/src/lab/view.js';
-import {
-  ARTIFACTS,
-  browserTestBlocker,
-  ensureWebBuild,
-  fashionMnistProblem,
-  launchChromium,
-  makeQuickStudy,
-  startServe,
-  type ServerHandle,
-} from './web-harness.js';
+import { ARTIFACTS, browserTestBlocker, ensureWebBuild, launchChromium, makeQuickStudy, startServe, type ServerHandle } from './web-harness.js';
+import { NO_FASHION } from '../shared-data.js';
 
 const blocker = browserTestBlocker();
 const LAPTOP = { width: 1280, height: 800 };
@@ -79,7 +71,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 390px phone screen`);
 }
 
-describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : false, timeout: 300_000 }, () => {
+describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : NO_FASHION, timeout: 300_000 }, () => {
   let server: ServerHandle;
   let browser: Browser;
   const pageErrors: string[] = [];
@@ -96,8 +88,6 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
   }
 
   before(async () => {
-    const noData = fashionMnistProblem();
-    if (noData) throw new Error(noData);
     mkdirSync(ARTIFACTS, { recursive: true });
     ensureWebBuild((line) => console.log(`# ${line}`));
     server = await startServe();
@@ -179,7 +169,7 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : fa
     const shown = async (run: string, key: string) => (await page.locator(`[data-run=${run}] [data-value=${key}]`).textContent())!.trim();
     for (const run of ['none', 'scale']) {
       for (const key of ['loss', 'acc', 'testLoss', 'testAcc', 'seconds', 'logitMax', 'gradNorm0']) {
-        assert.match(await shown(run, key), /^[0-9.e+-]+%?$/, `${run} ${key} shows a number`);
+        assert.match(await shown(run, key), /^[0-9.]+(×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?%?$/, `${run} ${key} shows a number`);
       }
       const captions = await page.locator(`[data-run=${run}] .samples figcaption`).allTextContents();
       assert.equal(captions.length, 20);

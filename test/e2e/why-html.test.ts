@@ -12,20 +12,17 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { NO_FASHION } from '../shared-data.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CHROMIUM = process.env.NORMLAB_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const blocker = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is not installed (Debian: apt-get install chromium)`
-  : !existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')
-    ? 'Fashion-MNIST is not installed (Debian: apt-get install dataset-fashion-mnist)'
-    : null;
+const blocker = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (Debian: apt-get install chromium)` : null;
 
 const out = mkdtempSync(join(tmpdir(), 'normlab-why-html-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
-describe('why.html in Chromium', { skip: blocker ?? false, timeout: 400_000 }, () => {
+describe('why.html in Chromium', { skip: blocker ? `skipped: ${blocker}` : NO_FASHION, timeout: 400_000 }, () => {
   test('a --quick study renders: charts drawn, no errors, no network', async () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'why', '--quick', '--out', out, '--workers', '2'], {
       cwd: ROOT,

@@ -1,49 +1,10 @@
 /**
- * Small, independent helpers for the engine tests: an IDX reader for the real Fashion-MNIST files, a
- * seeded number source for test data (deliberately not the engine's own Random), and comparisons.
+ * Small, independent helpers for the engine tests: a seeded number source for test data (deliberately
+ * not the engine's own Random), and comparisons. (Real Fashion-MNIST: `fashion()` in ../shared-data.ts.)
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import type { Affine, DType, DenseSpec, LossSpec, NetworkRunner, OptimizerSpec, TargetSource } from '../../src/engine/backend.js';
 import { weightLayout, type NetworkSpec } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/backends/reference/index.js';
-
-export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
-
-/**
- * Parse an IDX file (optionally gzipped): magic 0x00 0x00 <type> <ndims>, then ndims big-endian uint32
- * dimensions, then the values. Only unsigned bytes (type 0x08) occur in (Fashion-)MNIST.
- */
-export function readIdx(path: string): { dims: number[]; data: Uint8Array } {
-  const raw = readFileSync(path);
-  const buf = path.endsWith('.gz') ? gunzipSync(raw) : raw;
-  if (buf[0] !== 0 || buf[1] !== 0) throw new Error(`${path}: not an IDX file (magic ${buf[0]} ${buf[1]})`);
-  if (buf[2] !== 0x08) throw new Error(`${path}: expected unsigned byte data (0x08), got 0x${buf[2].toString(16)}`);
-  const ndims = buf[3];
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const dims: number[] = [];
-  for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  const start = 4 + 4 * ndims;
-  const count = dims.reduce((p, d) => p * d, 1);
-  if (buf.byteLength - start !== count) throw new Error(`${path}: header says ${count} values, file has ${buf.byteLength - start}`);
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + start, count).slice() };
-}
-
-let fashionCache: { images: Uint8Array; labels: Uint8Array; count: number } | undefined;
-
-/** The first `limit` Fashion-MNIST training images (uint8, [n, 28, 28] row-major) and labels. */
-export function fashionTrain(limit: number): { images: Uint8Array; labels: Uint8Array; count: number } {
-  if (!fashionCache) {
-    const images = readIdx(`${FASHION_DIR}/train-images-idx3-ubyte.gz`);
-    const labels = readIdx(`${FASHION_DIR}/train-labels-idx1-ubyte.gz`);
-    if (images.dims[0] !== labels.dims[0] || images.dims[1] !== 28 || images.dims[2] !== 28) {
-      throw new Error(`unexpected Fashion-MNIST shapes ${images.dims} / ${labels.dims}`);
-    }
-    fashionCache = { images: images.data, labels: labels.data, count: images.dims[0] };
-  }
-  const n = Math.min(limit, fashionCache.count);
-  return { images: fashionCache.images.subarray(0, n * 784), labels: fashionCache.labels.subarray(0, n), count: n };
-}
 
 /** A seeded uniform source for test data (xorshift32), independent of the engine's generator. */
 export class TestRandom {

@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerNodeBackends } from '../../src/node.js';
 import { layers, sequential, tensor, train, type Layer, type Sequential } from '../../src/engine/index.js';
-import { fashionTrain, loadTfjsCpuQuietly, relDiff, type Tfjs } from './helpers.js';
+import { loadTfjsCpuQuietly, relDiff, type Tfjs } from './helpers.js';
+import { fashion, NO_FASHION } from '../shared-data.js';
 
 registerNodeBackends();
 
@@ -102,11 +103,11 @@ const CASES: Case[] = [
   },
 ];
 
-describe('parity with TensorFlow.js 4.22 (cpu) for the normalization layers, adam, float32', () => {
+describe('parity with TensorFlow.js 4.22 (cpu) for the normalization layers, adam, float32', { skip: NO_FASHION }, () => {
   for (const c of CASES) {
     for (const backend of ['reference', 'wasm'] as const) {
       it(`${c.name} (${backend}): ${STEPS} per-step losses and the final evaluate agree within ${LOSS_REL_TOL}`, async (t) => {
-        const data = fashionTrain(STEPS * BATCH);
+        const data = (await fashion(STEPS * BATCH)).train;
         const model: Sequential = sequential({ seed: 2024, backend, layers: c.normlab() });
         model.compile({ optimizer: train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
         const tm = tf.sequential({ layers: c.tfjs() });

@@ -25,7 +25,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { layers, losses, sequential, tensor, train, type Sequential } from '../../src/engine/index.js';
 import { registerNodeBackends } from '../../src/node.js';
-import { fashionTrain, loadTfjsCpuQuietly, maxAbsDiff, relDiff, type Tfjs } from './helpers.js';
+import { loadTfjsCpuQuietly, maxAbsDiff, relDiff, type Tfjs } from './helpers.js';
+import { fashion, NO_FASHION } from '../shared-data.js';
 
 registerNodeBackends();
 
@@ -94,7 +95,7 @@ interface ParityResult {
 async function runParity(optimizer: 'adam' | 'sgd', opts: ParityOptions = {}): Promise<ParityResult> {
   const STEPS = opts.steps ?? DEFAULT_STEPS;
   const scale = opts.scale ?? true;
-  const data = fashionTrain(STEPS * BATCH);
+  const data = (await fashion(STEPS * BATCH)).train;
   assert.equal(data.count, STEPS * BATCH);
   const model = normlabModel(optimizer, opts);
   const initial = model.getWeights().map((w) => ({ values: Float32Array.from(w.dataSync()), shape: w.shape }));
@@ -155,7 +156,7 @@ async function runParity(optimizer: 'adam' | 'sgd', opts: ParityOptions = {}): P
   return { maxRel, normlabLosses, tfjsLosses, normlabAcc, tfjsAcc, weightDiff, weightMove };
 }
 
-describe('parity with TensorFlow.js 4.22 (cpu) on Fashion-MNIST, 784 → 128 relu → 10 softmax, float32', () => {
+describe('parity with TensorFlow.js 4.22 (cpu) on Fashion-MNIST, 784 → 128 relu → 10 softmax, float32', { skip: NO_FASHION }, () => {
   for (const optimizer of ['adam', 'sgd'] as const) {
     it(`${optimizer}: ${STEPS} per-step losses agree within ${LOSS_REL_TOL} relative, weights agree afterwards`, async (t) => {
       const r = await runParity(optimizer);
@@ -187,7 +188,7 @@ describe('parity with TensorFlow.js 4.22 (cpu) on Fashion-MNIST, 784 → 128 rel
   }
 });
 
-describe('the loss form on raw 0–255 pixels: tfjs computes the loss from clipped probabilities', () => {
+describe('the loss form on raw 0–255 pixels: tfjs computes the loss from clipped probabilities', { skip: NO_FASHION }, () => {
   // Raw pixels saturate the softmax at once: most samples' true-class probability is below 1e-7, where
   // tfjs' clip makes the loss −log(1e-7) ≈ 16.12 and the gradient 0. normlab's clipProbabilities form
   // reproduces tfjs step by step; its default (from the logits, as tf.keras) does not.

@@ -7,7 +7,7 @@ import { num } from '../../src/report/format.js';
 import { existsSync } from 'node:fs';
 import { registerNodeBackends } from '../../src/node.js';
 import { wasmFilePath } from '../../src/engine/backends/wasm/node.js';
-import { fashion } from './helpers.js';
+import { fashion, NO_FASHION } from '../shared-data.js';
 
 registerNodeBackends();
 
@@ -25,7 +25,7 @@ describe('exercises', () => {
     for (const e of EXERCISES) assert.ok(e.question.endsWith('?'), e.question);
   });
 
-  test('they refuse data that is not verified Fashion-MNIST', async () => {
+  test('they refuse data that is not verified Fashion-MNIST', { skip: NO_FASHION }, async () => {
     const data = await fashion(10, 10);
     assert.equal(checkFashionMnist(data).verified, true);
     const mnist = { train: { ...data.train, name: 'mnist', classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] }, test: data.test };
@@ -37,7 +37,7 @@ describe('exercises', () => {
     await assert.rejects(runExercise(3, unverified, opts), /\(unverified\)/);
   });
 
-  test('3: without Flatten the shape error names the layer, the shape and the fix', async () => {
+  test('3: without Flatten the shape error names the layer, the shape and the fix', { skip: NO_FASHION }, async () => {
     const r = await runExercise(3, await fashion(), opts);
     const m = r.measurement as { error: { code: string; message: string; hint: string }; summary: string[] };
     assert.equal(m.error.code, 'shape');
@@ -50,7 +50,7 @@ describe('exercises', () => {
     assert.match(text, /28 sets of 10 scores per image instead of one/);
   });
 
-  test('4: five output units: the labels-out-of-range error says 0–9 vs 5 units and the fix', async () => {
+  test('4: five output units: the labels-out-of-range error says 0–9 vs 5 units and the fix', { skip: NO_FASHION }, async () => {
     const r = await runExercise(4, await fashion(), opts);
     const m = r.measurement as { error: { code: string; message: string; hint: string }; maxLabel: number };
     assert.equal(m.error.code, 'labels');
@@ -61,7 +61,7 @@ describe('exercises', () => {
     assert.match(text, /no probability for labels 5–9/);
   });
 
-  test('1: predict returns 10 probabilities that sum to 1, the argmax and the true class name', async () => {
+  test('1: predict returns 10 probabilities that sum to 1, the argmax and the true class name', { skip: NO_FASHION }, async () => {
     const r = await runExercise(1, await fashion(), { ...opts, epochs: 1 });
     const m = r.measurement as { probabilities: number[]; sum: number; argmax: number; labelName: string };
     assert.equal(m.probabilities.length, 10);
@@ -71,7 +71,7 @@ describe('exercises', () => {
     assert.match(renderExercise(exerciseReport(r)), /predict returns one probability per class/);
   });
 
-  test('2 runs its short form by default, says so with an estimate for --full, and runs the lab’s 5 epochs with full', async () => {
+  test('2 runs its short form by default, says so with an estimate for --full, and runs the lab’s 5 epochs with full', { skip: NO_FASHION }, async () => {
     const data = await fashion();
     const short = await runExercise(2, data, { backend: 'reference', trainLimit: 100, testLimit: 50 });
     assert.equal(short.settings.form, 'short');
@@ -94,7 +94,7 @@ describe('exercises', () => {
     assert.doesNotMatch(renderExercise(exerciseReport(full)), /Short form/);
   });
 
-  test('6 trains its short form on the first 10 000 images and estimates the full run from the measured time', async () => {
+  test('6 trains its short form on the first 10 000 images and estimates the full run from the measured time', { skip: NO_FASHION }, async () => {
     const data = await fashion(12_000, 100);
     const r = await runExercise(6, data, { backend: FAST, epochs: 2 });
     assert.equal(r.settings.form, 'short');
@@ -105,7 +105,7 @@ describe('exercises', () => {
     assert.match(renderExercise(exerciseReport(r)), /Short form: the first 10 000 training images instead of all 60 000/);
   });
 
-  test('7: raw vs x/255 under adam and sgd, the mechanism from the measured numbers, and a pointer to normlab why', async () => {
+  test('7: raw vs x/255 under adam and sgd, the mechanism from the measured numbers, and a pointer to normlab why', { skip: NO_FASHION }, async () => {
     const r = await runExercise(7, await fashion(), { ...opts, epochs: 1 });
     const runs = (r.measurement as { runs: { transform: string; optimizer: string; initMeanAbsZ1: number; initKernel0GradNorm: number; testAcc: number }[] })
       .runs;
@@ -121,7 +121,7 @@ describe('exercises', () => {
     assert.match(text, /Run `normlab why` for the full study/);
   });
 
-  test('8: the lab callback checks the loss, not the accuracy its message claims', async () => {
+  test('8: the lab callback checks the loss, not the accuracy its message claims', { skip: NO_FASHION }, async () => {
     const r = await runExercise(8, await fashion(), { ...opts, epochs: 2 });
     const m = r.measurement as { threshold: number; history: { loss: number[] }; stoppedAt: unknown };
     assert.equal(m.threshold, 0.4);

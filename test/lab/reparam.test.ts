@@ -8,12 +8,12 @@ import { reparamChecks } from '../../src/lab/study/analyze.js';
 import { runStudyJob, type StudyData } from '../../src/lab/study/job.js';
 import { planStudy, reparamScales, resolveStudyOptions } from '../../src/lab/study/plan.js';
 import type { RunResult } from '../../src/lab/study/types.js';
-import { fashion } from './helpers.js';
+import { fashion, NO_FASHION } from '../shared-data.js';
 
 const TRAIN = 320; // 10 steps of batch 32
 const TEST = 100;
 
-describe('reparametrisation on a small slice (reference backend)', () => {
+describe('reparametrisation on a small slice (reference backend)', { skip: NO_FASHION }, () => {
   let data: StudyData;
   let runs: RunResult[];
 

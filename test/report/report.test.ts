@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { runInNewContext } from 'node:vm';
 import { chartJsUmdSource } from '../../src/report/assets.js';
 import { studyCharts } from '../../src/report/charts.js';
 import { deriveFindings } from '../../src/report/findings.js';
@@ -35,6 +36,18 @@ describe('why.html', () => {
     for (const c of charts) assert.ok(html.includes(`id="chart-${c.id}"`), c.id);
     // JSON.stringify would turn NaN into null anyway; the embedded data must parse and be free of "</script"
     assert.doesNotMatch(scriptJson({ s: '</script><b>' }), /<\/script/);
+  });
+
+  test("the page's own script reads NaN and ±Infinity back as numbers, as parseJson reads why.json", () => {
+    // the statement of the inline script that decodes the embedded data, run on a diverged run's numbers
+    const statement = html.match(/var data = JSON\.parse\(document\.getElementById\('why-data'\)\.textContent[^\n]*;/)![0];
+    const embedded = scriptJson({ loss: [0.5, NaN], up: Infinity, down: -Infinity, name: 'none' });
+    const document = { getElementById: (id: string) => (id === 'why-data' ? { textContent: embedded } : null) };
+    const data = runInNewContext(`${statement} data`, { document });
+    assert.ok(Number.isNaN(data.loss[1]), `loss[1] is ${JSON.stringify(data.loss[1])}, not NaN`);
+    assert.equal(data.up, Infinity);
+    assert.equal(data.down, -Infinity);
+    assert.equal(data.name, 'none');
   });
 
   test('the findings and the closing note are on the page, escaped', () => {

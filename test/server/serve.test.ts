@@ -15,10 +15,9 @@ import { after, before, describe, test } from 'node:test';
 import { hostHeaderAllowed, isLoopback, isUnspecified, parseHost, urlFor } from '../../src/server/host.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { mimeType, resolveInside } from '../../src/server/static.js';
-import { NO_FASHION } from '../shared-data.js';
+import { FASHION_DIR as FASHION, NO_FASHION } from '../shared-data.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FASHION = '/usr/share/datasets/fashion-mnist';
 const temps: string[] = [];
 process.on('exit', () => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 

@@ -13,13 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { startServer } from '../../src/server/index.js';
-import { SiteConfigSchema } from '../../src/server/site-config.js';
+import { SiteConfigSchema } from '../../src/data/site-config.js';
 import { buildSite, headersFile } from '../../src/server/site.js';
-import { NO_FASHION } from '../shared-data.js';
+import { FASHION_DIR as FASHION, MNIST_TEST_DIR, NO_FASHION, NO_MNIST } from '../shared-data.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FASHION = '/usr/share/datasets/fashion-mnist';
-const MNIST_TEST = '/work/shared/datasets/mnist';
+const MNIST_TEST = MNIST_TEST_DIR;
 const temps: string[] = [];
 after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -77,6 +76,20 @@ describe('normlab site build', () => {
       assert.throws(() => buildSite({ outDir: bad, appDir: fakeApp(), withData: ['fashion-mnist'], dataDir: mixed }), /MNIST/);
       assert.equal(existsSync(bad), false, 'nothing is left behind');
     }
+  });
+
+  test('--with-data mnist where only its test split exists: publishes the test split and says so (CLI note)', { skip: NO_MNIST }, () => {
+    const out = join(tempDir('mnist'), 'site');
+    const result = buildSite({ outDir: out, appDir: fakeApp(), withData: ['mnist'], dataDir: MNIST_TEST });
+    assert.deepEqual(result.testOnly, [{ name: 'mnist', reason: 'MNIST digits train split not found on this machine' }]);
+    assert.deepEqual(result.skipped, []);
+    const files = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'site.json'), 'utf8')).datasets, { mnist: files });
+    for (const f of files) assert.deepEqual(readFileSync(join(out, 'datasets', 'mnist', f)), readFileSync(join(MNIST_TEST, f)));
+    const run = cli(['site', 'build', join(tempDir('mnist-cli'), 'site'), '--with-data', 'mnist', '--data-dir', MNIST_TEST]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /data: mnist \(2 files\)/);
+    assert.match(run.stderr, /note: MNIST digits train split not found on this machine: published its test split only \(the lab trains on 80% of it/);
   });
 
   test('refuses to replace a folder it did not build; replaces its own earlier site whole', () => {

@@ -68,13 +68,3 @@ export function chartCanvas(label: string, className = 'chart'): { wrapper: HTML
   wrapper.append(canvas);
   return { wrapper, canvas };
 }
-
-export const RUN_COLORS: Record<string, string> = {
-  none: '#d62728',
-  scale: '#1f77b4',
-  standardize: '#2ca02c',
-  symmetric: '#9467bd',
-  'layer:rescaling': '#17becf',
-  'layer:normalization': '#8c564b',
-  'layer:batchnorm': '#ff7f0e',
-};

@@ -26,18 +26,6 @@ export function setText(el: Element, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
 
-export function fmt(value: number | undefined, digits = 4): string {
-  if (value === undefined || Number.isNaN(value)) return '–';
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(2);
-  return value.toFixed(digits);
-}
-
-export function pct(value: number | undefined, digits = 1): string {
-  return value === undefined || !Number.isFinite(value) ? '–' : `${(value * 100).toFixed(digits)}%`;
-}
-
 let idCounter = 0;
 export function uid(prefix: string): string {
   return `${prefix}-${++idCounter}`;

@@ -4,8 +4,7 @@
  * Parsing never throws: a value that is missing or invalid falls back to its default, and the reason is
  * collected in `problems` so the page can say which part of a link it ignored.
  */
-import { NORMALIZE_CHOICES, type NormalizeChoice } from '../../src/lab/normalizers.js';
-import { HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../src/lab/settings.js';
+import { NORMALIZE_CHOICES, type NormalizeChoice, HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../src/browser.js';
 
 export const VIEWS = ['lab', 'why', 'sigmoid', 'report'] as const;
 export type View = (typeof VIEWS)[number];

@@ -3,7 +3,7 @@
  * fetched once at start. A page opened some other way (vite dev, a copied web-dist without site.json)
  * falls back to "no datasets on this site": the lab then offers the CORS mirrors and picked files.
  */
-import { SiteConfigSchema, type SiteConfig } from '../../src/server/site-config.js';
+import { SiteConfigSchema, type SiteConfig } from '../../src/browser.js';
 
 export const EMPTY_SITE: SiteConfig = { version: 1, source: 'normlab site build', datasets: {} };
 

@@ -51,6 +51,10 @@ export function registerSite(program: Command): void {
         serviceWorker: flags.serviceWorker === true,
       });
       for (const s of result.skipped) note(`note: ${s.reason}: not included (the site offers the CORS mirrors and picked files for it)`);
+      for (const s of result.testOnly)
+        note(
+          `note: ${s.reason}: published its test split only (the lab trains on 80% of it and tests on the rest, and says so; learners can pick the train files)`,
+        );
       const data = result.datasets.length
         ? result.datasets.map((d) => `${d.name} (${d.files.length} files)`).join(', ')
         : 'no datasets (learners download them from a mirror or pick their own files)';

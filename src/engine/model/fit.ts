@@ -11,7 +11,8 @@ import type { Tensor } from '../tensor.js';
 import { CallbackList, type CallbackHooks, type Logs } from './callbacks.js';
 import { History, type NonFiniteEvent } from './history.js';
 import { checkBatchSize } from './checks.js';
-import type { Sequential } from './sequential.js';
+import { evaluateRange } from './batches.js';
+import type { LoadedData, Sequential } from './sequential.js';
 
 export interface FitArgs {
   epochs?: number;
@@ -62,15 +63,16 @@ function checkFitArgs(args: FitArgs, samples: number) {
   return { epochs, batchSize, split, trainCount, initialEpoch: args.initialEpoch ?? 0 };
 }
 
-export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+/** The fit loop of `model.fit()`; `load` uploads checked data to the model's runner (see loadModelData). */
+export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, load: (x: Tensor, y: Tensor) => LoadedData): Promise<History> {
   const samples = x.shape[0];
   const { epochs, batchSize, trainCount, initialEpoch } = checkFitArgs(args, samples);
-  const { runner, id } = model.prepareData(x, y);
-  let validation: ReturnType<Sequential['prepareData']> | undefined;
+  const { runner, id } = load(x, y);
+  let validation: LoadedData | undefined;
   const released: number[] = [id];
   try {
     if (args.validationData) {
-      validation = model.prepareData(args.validationData[0], args.validationData[1]);
+      validation = load(args.validationData[0], args.validationData[1]);
       released.push(validation.id);
     }
     const withAcc = model.metricNames.includes('acc');
@@ -149,22 +151,8 @@ export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitA
   }
 }
 
-function evaluateRows(
-  data: { runner: ReturnType<Sequential['getRunner']>; id: number; samples: number },
-  from: number,
-  withAcc: boolean,
-  batchSize: number,
-): Logs {
-  const rows = new Int32Array(batchSize);
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = from; start < data.samples; start += batchSize) {
-    const count = Math.min(batchSize, data.samples - start);
-    for (let i = 0; i < count; i++) rows[i] = start + i;
-    const r = data.runner.evaluate(data.id, rows, count);
-    lossSum += r.lossSum;
-    correct += r.correct;
-  }
+function evaluateRows(data: Omit<LoadedData, 'outputUnits'>, from: number, withAcc: boolean, batchSize: number): Logs {
+  const { lossSum, correct } = evaluateRange(data.runner, data.id, from, data.samples, batchSize);
   const n = data.samples - from;
   const logs: Logs = { val_loss: lossSum / n };
   if (withAcc) logs.val_acc = correct / n;

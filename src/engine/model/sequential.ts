@@ -1,7 +1,10 @@
 /**
  * Sequential: the tfjs-layers model API (`sequential`, `compile`, `fit`, `evaluate`, `predict`,
  * `summary`, `getWeights`/`setWeights`, `stopTraining`). The model owns the configuration, the seed
- * and the fit loop; the arithmetic happens in a NetworkRunner on a Backend.
+ * and the fit loop; the arithmetic happens in a NetworkRunner on a Backend. The runner is not part of
+ * the model's API (tfjs models have none): the engine's own modules reach it through modelRunner() and
+ * loadModelData() below, which src/engine/index.ts does not export, so neither a package user nor a
+ * graded submission can get at the backend behind the model.
  */
 import { NormlabError } from '../../errors.js';
 import { closestName } from '../../util/suggest.js';
@@ -15,6 +18,7 @@ import { resolveLoss } from '../losses.js';
 import { resolveOptimizer } from '../optimizers.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { evaluateRange, forEachBatch } from './batches.js';
 import type { CallbackHooks } from './callbacks.js';
 import { checkBatchSize, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
 import { runFit, type FitArgs } from './fit.js';
@@ -69,6 +73,29 @@ export const modelWarnings = {
 
 const KNOWN_SETTABLE = new Set(['stopTraining', 'name', 'trainable', 'history']);
 
+/**
+ * Each model's backend runner, kept off the model object (no property or method reaches it). Keyed by
+ * the model and by the Proxy its constructor returns: either is `this` in a method, depending on the caller.
+ */
+const runnerSlots = new WeakMap<object, { runner?: NetworkRunner }>();
+function slotOf(model: Sequential): { runner?: NetworkRunner } {
+  const slot = runnerSlots.get(model);
+  if (!slot) throw new NormlabError('config', 'this is not a model made by sequential()', 'create models with tf.sequential({layers: [...]})');
+  return slot;
+}
+
+/** Data uploaded to a model's runner: what the fit loop and evaluate/predict run batches on. */
+export interface LoadedData {
+  runner: NetworkRunner;
+  id: number;
+  samples: number;
+  outputUnits: number;
+}
+
+// Set by Sequential's static block, the one place outside its methods that may use its private members.
+let runnerOf: (model: Sequential) => NetworkRunner;
+let loadDataOf: (model: Sequential, x: Tensor, y?: Tensor, classNames?: string[]) => LoadedData;
+
 export class Sequential {
   readonly name: string;
   readonly dtype: DType;
@@ -86,7 +113,6 @@ export class Sequential {
   private weights: Float64Array[] = [];
   /** Normalization statistics the current runner was built with (see syncStatistics). */
   private statisticsKey = '';
-  private runner?: NetworkRunner;
   private compiled?: { optimizer: OptimizerSpec; loss: LossSpec; metrics: string[] };
   private readonly initRandom: Random;
   /** Shuffling continues across fit() calls; re-running the program reproduces the same sequence. */
@@ -105,10 +131,12 @@ export class Sequential {
     const root = new Random(this.seed);
     this.initRandom = root.derive('init');
     this.shuffleRandom = root.derive('shuffle');
+    const slot = {};
+    runnerSlots.set(this, slot);
     for (const layer of args.layers ?? []) this.add(layer);
     // A misspelled stop flag (`stopTraning`, Python's `stop_training`) silently does nothing in tfjs.
     // Returning a Proxy lets normlab notice and say so, while the write itself still happens.
-    return new Proxy(this, {
+    const proxy = new Proxy(this, {
       set: (target, prop, value, receiver) => {
         if (typeof prop === 'string' && !(prop in target) && !KNOWN_SETTABLE.has(prop)) {
           const suggestion = closestName(prop, [...KNOWN_SETTABLE]);
@@ -120,6 +148,31 @@ export class Sequential {
         return Reflect.set(target, prop, value, receiver);
       },
     });
+    runnerSlots.set(proxy, slot);
+    return proxy;
+  }
+
+  static {
+    runnerOf = (model) => {
+      model.syncStatistics();
+      const slot = slotOf(model);
+      slot.runner ??= getBackend(model.backendName).createNetwork(model.networkSpec(), model.weights);
+      return slot.runner;
+    };
+    loadDataOf = (model, x, y, classNames) => {
+      const xs = requireTensor(x, 'x');
+      checkInputShape(xs, model.inputShape);
+      const runner = runnerOf(model);
+      const { spec, inputAffine } = model.plan();
+      const inputSize = spec.layers[0].inputSize;
+      const outputUnits = spec.layers[spec.layers.length - 1].units;
+      const targets = y ? checkTargets(requireTensor(y, 'y'), xs.shape[0], spec.loss, outputUnits, classNames) : undefined;
+      const source = toInputSource(xs, inputSize);
+      // the model's leading rescaling layers, composed after the tensor's own lazy transform
+      source.transform = { a: source.transform.a * inputAffine.a, b: source.transform.b * inputAffine.a + inputAffine.b };
+      const id = runner.loadData(source, targets);
+      return { runner, id, samples: xs.shape[0], outputUnits };
+    };
   }
 
   add(layer: Layer): void {
@@ -305,23 +358,18 @@ export class Sequential {
     });
   }
 
-  /** The runner, created on first use from the current weights. */
-  getRunner(): NetworkRunner {
-    this.syncStatistics();
-    if (!this.runner) this.runner = getBackend(this.backendName).createNetwork(this.networkSpec(), this.weights);
-    return this.runner;
-  }
-
   private dropRunner(): void {
-    if (this.runner) {
-      this.weights = this.runner.getWeights();
-      this.runner.dispose();
-      this.runner = undefined;
+    const slot = slotOf(this);
+    if (slot.runner) {
+      this.weights = slot.runner.getWeights();
+      slot.runner.dispose();
+      slot.runner = undefined;
     }
   }
 
   private getWeightArrays(): Float64Array[] {
-    return this.runner ? this.runner.getWeights() : this.weights.map((w) => Float64Array.from(w));
+    const { runner } = slotOf(this);
+    return runner ? runner.getWeights() : this.weights.map((w) => Float64Array.from(w));
   }
 
   /**
@@ -420,7 +468,8 @@ export class Sequential {
       }
     }
     this.syncStatistics();
-    if (this.runner) this.runner.setWeights(backend);
+    const { runner } = slotOf(this);
+    if (runner) runner.setWeights(backend);
     else this.weights = backend;
   }
 
@@ -432,25 +481,9 @@ export class Sequential {
         "call model.compile({optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy']}) first",
       );
     }
-    const history = await runFit(this, requireTensor(x, 'x'), requireTensor(y, 'y'), args);
+    const history = await runFit(this, requireTensor(x, 'x'), requireTensor(y, 'y'), args, (xs, ys) => loadDataOf(this, xs, ys));
     this.history = history;
     return history;
-  }
-
-  /** Upload x (and y) to the runner after checking them; returns what is needed to run batches. */
-  prepareData(x: Tensor, y?: Tensor, classNames?: string[]) {
-    const xs = requireTensor(x, 'x');
-    checkInputShape(xs, this.inputShape);
-    const runner = this.getRunner();
-    const { spec, inputAffine } = this.plan();
-    const inputSize = spec.layers[0].inputSize;
-    const outputUnits = spec.layers[spec.layers.length - 1].units;
-    const targets = y ? checkTargets(requireTensor(y, 'y'), xs.shape[0], spec.loss, outputUnits, classNames) : undefined;
-    const source = toInputSource(xs, inputSize);
-    // the model's leading rescaling layers, composed after the tensor's own lazy transform
-    source.transform = { a: source.transform.a * inputAffine.a, b: source.transform.b * inputAffine.a + inputAffine.b };
-    const id = runner.loadData(source, targets);
-    return { runner, id, samples: xs.shape[0], outputUnits };
   }
 
   /** Loss (and accuracy when compiled with it), tfjs-style: a Tensor or [loss, acc] tensors. */
@@ -464,18 +497,9 @@ export class Sequential {
   evaluateNumbers(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): { loss: number; acc: number } {
     if (!this.compiled) throw new NormlabError('config', 'the model must be compiled before evaluate()', 'call model.compile(...) first');
     const batchSize = checkBatchSize(args.batchSize ?? 32);
-    const { runner, id, samples } = this.prepareData(x, y);
+    const { runner, id, samples } = loadDataOf(this, x, y);
     try {
-      let lossSum = 0;
-      let correct = 0;
-      const rows = new Int32Array(batchSize);
-      for (let start = 0; start < samples; start += batchSize) {
-        const count = Math.min(batchSize, samples - start);
-        for (let i = 0; i < count; i++) rows[i] = start + i;
-        const r = runner.evaluate(id, rows, count);
-        lossSum += r.lossSum;
-        correct += r.correct;
-      }
+      const { lossSum, correct } = evaluateRange(runner, id, 0, samples, batchSize);
       return { loss: lossSum / samples, acc: correct / samples };
     } finally {
       runner.releaseData(id);
@@ -484,15 +508,10 @@ export class Sequential {
 
   predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
     const batchSize = checkBatchSize(args.batchSize ?? 32);
-    const { runner, id, samples, outputUnits } = this.prepareData(x);
+    const { runner, id, samples, outputUnits } = loadDataOf(this, x);
     try {
       const out = this.dtype === 'float64' ? new Float64Array(samples * outputUnits) : new Float32Array(samples * outputUnits);
-      const rows = new Int32Array(batchSize);
-      for (let start = 0; start < samples; start += batchSize) {
-        const count = Math.min(batchSize, samples - start);
-        for (let i = 0; i < count; i++) rows[i] = start + i;
-        out.set(runner.predict(id, rows, count), start * outputUnits);
-      }
+      forEachBatch(0, samples, batchSize, (rows, count, start) => out.set(runner.predict(id, rows, count), start * outputUnits));
       return new Tensor(out, [samples, outputUnits], this.dtype);
     } finally {
       runner.releaseData(id);
@@ -501,7 +520,7 @@ export class Sequential {
 
   /** Pre-activations, activations, gradients and per-sample losses for some rows (for probes). */
   trace(x: Tensor, y: Tensor, rows?: Int32Array): Trace {
-    const { runner, id, samples } = this.prepareData(x, y);
+    const { runner, id, samples } = loadDataOf(this, x, y);
     try {
       const r = rows ?? Int32Array.from({ length: samples }, (_, i) => i);
       return runner.trace(id, r, r.length);
@@ -548,6 +567,21 @@ export class Sequential {
 }
 
 export { checkBatchSize };
+
+/** Engine-internal (not exported by src/engine/index.ts): the model's runner, created on first use from its weights. */
+export function modelRunner(model: Sequential): NetworkRunner {
+  return runnerOf(model);
+}
+
+/** Engine-internal: check x (and y) against the model and upload them to its runner; release with runner.releaseData(id). */
+export function loadModelData(model: Sequential, x: Tensor, y?: Tensor, classNames?: string[]): LoadedData {
+  return loadDataOf(model, x, y, classNames);
+}
+
+/** The model's weights as its backend lays them out (weightLayout order), e.g. for probes and curvature. */
+export function backendWeights(model: Sequential): Float64Array[] {
+  return runnerOf(model).getWeights();
+}
 
 /** Default seed of the dropout layer at position `index` of a model with seed `modelSeed`. */
 function dropoutSeed(modelSeed: number, index: number): number {

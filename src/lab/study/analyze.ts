@@ -5,6 +5,7 @@
  */
 import type { DType } from '../../engine/backend.js';
 import type { ProbeDiagnostics } from '../../engine/probes.js';
+import { formatRunKey, parseRunKey } from './run-id.js';
 import type {
   AblationRow,
   CurvatureSummary,
@@ -118,7 +119,8 @@ export function reparamChecks(runs: RunResult[]): ReparamCheck[] {
     const optimizer = rep.spec.optimizer;
     const steps = Math.min(rep.stepLosses.length, norm.stepLosses.length);
     const earlySteps = Math.min(REPARAM_EARLY_STEPS, steps);
-    const rawKey = rep.spec.key.replace('·reparam', '');
+    // The same raw run without the reparametrisation: the key less its tag.
+    const rawKey = formatRunKey({ ...parseRunKey(rep.spec.key), tag: undefined });
     const raw = firstSeedRun(runs, rawKey);
     const initialMaxAbsDiff = maxAbsDiff(rep.outputs.initial, norm.outputs.initial);
     const lossMaxAbsDiff = maxAbsDiff(rep.stepLosses, norm.stepLosses, steps);
@@ -172,7 +174,7 @@ export function reparamChecks(runs: RunResult[]): ReparamCheck[] {
  * when both runs took exactly `steps` steps.
  */
 function roundingReferenceOf(runs: RunResult[], norm32: RunResult, steps: number): ReparamCheck['roundingReference'] {
-  const norm64 = firstSeedRun(runs, norm32.spec.key.replace('·f32', '·f64'));
+  const norm64 = firstSeedRun(runs, formatRunKey({ ...parseRunKey(norm32.spec.key), dtype: 'float64' }));
   if (!norm64 || norm64.spec.seed !== norm32.spec.seed || !norm64.stepLosses || !norm32.stepLosses || norm64.stepLosses.length < steps) return null;
   const sameLength = norm64.stepLosses.length === steps && norm32.stepLosses.length === steps;
   return {
@@ -183,9 +185,11 @@ function roundingReferenceOf(runs: RunResult[], norm32: RunResult, steps: number
 }
 
 export function sweepPoints(summaries: RunSummary[]): SweepPoint[] {
-  const raw = summaries.find((s) => s.key === 'relu·none·adam·f32·sub');
-  const scaled = summaries.find((s) => s.key === 'relu·scale·adam·f32·sub');
-  const points = summaries.filter((s) => (s.group === 'sweep' && s.optimizer === 'adam') || s.key === 'relu·none·adam·f32·sub');
+  const rawKey = formatRunKey({ activation: 'relu', transform: 'none', optimizer: 'adam', tier: 'subset' });
+  const scaledKey = formatRunKey({ activation: 'relu', transform: 'scale', optimizer: 'adam', tier: 'subset' });
+  const raw = summaries.find((s) => s.key === rawKey);
+  const scaled = summaries.find((s) => s.key === scaledKey);
+  const points = summaries.filter((s) => (s.group === 'sweep' && s.optimizer === 'adam') || s.key === rawKey);
   if (!points.some((s) => s.group === 'sweep')) return [];
   return points
     .map((s) => ({
@@ -205,8 +209,9 @@ function summaryAcc(runs: RunResult[], key: string): number {
 export function precisionComparisons(runs: RunResult[]): PrecisionComparison[] {
   const out: PrecisionComparison[] = [];
   for (const optimizer of ['adam', 'sgd'] as StudyOptimizer[]) {
-    const a = firstSeedRun(runs, `relu·none·${optimizer}·f32·sub`);
-    const b = firstSeedRun(runs, `relu·none·${optimizer}·f64·sub`);
+    const raw = { activation: 'relu', transform: 'none', optimizer, tier: 'subset' } as const;
+    const a = firstSeedRun(runs, formatRunKey({ ...raw, dtype: 'float32' }));
+    const b = firstSeedRun(runs, formatRunKey({ ...raw, dtype: 'float64' }));
     if (!a || !b || a.spec.seed !== b.spec.seed) continue;
     const pairs = a.probes.map((p) => [p, b.probes.find((q) => q.step === p.step)] as const).filter(([, q]) => q);
     const maxOne = (r: RunResult) => Math.max(0, ...r.probes.map((p) => p.softmax.maxExactlyOne).filter(Number.isFinite));
@@ -318,8 +323,8 @@ const ARM_ORDER = ['init255', 'step255', 'both', 'lr', 'centre', 'clipnorm', 're
 export function ablationRanking(runs: RunResult[]): AblationRow[] {
   const rows: AblationRow[] = [];
   for (const optimizer of ['adam', 'sgd'] as StudyOptimizer[]) {
-    const rawKey = `relu·none·${optimizer}·f32·sub`;
-    const scaledKey = `relu·scale·${optimizer}·f32·sub`;
+    const rawKey = formatRunKey({ activation: 'relu', transform: 'none', optimizer, tier: 'subset' });
+    const scaledKey = formatRunKey({ activation: 'relu', transform: 'scale', optimizer, tier: 'subset' });
     if (!runs.some((r) => r.spec.key === rawKey) || !runs.some((r) => r.spec.key === scaledKey)) continue;
     const candidates: { arm: string; key: string; label: string }[] = [];
     const keys = [
@@ -369,8 +374,9 @@ export function lossFormComparisons(runs: RunResult[]): LossFormComparison[] {
   const out: LossFormComparison[] = [];
   for (const optimizer of ['adam', 'sgd'] as StudyOptimizer[]) {
     for (const transform of ['none', 'scale'] as const) {
-      const logits = bySeed(runs, `relu·${transform}·${optimizer}·f32·sub`);
-      const clipped = bySeed(runs, `relu·${transform}·${optimizer}·f32·clipped·sub`);
+      const plain = { activation: 'relu', transform, optimizer, tier: 'subset' } as const;
+      const logits = bySeed(runs, formatRunKey(plain));
+      const clipped = bySeed(runs, formatRunKey({ ...plain, tag: 'clipped' }));
       const pairs = [...clipped].filter(([seed]) => logits.has(seed));
       if (!pairs.length) continue;
       const acc = (r: RunResult) => (Number.isFinite(r.test.acc) ? r.test.acc : 0);

@@ -21,7 +21,7 @@ import type { OptimizerSpec } from '../../engine/backend.js';
 function withClipnorm(spec: OptimizerSpec, clipnorm: number | undefined): OptimizerSpec {
   return clipnorm === undefined ? spec : withClipping(spec, { clipnorm });
 }
-import type { Sequential } from '../../engine/model/sequential.js';
+import { backendWeights, type Sequential } from '../../engine/model/sequential.js';
 import type { CurvaturePoint, CurvePoint, DataSpec, RunAnalyses, RunResult, RunSpec } from './types.js';
 
 export interface StudyData {
@@ -92,7 +92,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
       measureCurvature(probe.step, model);
       if (probe.step === 0 && asked?.plane && !plane) {
         const p = asked.plane;
-        plane = timed(() => planeAtInit(engineBackend, model.networkSpec(), model.getRunner().getWeights(), batch, transform, p.rows, p.iterations));
+        plane = timed(() => planeAtInit(engineBackend, model.networkSpec(), backendWeights(model), batch, transform, p.rows, p.iterations));
       }
       const whole = probe.kind === 'epoch';
       const r = whole ? model.evaluateNumbers(testX, testY, { batchSize: 500 }) : model.evaluateNumbers(testSubX, testSubY, { batchSize: 500 });
@@ -141,7 +141,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     if (!c) return;
     const wanted = c.steps.includes(step) || (c.steps.includes(-1) && step === Math.min(lastStep, spec.maxSteps ?? Infinity));
     if (!wanted || curvature.some((p) => p.step === step)) return;
-    const weights = model.getRunner().getWeights();
+    const weights = backendWeights(model);
     const netSpec = model.networkSpec();
     const epsilon = netSpec.optimizer.name === 'adam' ? netSpec.optimizer.epsilon : 1e-7;
     curvature.push(
@@ -162,7 +162,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
   };
   const planeCapture = new (class extends Callback {
     onBatchEnd() {
-      if (plane && asked?.plane && path.length < asked.plane.steps) path.push((this.model as Sequential).getRunner().getWeights());
+      if (plane && asked?.plane && path.length < asked.plane.steps) path.push(backendWeights(this.model as Sequential));
     }
   })();
   const result = await trainOnDataset(

@@ -7,6 +7,7 @@ import { NormlabError } from '../../errors.js';
 import type { TransformName } from '../../data/transforms.js';
 import type { DType, ParamScale } from '../../engine/backend.js';
 import { Random } from '../../engine/random.js';
+import { DEFAULT_LR, formatRunInstanceId, formatRunKey, type RunId } from './run-id.js';
 import {
   STUDY_GROUPS,
   type AnalysisSpec,
@@ -49,7 +50,6 @@ export interface StudyOptions {
   workers?: number;
 }
 
-export const DEFAULT_LR: Record<StudyOptimizer, number> = { adam: 0.001, sgd: 0.01 };
 export const DEFAULT_PROBE_STEPS = [0, 10, 20, 50, 100, 200, 500, 1000];
 export const SUBSET_PROBE_STEPS = [0, 10, 100];
 export const QUICK_PROBE_STEPS = [0, 5, 10];
@@ -139,27 +139,6 @@ export function reparamScales(optimizer: StudyOptimizer, factor = 255): ParamSca
   return [kernel0, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }, { lr: 1, epsilon: 1 }];
 }
 
-/** The study's run key: activation·transform·optimizer[@lr]·dtype[·tag][·sub]. */
-export function runKey(p: {
-  activation: string;
-  transform: string;
-  optimizer: StudyOptimizer;
-  lr?: number;
-  dtype?: DType;
-  tag?: string;
-  tier?: StudyTier;
-}): string {
-  const lr = p.lr ?? DEFAULT_LR[p.optimizer];
-  return [
-    p.activation,
-    p.transform,
-    `${p.optimizer}${lr === DEFAULT_LR[p.optimizer] ? '' : `@${fmtLr(lr)}`}`,
-    (p.dtype ?? 'float32') === 'float32' ? 'f32' : 'f64',
-    ...(p.tag ? [p.tag] : []),
-    ...(p.tier === 'subset' ? ['sub'] : []),
-  ].join('·');
-}
-
 /** Global-norm clipping threshold of the clipnorm arm (Keras' clipnorm; 1 is the value tutorials use). */
 export const CLIPNORM = 1;
 
@@ -169,7 +148,7 @@ interface AddParams {
   optimizer: StudyOptimizer;
   lr?: number;
   dtype?: DType;
-  tag?: string;
+  tag?: RunId['tag'];
   reparam?: RunSpec['reparam'];
   intervention?: Intervention;
   analyses?: AnalysisSpec;
@@ -203,7 +182,7 @@ export function planStudy(
   const add = (seed: number, group: StudyGroup, p: AddParams) => {
     const lr = p.lr ?? DEFAULT_LR[p.optimizer];
     const dtype = p.dtype ?? 'float32';
-    const key = runKey({ ...p, lr, dtype });
+    const key = formatRunKey({ activation: p.activation, transform: p.transform, optimizer: p.optimizer, learningRate: lr, dtype, tag: p.tag, tier: p.tier });
     const existing = specs.find((s) => s.key === key && s.seed === seed);
     if (existing) {
       // planned by another group already; merge what this one asks of it
@@ -219,7 +198,7 @@ export function planStudy(
       (p.intervention && !p.reparam ? ` · ${armLabel(p.intervention, p.optimizer)}` : '') +
       (p.tier === 'subset' ? ` · ${subsetCount} images` : '');
     specs.push({
-      id: `${key}·s${seed}`,
+      id: formatRunInstanceId(key, seed),
       key,
       group,
       tier: p.tier,
@@ -315,7 +294,7 @@ export function planStudy(
           tier: sub,
           tag: 'reparam',
           intervention: { arm: 'both', kernel0Divisor: 255, paramScales: scales },
-          reparam: { kernel0Divisor: 255, paramScales: scales, matches: runKey({ activation: 'relu', transform: 'scale', optimizer, tier: sub }) },
+          reparam: { kernel0Divisor: 255, paramScales: scales, matches: formatRunKey({ activation: 'relu', transform: 'scale', optimizer, tier: sub }) },
         });
         if (engine.clipnorm && !o.quick)
           add(seed, 'ablation', {
@@ -363,7 +342,7 @@ export function planStudy(
       for (const dtype of ['float32', 'float64'] as const) {
         for (const optimizer of optimizers) {
           const maxSteps = dtype === 'float64' ? (o.reparamMaxSteps ?? undefined) : undefined;
-          const normalizedKey = runKey({ activation: 'relu', transform: 'scale', optimizer, dtype });
+          const normalizedKey = formatRunKey({ activation: 'relu', transform: 'scale', optimizer, dtype });
           // The normalized partner: in float32 it is the main run (planned here if main is filtered out).
           add(seed, 'reparam', { transform: 'scale', activation: 'relu', optimizer, dtype, maxSteps, keep: true, tier: 'full' });
           add(seed, 'reparam', {

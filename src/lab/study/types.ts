@@ -64,9 +64,9 @@ export interface AnalysisSpec {
 }
 
 export interface RunSpec {
-  /** Unique within a study, e.g. 'relu·none·sgd·f32·s1'. */
+  /** Unique within a study, e.g. 'relu·none·sgd·f32·s1' (run-id.ts: formatRunInstanceId). */
   id: string;
-  /** The id without the seed: runs with the same key are repeats across seeds. */
+  /** The id without the seed: runs with the same key are repeats across seeds (run-id.ts: formatRunKey / parseRunKey). */
   key: string;
   group: StudyGroup;
   /** Human label, e.g. 'none (0–255) · sgd 0.01'. */

@@ -6,28 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadDataset, type Dataset } from '../../../src/data/dataset.js';
 import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
 import { inputTransform } from '../../../src/data/transforms.js';
 import type { ParamScale } from '../../../src/engine/backend.js';
 import { getBackendName, registerBackend } from '../../../src/engine/backends/registry.js';
 import { withParamScales } from '../../../src/engine/optimizers.js';
-import { sliceDataset } from '../../../src/data/slice.js';
 import { buildLabModel, optimizerFor, trainOnDataset, type TrainingConfig, type TrainingResult } from '../../../src/lab/training.js';
 import { TOLERANCE, assertAllClose, assertTensorClose, wasmBackend } from './wasm-helpers.js';
+import { fashion as fashionSlices, NO_FASHION } from '../../shared-data.js';
 
 registerBackend('wasm', wasmBackend);
 
 const TRAIN_ROWS = 600;
 const TEST_ROWS = 300;
 
-let full: Promise<{ train: Dataset; test: Dataset }> | undefined;
-async function fashion(): Promise<{ train: Dataset; test: Dataset }> {
-  full ??= Promise.all([loadDataset('fashion-mnist', 'train', { download: false }), loadDataset('fashion-mnist', 'test', { download: false })]).then(
-    ([train, test]) => ({ train: sliceDataset(train, TRAIN_ROWS), test: sliceDataset(test, TEST_ROWS) }),
-  );
-  return full;
-}
+const fashion = () => fashionSlices(TRAIN_ROWS, TEST_ROWS);
 
 async function both(config: Partial<TrainingConfig>, hooks: Parameters<typeof trainOnDataset>[2] = {}): Promise<[TrainingResult, TrainingResult]> {
   const data = await fashion();
@@ -52,7 +45,7 @@ function assertSameRun(reference: TrainingResult, wasm: TrainingResult): void {
 }
 
 for (const dtype of ['float64', 'float32'] as const) {
-  describe(`wasm ↔ reference through trainOnDataset on Fashion-MNIST, ${dtype}`, () => {
+  describe(`wasm ↔ reference through trainOnDataset on Fashion-MNIST, ${dtype}`, { skip: NO_FASHION }, () => {
     for (const optimizer of ['adam', 'sgd', 'rmsprop'] as const) {
       test(`lab model (784 → 128 relu → 10 softmax), ${optimizer}`, async () => {
         assertSameRun(...(await both({ dtype, optimizer })));
@@ -71,7 +64,7 @@ for (const dtype of ['float64', 'float32'] as const) {
   });
 }
 
-describe('wasm ↔ reference, the reparametrisation ablation', () => {
+describe('wasm ↔ reference, the reparametrisation ablation', { skip: NO_FASHION }, () => {
   for (const optimizer of ['sgd', 'adam'] as const) {
     test(`raw pixels, first kernel ÷ 255, per-parameter {lr, epsilon} scales (${optimizer}, float64)`, async () => {
       const scales: ParamScale[] =
@@ -105,7 +98,7 @@ describe('wasm ↔ reference, the reparametrisation ablation', () => {
   }
 });
 
-test('predict on the lab model matches the reference row for row (float32)', async () => {
+test('predict on the lab model matches the reference row for row (float32)', { skip: NO_FASHION }, async () => {
   const data = await fashion();
   const transform = inputTransform('scale');
   const { x } = datasetTensors(data.test, transform);
@@ -131,7 +124,7 @@ test('registerNodeBackends makes wasm the default backend when build/normlab.was
  * grows by orders of magnitude per step, so *any* two correct implementations part ways. Shown here with
  * the reference against itself, its first kernel nudged by one unit in the last place.
  */
-test('raw-pixel sigmoid + adam is chaotic: a 1-ulp nudge moves the reference itself past the parity tolerance', async () => {
+test('raw-pixel sigmoid + adam is chaotic: a 1-ulp nudge moves the reference itself past the parity tolerance', { skip: NO_FASHION }, async () => {
   const config: Partial<TrainingConfig> = { dtype: 'float64', activation: 'sigmoid', normalize: 'none', units: [37], epochs: 3, seed: 3, backend: 'reference' };
   const data = await fashion();
   const plain = await trainOnDataset(config, data);

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { threadId } from 'node:worker_threads';
-import { loadDataset } from '../../../src/data/dataset.js';
 import { NormlabError } from '../../../src/errors.js';
 import { createWorkerPool, runInParallel, shareBytes } from '../../../src/engine/parallel/pool.js';
 import { runTrainingJob, trainInParallel, type TrainingJob } from '../../../src/lab/parallel.js';
 import type { TrainingResult } from '../../../src/lab/training.js';
 import { ensureWasmBuilt } from '../backends/wasm-helpers.js';
+import { fashion, NO_FASHION } from '../../shared-data.js';
 
 // written as the built code would name it; from source the pool finds tasks.ts
 const TASKS = new URL('./tasks.js', import.meta.url);
@@ -77,7 +77,7 @@ describe('worker pool', () => {
   });
 });
 
-describe('training runs in parallel', () => {
+describe('training runs in parallel', { skip: NO_FASHION }, () => {
   const withoutTimes = (r: TrainingResult) => {
     const { secondsPerEpoch: _s, epochSeconds: _e, ...rest } = r;
     return rest;
@@ -104,10 +104,7 @@ describe('training runs in parallel', () => {
 
   test('identical again when the caller shares already loaded data', async () => {
     ensureWasmBuilt();
-    const [train, test] = await Promise.all([
-      loadDataset('fashion-mnist', 'train', { download: false }),
-      loadDataset('fashion-mnist', 'test', { download: false }),
-    ]);
+    const { train, test } = await fashion();
     const shared = await trainInParallel(jobs.slice(0, 2), { workers: 2, data: { train, test } });
     const own = await Promise.all(jobs.slice(0, 2).map((job) => runTrainingJob(job, { data: { train, test } })));
     shared.forEach((r, i) => assert.deepEqual(withoutTimes(r), withoutTimes(own[i])));

@@ -1,6 +1,7 @@
 /**
  * Where the browser lab gets a dataset, in this order, and what it does with it:
- *   1. this browser's cache (Cache Storage, filled by an earlier visit),
+ *   1. this browser's cache (Cache Storage, or IndexedDB where the page has no Cache Storage, as on a
+ *      plain-http origin other than localhost: ./cache.ts), filled by an earlier visit,
  *   2. this site (`datasets/<name>/<file>`, when site.json lists it: `normlab site build --with-data`,
  *      or `normlab serve` on a machine that has the files),
  *   3. the registered mirrors that allow cross-origin reads (site.json may override the list),
@@ -9,13 +10,23 @@
  * before it is used or cached, and again when it is read back from the cache. Failures become one
  * DatasetProblem each, with a message a learner can act on.
  */
-import type { Dataset } from '../../../src/data/dataset.js';
-import { parseIdx, type IdxImages } from '../../../src/data/idx-format.js';
-import { DATASETS, officialFiles, SPLITS, type DatasetName, type FileKind, type Split } from '../../../src/data/registry.js';
-import { defaultCorsMirrors, type SiteConfig } from '../../../src/server/site-config.js';
+import {
+  type Dataset,
+  parseIdx,
+  type IdxImages,
+  DATASETS,
+  officialFiles,
+  SPLITS,
+  type DatasetName,
+  type FileKind,
+  type Split,
+  defaultCorsMirrors,
+  type SiteConfig,
+} from '../../../src/browser.js';
+import { heldOutSplit, heldOutTrainCount } from '../data.js';
+import { clearByteCaches, openByteCache, type ByteCache } from './cache.js';
 import { DatasetProblem, decompressed, describeFile, identify, rawName, verifyAs, type FileId } from './verify.js';
 
-export const CACHE_NAME = 'normlab-datasets-v1';
 const KINDS: FileKind[] = ['images', 'labels'];
 
 export interface LoadProgress {
@@ -25,7 +36,12 @@ export interface LoadProgress {
   text: string;
 }
 
-export type Availability = 'cached' | 'site' | 'mirror' | 'pick';
+/**
+ * Where a dataset would come from. 'test-only': only its test split can be had (cache or site) and no
+ * mirror serves the train split — MNIST on a site built where only the official test split exists. The
+ * lab then trains on part of that split and tests on the rest (`heldOutSplit`), and says so.
+ */
+export type Availability = 'cached' | 'site' | 'mirror' | 'test-only' | 'pick';
 
 export interface PickedVerdict {
   file: string;
@@ -39,14 +55,6 @@ function fileIds(name: DatasetName): FileId[] {
 
 function cacheKey(id: FileId): string {
   return new URL(`normlab-cache/${id.name}/${rawName(id.split, id.kind)}`, document.baseURI).href;
-}
-
-async function openCache(): Promise<Cache | undefined> {
-  try {
-    return typeof caches === 'undefined' ? undefined : await caches.open(CACHE_NAME);
-  } catch {
-    return undefined; // private windows and insecure origins may refuse: the lab still works, without a cache
-  }
 }
 
 /** Read a response body, reporting bytes as they arrive. */
@@ -77,8 +85,15 @@ async function readBody(response: Response, onBytes: (n: number) => void): Promi
 
 export class DatasetStore {
   private readonly loaded = new Map<DatasetName, Promise<{ train: Dataset; test: Dataset }>>();
+  private cache: Promise<ByteCache | undefined> | undefined;
 
   constructor(private readonly site: SiteConfig) {}
+
+  /** This page's cache (opened once), or undefined when the browser offers none: the lab then works without. */
+  openCache(): Promise<ByteCache | undefined> {
+    this.cache ??= openByteCache();
+    return this.cache;
+  }
 
   private siteFile(id: FileId): string | undefined {
     const files = this.site.datasets[id.name] ?? [];
@@ -94,11 +109,14 @@ export class DatasetStore {
 
   /** Where `name` would come from if loaded now. */
   async availability(name: DatasetName): Promise<Availability> {
-    const cache = await openCache();
-    const cached = cache ? await Promise.all(fileIds(name).map((id) => cache.match(cacheKey(id)))) : [];
+    const cache = await this.openCache();
+    const cached = cache ? await Promise.all(fileIds(name).map((id) => cache.has(cacheKey(id)).catch(() => false))) : [];
     if (cached.length && cached.every(Boolean)) return 'cached';
-    if (fileIds(name).every((id) => this.siteFile(id) || cached[fileIds(name).indexOf(id)])) return 'site';
-    return this.mirrors(name).length ? 'mirror' : 'pick';
+    const here = fileIds(name).map((id, i) => Boolean(this.siteFile(id) || cached[i]));
+    if (here.every(Boolean)) return 'site';
+    if (this.mirrors(name).length) return 'mirror';
+    // fileIds order: train images, train labels, test images, test labels
+    return here[2] && here[3] ? 'test-only' : 'pick';
   }
 
   /** A sentence for the data panel. */
@@ -111,6 +129,11 @@ export class DatasetStore {
         return `${title} comes from this site (about ${name === 'mnist' ? 11 : 30} MB once, then from this browser's cache).`;
       case 'mirror':
         return `${title} will be downloaded from ${new URL(this.mirrors(name)[0]).hostname} (about 30 MB once, then from this browser's cache), or pick the four .gz files.`;
+      case 'test-only': {
+        const total = DATASETS[name].splits.test.images.count;
+        const train = heldOutTrainCount(total);
+        return `Only the ${title} test split (${total.toLocaleString('en')} images) is available here: the lab trains on its first ${train.toLocaleString('en')} images and tests on the other ${(total - train).toLocaleString('en')} — not the official split, so accuracy is not comparable with published ${title} results. Pick its train-images and train-labels .gz files for the full training set.`;
+      }
       case 'pick':
         return `${title} is not on this site: pick or drop its four official .gz files (train-images, train-labels, t10k-images, t10k-labels).`;
     }
@@ -128,22 +151,22 @@ export class DatasetStore {
   }
 
   private async loadUncached(name: DatasetName, onProgress: (p: LoadProgress) => void): Promise<{ train: Dataset; test: Dataset }> {
-    const ids = fileIds(name);
-    const cache = await openCache();
+    const testOnly = (await this.availability(name)) === 'test-only';
+    const ids = fileIds(name).filter((id) => !testOnly || id.split === 'test');
+    const cache = await this.openCache();
     const progress = { loaded: 0, total: 0 as number | undefined };
-    const sources: string[] = [];
-    const raws = await Promise.all(
+    const files = await Promise.all(
       ids.map(async (id) => {
-        const { raw, source } = await this.loadFile(id, cache, (n, size) => {
+        return this.loadFile(id, cache, (n, size) => {
           if (size !== undefined && progress.total !== undefined) progress.total += size;
           else if (size === undefined && n === 0) progress.total = undefined;
           progress.loaded += n;
           onProgress({ loaded: progress.loaded, total: progress.total, text: `loading ${DATASETS[name].title}…` });
         });
-        sources.push(source);
-        return raw;
       }),
     );
+    const raws = files.map((f) => f.raw);
+    const sources = files.map((f) => f.source); // in file order, so the sentence is the same every time
     onProgress({ loaded: progress.loaded, total: progress.total, text: `${DATASETS[name].title}: verified` });
     const from = [...new Set(sources)].join(' and ');
     const build = (split: Split, images: Uint8Array, labels: Uint8Array): Dataset => {
@@ -163,21 +186,22 @@ export class DatasetStore {
         notes: [],
       };
     };
+    if (testOnly) return heldOutSplit(build('test', raws[0], raws[1]));
     return { train: build('train', raws[0], raws[1]), test: build('test', raws[2], raws[3]) };
   }
 
   /** One verified file: from the cache, else this site, else a mirror; cached once verified. */
-  private async loadFile(id: FileId, cache: Cache | undefined, onBytes: (n: number, size?: number) => void): Promise<{ raw: Uint8Array; source: string }> {
+  private async loadFile(id: FileId, cache: ByteCache | undefined, onBytes: (n: number, size?: number) => void): Promise<{ raw: Uint8Array; source: string }> {
     const key = cacheKey(id);
-    const hit = await cache?.match(key);
-    if (hit) {
-      const raw = new Uint8Array(await hit.arrayBuffer());
+    const raw = await cache?.get(key).catch(() => undefined);
+    if (raw) {
       try {
         await verifyAs(raw, id, 'the browser cache');
         onBytes(0, 0);
         return { raw, source: "this browser's cache" };
-      } catch {
-        await cache!.delete(key); // damaged in storage: fetch it again below
+      } catch (error) {
+        if (error instanceof DatasetProblem && error.kind === 'insecure') throw error;
+        await cache!.delete(key).catch(() => {}); // damaged in storage: fetch it again below
       }
     }
     const site = this.siteFile(id);
@@ -195,7 +219,7 @@ export class DatasetStore {
       try {
         const raw = await this.fetchFile(url, id, where, onBytes);
         await verifyAs(raw, id, where);
-        await cache?.put(key, new Response(raw as BlobPart, { headers: { 'Content-Type': 'application/octet-stream' } })).catch(() => {});
+        await cache?.put(key, raw).catch(() => {}); // a full or refused cache only costs the next visit a download
         return { raw, source: where };
       } catch (error) {
         if (!(error instanceof DatasetProblem)) throw error;
@@ -248,7 +272,7 @@ export class DatasetStore {
    * cached. `wanted` is the dataset selected in the lab, to name the MNIST/Fashion-MNIST mix-up.
    */
   async addFiles(files: File[], wanted: DatasetName): Promise<PickedVerdict[]> {
-    const cache = await openCache();
+    const cache = await this.openCache();
     const verdicts: PickedVerdict[] = [];
     for (const file of files) {
       try {
@@ -264,7 +288,7 @@ export class DatasetStore {
         }
         const id: FileId = { name: found.name, split: found.split, kind: found.kind };
         this.loaded.delete(found.name);
-        await cache?.put(cacheKey(id), new Response(raw as BlobPart)).catch(() => {});
+        await cache?.put(cacheKey(id), raw).catch(() => {});
         const mixup = found.name !== wanted;
         verdicts.push({
           file: file.name,
@@ -286,11 +310,11 @@ export class DatasetStore {
 
   /** Which files of `name` are still missing from cache and site (for the data panel after picking). */
   async missing(name: DatasetName): Promise<string[]> {
-    const cache = await openCache();
+    const cache = await this.openCache();
     const out: string[] = [];
     for (const id of fileIds(name)) {
       if (this.siteFile(id)) continue;
-      if (!(await cache?.match(cacheKey(id)))) out.push(officialFiles(id.split)[id.kind]);
+      if (!(await cache?.has(cacheKey(id)).catch(() => false))) out.push(officialFiles(id.split)[id.kind]);
     }
     return out;
   }
@@ -298,6 +322,7 @@ export class DatasetStore {
   /** Remove every cached dataset file of this site. */
   async forget(): Promise<void> {
     this.loaded.clear();
-    if (typeof caches !== 'undefined') await caches.delete(CACHE_NAME);
+    this.cache = undefined;
+    await clearByteCaches();
   }
 }

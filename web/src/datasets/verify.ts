@@ -4,8 +4,7 @@
  * the registry (src/data/registry.ts). A hash that is another registered file is named (the MNIST /
  * Fashion-MNIST mix-up); any other hash is a corrupt or foreign file. Nothing here trusts a file name.
  */
-import { isGzip } from '../../../src/data/idx-format.js';
-import { DATASETS, identifyByHash, officialFiles, type DatasetName, type FileKind, type Split } from '../../../src/data/registry.js';
+import { isGzip, DATASETS, identifyByHash, officialFiles, type DatasetName, type FileKind, type Split } from '../../../src/browser.js';
 
 export type ProblemKind = 'offline' | 'cors' | 'http' | 'corrupt' | 'mixup' | 'missing' | 'insecure';
 

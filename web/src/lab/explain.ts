@@ -7,12 +7,19 @@
  * speak about ReLU networks trained with Adam or SGD in float32, as the study trains them; for other
  * settings the lab says so instead of stretching their words.
  */
-import type { TransformName } from '../../../src/data/transforms.js';
-import type { ProbeDiagnostics } from '../../../src/engine/probes.js';
-import { sigmoidStudy } from '../../../src/lab/sigmoid.js';
-import { resolveStudyOptions } from '../../../src/lab/study/plan.js';
-import type { RunResult, RunSummary, StudyOptimizer, StudyResult } from '../../../src/lab/study/types.js';
-import { deriveFindings, type Finding } from '../../../src/report/findings.js';
+import {
+  type TransformName,
+  type ProbeDiagnostics,
+  sigmoidStudy,
+  resolveStudyOptions,
+  formatRunKey,
+  type RunResult,
+  type RunSummary,
+  type StudyOptimizer,
+  type StudyResult,
+  deriveFindings,
+  type Finding,
+} from '../../../src/browser.js';
 import type { LabSettings } from '../settings.js';
 
 export interface ExplainedRun {
@@ -46,7 +53,7 @@ export function explainRuns(
 ): Finding[] {
   if (unexplainable(settings) || !runs.some((r) => r.transform === 'none') || runs.length < 2) return [];
   const optimizer = settings.optimizer as StudyOptimizer;
-  const key = (t: TransformName) => `relu·${t}·${optimizer}·f32`;
+  const key = (t: TransformName) => formatRunKey({ activation: 'relu', transform: t, optimizer });
   const summaries: RunSummary[] = runs.map((r) => ({
     key: key(r.transform),
     group: 'main',

@@ -7,9 +7,7 @@
  * progress (≤ 10 per second), one `epoch` per finished epoch with test numbers and diagnostics, `diag`
  * points between epochs, and finally `done` or `error`.
  */
-import type { Dataset } from '../../../src/data/dataset.js';
-import type { ProbeDiagnostics } from '../../../src/engine/probes.js';
-import type { TrainingConfig } from '../../../src/lab/training.js';
+import type { Dataset, ProbeDiagnostics, TrainingConfig } from '../../../src/browser.js';
 
 export interface StartMessage {
   type: 'start';

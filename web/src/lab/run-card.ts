@@ -3,7 +3,8 @@
  * with the run's predictions, and its confusion matrix on the test set. All text, so screen readers and
  * the e2e test read the same numbers the charts draw.
  */
-import { fmt, h, pct, setText } from '../dom.js';
+import { h, setText } from '../dom.js';
+import { fixed, pct } from '../../../src/browser.js';
 import type { DiagnosticPoint, EpochInfo, ReadyInfo } from './protocol.js';
 
 export type RunState = 'queued' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
@@ -106,7 +107,7 @@ export class RunCard {
     const formula = this.root.querySelector('.formula')!;
     setText(
       formula,
-      `x′ = ${info.transform.formula} → inputs in [${fmt(info.transform.range[0], 2)}, ${fmt(info.transform.range[1], 2)}] · ${info.backend} backend${info.threads === 2 ? ' (2 threads)' : ''} · ${info.params.toLocaleString('en')} params`,
+      `x′ = ${info.transform.formula} → inputs in [${fixed(info.transform.range[0], 2)}, ${fixed(info.transform.range[1], 2)}] · ${info.backend} backend${info.threads === 2 ? ' (2 threads)' : ''} · ${info.params.toLocaleString('en')} params`,
     );
     const notes = [...(info.backendNote ? [info.backendNote] : []), ...info.notes, info.verified ? '' : 'dataset files not verified'].filter(Boolean);
     setText(this.noteEl, notes.join(' · '));
@@ -118,28 +119,28 @@ export class RunCard {
   setBatch(epoch: number, batch: number, batches: number, loss: number, acc: number): void {
     this.progress.value = (epoch + (batch + 1) / batches) / this.epochs;
     setText(this.progressText, `epoch ${epoch + 1}/${this.epochs} · batch ${batch + 1}/${batches}`);
-    setText(this.values.loss, fmt(loss));
+    setText(this.values.loss, fixed(loss));
     setText(this.values.acc, pct(acc));
   }
 
   setDiagnostics(d: DiagnosticPoint): void {
     const first = d.layers[0];
     const last = d.layers[d.layers.length - 1];
-    setText(this.values.logitMax, fmt(d.logits.maxAbs, 2));
-    setText(this.values.logitGap, fmt(d.logits.gapMean, 2));
+    setText(this.values.logitMax, fixed(d.logits.maxAbs, 2));
+    setText(this.values.logitGap, fixed(d.logits.gapMean, 2));
     setText(this.values.softmaxOne, pct(d.softmax.maxExactlyOne));
     setText(this.values.deadUnits, d.layers.length > 1 ? pct(first.deadFraction ?? first.saturatedFraction ?? undefined) : '–');
-    setText(this.values.gradNorm0, fmt(first.kernelGradNorm, 4));
-    setText(this.values.gradNormLast, fmt(last.kernelGradNorm, 4));
-    if (first.updateRatio !== null) setText(this.values.updateRatio, fmt(first.updateRatio, 4));
+    setText(this.values.gradNorm0, fixed(first.kernelGradNorm, 4));
+    setText(this.values.gradNormLast, fixed(last.kernelGradNorm, 4));
+    if (first.updateRatio !== null) setText(this.values.updateRatio, fixed(first.updateRatio, 4));
     setText(this.values.step, `${d.step} (epoch ${d.epoch.toFixed(2)})`);
   }
 
   setEpoch(info: EpochInfo): void {
     this.root.dataset.epochs = info.partial ? info.at.toFixed(2) : String(info.epoch + 1);
-    setText(this.values.loss, fmt(info.loss));
+    setText(this.values.loss, fixed(info.loss));
     setText(this.values.acc, pct(info.acc));
-    setText(this.values.testLoss, fmt(info.testLoss));
+    setText(this.values.testLoss, fixed(info.testLoss));
     setText(this.values.testAcc, pct(info.testAcc));
     if (!info.partial) setText(this.values.seconds, info.seconds.toFixed(2));
     this.updateSamples(info.samplePredictions);

@@ -9,10 +9,16 @@
  * thread may not do). Policy 'auto': the engine's SplitPolicy times one and two threads and keeps two
  * only while they win — with two runs side by side on a two-core machine they usually do not.
  */
-import { backendNames, registerBackend } from '../../../src/engine/backends/registry.js';
-import { createSharedKernels, type HelperHandle, type ThreadedKernels } from '../../../src/engine/backends/wasm/helper-thread.js';
-import { kernelsFromInstance, wasmBackendFromKernels } from '../../../src/engine/backends/wasm/index.js';
-import * as M from '../../../src/engine/backends/wasm/layout.js';
+import {
+  backendNames,
+  registerBackend,
+  createSharedKernels,
+  type HelperHandle,
+  type ThreadedKernels,
+  kernelsFromInstance,
+  wasmBackendFromKernels,
+  wasmLayout as M,
+} from '../../../src/browser.js';
 
 /** The helper's code (a classic worker from a Blob: no bundling needed, and same-origin under COEP). */
 const HELPER_SOURCE = `

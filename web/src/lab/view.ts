@@ -3,14 +3,21 @@
  * by side — live loss, accuracy and diagnostics charts, and one panel per run. Each run trains in its own
  * Worker; at most `navigator.hardwareConcurrency` train at once, the rest wait for a free core.
  */
-import { TRANSFORM_NAMES, type TransformName } from '../../../src/data/transforms.js';
-import { NORMALIZE_CHOICES } from '../../../src/lab/normalizers.js';
-import { DEFAULT_LEARNING_RATE } from '../../../src/engine/optimizers.js';
-import { HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../../src/lab/settings.js';
-import { Chart, chartCanvas, redraws, refreshCharts, RUN_COLORS, scheduleUpdate } from '../charts.js';
-import { fmt, h, richText, setText, uid } from '../dom.js';
-import { DATASETS } from '../../../src/data/registry.js';
-import type { Dataset } from '../../../src/data/dataset.js';
+import {
+  TRANSFORM_NAMES,
+  type TransformName,
+  NORMALIZE_CHOICES,
+  NORMALIZE_LABELS,
+  NORMALIZE_COLORS,
+  fixed,
+  DEFAULT_LEARNING_RATE,
+  HIDDEN_ACTIVATIONS,
+  TRAIN_LIMITS as L,
+  DATASETS,
+  type Dataset,
+} from '../../../src/browser.js';
+import { Chart, chartCanvas, redraws, refreshCharts, scheduleUpdate } from '../charts.js';
+import { h, richText, setText, uid } from '../dom.js';
 import { DatasetProblem } from '../datasets/verify.js';
 import type { DatasetStore } from '../datasets/store.js';
 import { BACKENDS, DATASET_CHOICES, DTYPES, OPTIMIZERS, type LabSettings } from '../settings.js';
@@ -27,16 +34,6 @@ export interface LabEnvironment {
 
 /** A plain decimal number such as 0.001, 1e-3 or .5 (no hex, no Infinity, no blanks). */
 const DECIMAL = /^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-const TRANSFORM_LABELS: Record<string, string> = {
-  none: 'none — raw 0–255',
-  scale: 'scale — x / 255',
-  standardize: 'standardize — (x − mean) / std',
-  symmetric: 'symmetric — x / 127.5 − 1',
-  'layer:rescaling': 'Rescaling(1/255) layer — raw pixels in',
-  'layer:normalization': 'Normalization layer (adapted) — raw pixels in',
-  'layer:batchnorm': 'BatchNormalization first — raw pixels in',
-};
 
 const DIAG_METRICS: { key: string; label: string; get(d: DiagnosticPoint): number | null; log?: boolean }[] = [
   { key: 'logitMax', label: 'max |logit|', get: (d) => d.logits.maxAbs, log: true },
@@ -193,7 +190,8 @@ export class LabView {
     for (const option of Array.from(select.options)) {
       const where = await this.store.availability(option.value as LabSettings['dataset']);
       const title = DATASETS[option.value as LabSettings['dataset']].title;
-      option.textContent = where === 'pick' ? `${title} (pick files)` : where === 'cached' ? `${title} (cached)` : title;
+      option.textContent =
+        where === 'pick' ? `${title} (pick files)` : where === 'cached' ? `${title} (cached)` : where === 'test-only' ? `${title} (test split only)` : title;
     }
   }
 
@@ -223,7 +221,7 @@ export class LabView {
       this.dataProgress.hidden = true;
       setText(
         this.dataStatus,
-        `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).`,
+        `${DATASETS[name].title}: ${data.train.count.toLocaleString('en')} training and ${data.test.count.toLocaleString('en')} test images, SHA-256 verified (from ${data.train.directory}).${data.train.notes.length ? ` Note: ${data.train.notes.join('; ')}.` : ''}`,
       );
       return data;
     } catch (error) {
@@ -257,10 +255,10 @@ export class LabView {
       ...NORMALIZE_CHOICES.map((t) =>
         h(
           'label',
-          { className: 'check', style: `--run-color:${RUN_COLORS[t]}` },
+          { className: 'check', style: `--run-color:${NORMALIZE_COLORS[t]}` },
           h('input', { type: 'checkbox', name: 'normalize', value: t, checked: s.normalize.includes(t) }),
           h('span', { className: 'swatch', 'aria-hidden': 'true' }),
-          TRANSFORM_LABELS[t],
+          NORMALIZE_LABELS[t],
         ),
       ),
     );
@@ -603,7 +601,7 @@ export class LabView {
     for (const run of this.runs) run.worker?.terminate();
     const s = this.settings;
     this.runs = s.normalize.map((transform) => {
-      const color = RUN_COLORS[transform] ?? '#555';
+      const color = NORMALIZE_COLORS[transform];
       return {
         id: `${transform}-${Date.now()}`,
         transform,
@@ -766,8 +764,8 @@ export class LabView {
         const status = m.nonFinite
           ? `the loss became ${m.nonFinite.value} at epoch ${m.nonFinite.epoch + 1}, batch ${m.nonFinite.batch + 1}: training stopped there`
           : m.stopped
-            ? `stopped after ${fmt(m.epochsDone, 2)} of ${this.settings.epochs} epochs${last ? ` · test accuracy ${fmt(last.testAcc * 100, 2)}% at that point` : ''}${pace}`
-            : `final test accuracy ${fmt(m.test.acc * 100, 2)}%${pace}`;
+            ? `stopped after ${fixed(m.epochsDone, 2)} of ${this.settings.epochs} epochs${last ? ` · test accuracy ${fixed(last.testAcc * 100, 2)}% at that point` : ''}${pace}`
+            : `final test accuracy ${fixed(m.test.acc * 100, 2)}%${pace}`;
         run.card.setState(run.state, status);
         run.card.setSecondsPerEpoch(m.secondsPerEpoch);
         run.worker?.terminate();
@@ -793,7 +791,7 @@ export class LabView {
       const last = r.epochs[r.epochs.length - 1];
       if (r.state === 'error') return `${r.transform}: failed`;
       return last
-        ? `${r.transform}: test acc ${fmt(last.testAcc * 100, 2)}%, loss ${fmt(last.testLoss)}${last.partial ? ` (stopped at epoch ${fmt(last.at, 2)})` : ''}`
+        ? `${r.transform}: test acc ${fixed(last.testAcc * 100, 2)}%, loss ${fixed(last.testLoss)}${last.partial ? ` (stopped at epoch ${fixed(last.at, 2)})` : ''}`
         : `${r.transform}: ${r.state}`;
     });
     const failed = this.runs.filter((r) => r.state === 'error').length;

@@ -4,16 +4,21 @@
  * report progress, per-epoch test results and diagnostics to the page. Pause, resume and stop arrive
  * as messages and take effect between batches.
  */
-import { argmaxRow } from '../../../src/engine/math/argmax.js';
-import { datasetTensors } from '../../../src/engine/dataset-tensors.js';
-import { normalizationFor } from '../../../src/lab/normalizers.js';
-import { pickRows } from '../../../src/data/slice.js';
-import type { Sequential } from '../../../src/engine/model/sequential.js';
-import { ProbeCallback } from '../../../src/engine/probes.js';
-import { isNormlabError } from '../../../src/errors.js';
-import { DEFAULT_PROBE_STEPS, probeRowsFor } from '../../../src/lab/study/plan.js';
-import { backendNames } from '../../../src/engine/backends/registry.js';
-import { resolveBackendName, trainOnDataset, TrainingConfigSchema } from '../../../src/lab/training.js';
+import {
+  argmaxRow,
+  datasetTensors,
+  normalizationFor,
+  pickRows,
+  type Sequential,
+  ProbeCallback,
+  isNormlabError,
+  DEFAULT_PROBE_STEPS,
+  probeRowsFor,
+  backendNames,
+  resolveBackendName,
+  trainOnDataset,
+  TrainingConfigSchema,
+} from '../../../src/browser.js';
 import { firstImagesOnly } from '../data.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { registerWasm, type WasmRegistration } from './threads.js';

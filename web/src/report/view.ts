@@ -4,12 +4,15 @@
  * verdicts, the tables and the charts — built by the same src/report code (findings, tables, and the
  * Chart.js configurations of src/report/charts.ts), so the two never disagree.
  */
-import type { StudyResult } from '../../../src/lab/study/types.js';
-import { transformLabel } from '../../../src/lab/study/plan.js';
-import { studyCharts, type ChartSection } from '../../../src/report/charts.js';
-import { deriveFindings, type Findings } from '../../../src/report/findings.js';
-import { num, seconds } from '../../../src/report/format.js';
 import {
+  type StudyResult,
+  transformLabel,
+  studyCharts,
+  type ChartSection,
+  deriveFindings,
+  type Findings,
+  num,
+  seconds,
   measuredGapTable,
   methodNotes,
   proposedTable,
@@ -18,10 +21,10 @@ import {
   softmaxThresholdTable,
   thresholdTable,
   type Table,
-} from '../../../src/report/tables.js';
+  parseJson,
+} from '../../../src/browser.js';
 import { Chart, refreshCharts } from '../charts.js';
 import { h, richText, setText } from '../dom.js';
-import { parseJson } from '../../../src/util/json.js';
 
 const VERDICT_CLASS: Record<string, string> = { 'as expected': 'ok', 'contradicts the expected story': 'bad', mixed: 'mixed', 'not measured': 'na' };
 

@@ -16,7 +16,7 @@ import {
   sigmoidDerivativeBy,
   sigmoidDerivativeExact,
   type SigmoidMethod,
-} from '../../../src/lab/sigmoid.js';
+} from '../../../src/browser.js';
 import { Chart, chartCanvas, refreshCharts } from '../charts.js';
 import { h, setText } from '../dom.js';
 import type { SigmoidSettings } from '../settings.js';

@@ -3,8 +3,7 @@
  * runs jobs: a RunSpec in, a RunResult out — the very job `normlab why` runs on its Node worker pool
  * (src/lab/study/job.ts), so the browser's study is the CLI's study, not a copy of it.
  */
-import type { Dataset } from '../../../src/data/dataset.js';
-import type { RunResult, RunSpec } from '../../../src/lab/study/types.js';
+import type { Dataset, RunResult, RunSpec } from '../../../src/browser.js';
 
 export type ToStudyWorker = { type: 'init'; data: { train: Dataset; test: Dataset }; wasmUrl?: string } | { type: 'run'; index: number; spec: RunSpec };
 

@@ -5,19 +5,27 @@
  * then shown by the report view's renderer, exactly as a why.json from the CLI is. Only the size differs:
  * the default is a slice sized for a browser (BROWSER_STUDY), and the learner can ask for more.
  */
-import type { Dataset } from '../../../src/data/dataset.js';
-import type { DatasetName } from '../../../src/data/registry.js';
-import { sliceForSpec } from '../../../src/lab/study/job.js';
-import { planStudy, resolveStudyOptions, type StudyOptions } from '../../../src/lab/study/plan.js';
-import { analyzeStudy, sampleImages } from '../../../src/lab/study/study.js';
-import type { RunResult, RunSpec, StudyResult } from '../../../src/lab/study/types.js';
-import { deriveFindings, type Findings } from '../../../src/report/findings.js';
+import {
+  type Dataset,
+  type DatasetName,
+  sliceForSpec,
+  planStudy,
+  resolveStudyOptions,
+  type StudyOptions,
+  analyzeStudy,
+  sampleImages,
+  type RunResult,
+  type RunSpec,
+  type StudyResult,
+  deriveFindings,
+  type Findings,
+  stringifyJson,
+} from '../../../src/browser.js';
 import { DatasetProblem } from '../datasets/verify.js';
 import type { DatasetStore } from '../datasets/store.js';
 import { h, setText } from '../dom.js';
 import { ReportView } from '../report/view.js';
 import type { FromStudyWorker, ToStudyWorker } from './protocol.js';
-import { stringifyJson } from '../../../src/util/json.js';
 
 /** Study sizes offered here. `browser` (the default) aims at well under a minute on a laptop's cores. */
 export const STUDY_SIZES: Record<string, { label: string; options: StudyOptions }> = {

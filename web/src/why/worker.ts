@@ -2,9 +2,7 @@
  * One study worker: registers the browser backends, keeps the dataset it was given, and runs the study's
  * jobs with the CLI's own `runStudyJob` on the spec's slice of the data.
  */
-import { registerBrowserBackends } from '../../../src/browser.js';
-import type { Dataset } from '../../../src/data/dataset.js';
-import { runStudyJob, sliceForSpec } from '../../../src/lab/study/job.js';
+import { registerBrowserBackends, type Dataset, runStudyJob, sliceForSpec } from '../../../src/browser.js';
 import type { FromStudyWorker, ToStudyWorker } from './protocol.js';
 
 let data: { train: Dataset; test: Dataset } | undefined;

@@ -29,6 +29,22 @@ export function createOptimizerState(params: Vec[], alloc: (n: number) => Vec): 
   };
 }
 
+/** Smallest normal float32 (2⁻¹²⁶) and float64 (2⁻¹⁰²²). */
+const MIN_NORMAL_F32 = 2 ** -126;
+const MIN_NORMAL_F64 = 2 ** -1022;
+
+/**
+ * Flush to zero: the value stored at s[k] becomes 0 when its magnitude is below the smallest normal
+ * number of the slot's dtype (NaN stays NaN). Applied to every optimizer slot after it is stored, as the
+ * wasm kernels do: a moment whose gradient has gone to zero decays into the subnormal range, where x86
+ * arithmetic is ~100× slower (wasm cannot set the CPU's FTZ flag, so the kernels flush explicitly), and
+ * TensorFlow runs its CPU kernels with flush-to-zero set. The reference follows the same rule so that
+ * it stays the oracle of the fast backend.
+ */
+function flushSlot(s: Vec, k: number, tiny: number): void {
+  if (Math.abs(s[k]) < tiny) s[k] = 0;
+}
+
 function scaleOf(spec: OptimizerSpec, index: number): ParamScale {
   return spec.paramScales?.[index] ?? { lr: 1, epsilon: 1 };
 }
@@ -46,6 +62,7 @@ export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: 
     const g = clipGradient(spec, grads[i]);
     const scale = scaleOf(spec, i);
     const lr = spec.learningRate * scale.lr;
+    const tiny = w instanceof Float32Array ? MIN_NORMAL_F32 : MIN_NORMAL_F64;
     switch (spec.name) {
       case 'sgd': {
         if (spec.momentum === 0) {
@@ -57,6 +74,7 @@ export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: 
         const acc = state.slot1[i];
         for (let k = 0; k < w.length; k++) {
           acc[k] = spec.momentum * acc[k] + g[k];
+          flushSlot(acc, k, tiny);
           const step = spec.nesterov ? g[k] + spec.momentum * acc[k] : acc[k];
           w[k] = w[k] - lr * step;
         }
@@ -72,6 +90,8 @@ export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: 
         for (let k = 0; k < w.length; k++) {
           m[k] = spec.beta1 * m[k] + (1 - spec.beta1) * g[k];
           v[k] = spec.beta2 * v[k] + (1 - spec.beta2) * g[k] * g[k];
+          flushSlot(m, k, tiny);
+          flushSlot(v, k, tiny);
           const mHat = m[k] / c1;
           const vHat = v[k] / c2;
           w[k] = w[k] - (lr * mHat) / (Math.sqrt(vHat) + eps);
@@ -89,14 +109,17 @@ export function applyUpdate(spec: OptimizerSpec, state: OptimizerState, params: 
         const mg = state.slot3[i];
         for (let k = 0; k < w.length; k++) {
           ms[k] = spec.rho * ms[k] + (1 - spec.rho) * g[k] * g[k];
+          flushSlot(ms, k, tiny);
           let denom = ms[k] + eps;
           if (spec.centered) {
             mg[k] = spec.rho * mg[k] + (1 - spec.rho) * g[k];
+            flushSlot(mg, k, tiny);
             denom = ms[k] - mg[k] * mg[k] + eps;
           }
           const step = (lr * g[k]) / Math.sqrt(denom);
           if (spec.momentum > 0) {
             mom[k] = spec.momentum * mom[k] + step;
+            flushSlot(mom, k, tiny);
             w[k] = w[k] - mom[k];
           } else {
             w[k] = w[k] - step;

@@ -95,6 +95,16 @@ export class ReferenceRunner implements NetworkRunner {
     this.optimizer = createOptimizerState(this.params, (n) => this.alloc(n));
   }
 
+  optimizerSlots(): { tensor: number; slots: Float64Array[] }[] {
+    const out: { tensor: number; slots: Float64Array[] }[] = [];
+    this.layout.forEach((w, tensor) => {
+      if (w.stage >= 0 || (w.role !== 'kernel' && w.role !== 'bias')) return;
+      const o = this.optimizer;
+      out.push({ tensor, slots: [o.slot1[tensor], o.slot2[tensor], o.slot3[tensor]].map((s) => Float64Array.from(s)) });
+    });
+    return out;
+  }
+
   setLearningRate(learningRate: number): void {
     (this.spec.optimizer as { learningRate: number }).learningRate = learningRate;
   }

@@ -506,6 +506,25 @@ export class WasmRunner implements NetworkRunner {
     this.heap.i32[(this.net + M.H_STEP) >> 2] = 0;
   }
 
+  optimizerSlots(): { tensor: number; slots: Float64Array[] }[] {
+    this.check();
+    const v = this.view();
+    const out: { tensor: number; slots: Float64Array[] }[] = [];
+    this.layout.forEach((w, tensor) => {
+      if (w.stage >= 0 || (w.role !== 'kernel' && w.role !== 'bias')) return;
+      const L = this.layers[w.layer];
+      const { inputSize: n, units } = L.spec;
+      const read = (p: number) => {
+        if (w.role === 'bias') return Float64Array.from(v.subarray(p / this.size, p / this.size + units));
+        const o = new Float64Array(n * units);
+        for (let i = 0; i < n; i++) o.set(v.subarray(p / this.size + i * L.up, p / this.size + i * L.up + units), i * units);
+        return o;
+      };
+      out.push({ tensor, slots: (w.role === 'kernel' ? L.ws : L.bs).map(read) });
+    });
+    return out;
+  }
+
   setLearningRate(learningRate: number): void {
     this.check();
     (this.spec.optimizer as { learningRate: number }).learningRate = learningRate;

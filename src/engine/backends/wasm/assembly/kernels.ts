@@ -602,6 +602,22 @@ function biasGrad<T>(DZ: usize, count: i32, up: i32, GB: usize, u0: usize, u1: u
 }
 
 /**
+ * Σ_u DZ[u] · W[u] over one padded row of `rowBytes` bytes (a whole number of vectors): the row·dz dot
+ * product of every backward pass into a layer's input (dense and staged layers alike). Two accumulators
+ * over 32-byte steps keep two independent FMA chains in flight.
+ */
+@inline function rowDot<T>(dz: usize, w: usize, rowBytes: usize): T {
+  let acc0 = vzero(), acc1 = vzero();
+  let u: usize = 0;
+  for (; u + 32 <= rowBytes; u += 32) {
+    acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
+    acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
+  }
+  if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
+  return hsum<T>(v128.add<T>(acc0, acc1));
+}
+
+/**
  * Gradient w.r.t. the layer's input, then through the activation of the layer below:
  * OUT[r, i] = (Σ_u DZ[r, u] · W[i, u]) · f'(z[r, i]) (or the softmax Jacobian product), for the inputs
  * in the byte range [b0, b1) of the rows of the layer below (a partial range needs an element-wise
@@ -635,15 +651,7 @@ function inputGrad<T>(count: i32, DZ: usize, up: i32, W: usize, n: i32, below: u
     const skipInactive = relu && hsum<T>(nonFinite) == 0;
     for (let i = i0; i < i1; i++) {
       if (skipInactive && load<T>(zr + <usize>i * sizeof<T>()) <= 0) continue;
-      const w = W + <usize>i * rowBytes;
-      let acc0 = vzero(), acc1 = vzero();
-      let u: usize = 0;
-      for (; u + 32 <= rowBytes; u += 32) {
-        acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
-        acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
-      }
-      if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
-      store<T>(o + <usize>i * sizeof<T>(), hsum<T>(v128.add<T>(acc0, acc1)));
+      store<T>(o + <usize>i * sizeof<T>(), rowDot<T>(dz, W + <usize>i * rowBytes, rowBytes));
     }
   }
   if (act == ACT_SOFTMAX) {
@@ -755,6 +763,21 @@ function gradRow<T>(k0: i32, k1: i32, cr: usize, cv: usize, DZ: usize, u0: usize
   return v128.load(p);
 }
 
+/**
+ * Flush to zero: lanes with |x| below the smallest normal number of T become 0 (NaN stays NaN). Applied to
+ * every optimizer slot as it is stored. Why: Adam's first moment of a parameter whose gradient has gone
+ * to zero (a dead unit, a pixel that is black in every image of a batch) decays by β1 each step into the
+ * subnormal range, and on x86 every arithmetic operation with a subnormal operand or result takes a
+ * microcode assist (~100 cycles): measured, it doubled the cost of a raw-pixel Adam run after its first
+ * epoch. Wasm cannot set the CPU's FTZ/DAZ flags, so the kernel flushes explicitly; TensorFlow runs its
+ * CPU kernels with FTZ/DAZ set (tensorflow/core/platform/denormal.h, ScopedFlushDenormal), so this is
+ * also what tf.keras on a CPU computes. The reference backend applies the same rule (optimizers.ts).
+ */
+@inline function ftz<T>(x: v128): v128 {
+  const tiny = sizeof<T>() == 4 ? v128.splat<f32>(f32.MIN_NORMAL_VALUE) : v128.splat<f64>(f64.MIN_NORMAL_VALUE);
+  return v128.andnot(x, v128.lt<T>(v128.abs<T>(x), tiny));
+}
+
 /** One optimizer update of `bytes` bytes of parameters w with gradient g and slots s1..s3. */
 function update<T>(vc: usize, net: usize, w: usize, s1: usize, s2: usize, s3: usize, g: usize, bytes: usize, lrScale: f64, epsScale: f64): void {
   const opt = i32At(net + H_OPT);
@@ -771,13 +794,13 @@ function update<T>(vc: usize, net: usize, w: usize, s1: usize, s2: usize, s3: us
       if (i32At(net + H_NESTEROV) != 0) {
         for (let p: usize = 0; p < bytes; p += 16) {
           const gp = v128.load(g + p);
-          const acc = fma<T>(gp, vm, v128.load(s1 + p));
+          const acc = ftz<T>(fma<T>(gp, vm, v128.load(s1 + p)));
           v128.store(s1 + p, acc);
           v128.store(w + p, v128.sub<T>(v128.load(w + p), v128.mul<T>(vlr, fma<T>(gp, vm, acc))));
         }
       } else {
         for (let p: usize = 0; p < bytes; p += 16) {
-          const acc = fma<T>(v128.load(g + p), vm, v128.load(s1 + p));
+          const acc = ftz<T>(fma<T>(v128.load(g + p), vm, v128.load(s1 + p)));
           v128.store(s1 + p, acc);
           v128.store(w + p, v128.sub<T>(v128.load(w + p), v128.mul<T>(vlr, acc)));
         }
@@ -796,8 +819,8 @@ function update<T>(vc: usize, net: usize, w: usize, s1: usize, s2: usize, s3: us
     const veps = vconst<T>(vc, 7, load<f64>(net + H_EPS) * epsScale);
     for (let p: usize = 0; p < bytes; p += 16) {
       const gp = v128.load(g + p);
-      const m = v128.add<T>(v128.mul<T>(vb1, v128.load(s1 + p)), v128.mul<T>(vb1c, gp));
-      const v = v128.add<T>(v128.mul<T>(vb2, v128.load(s2 + p)), v128.mul<T>(vb2c, v128.mul<T>(gp, gp)));
+      const m = ftz<T>(v128.add<T>(v128.mul<T>(vb1, v128.load(s1 + p)), v128.mul<T>(vb1c, gp)));
+      const v = ftz<T>(v128.add<T>(v128.mul<T>(vb2, v128.load(s2 + p)), v128.mul<T>(vb2c, v128.mul<T>(gp, gp))));
       v128.store(s1 + p, m);
       v128.store(s2 + p, v);
       const step = v128.div<T>(
@@ -819,7 +842,7 @@ function update<T>(vc: usize, net: usize, w: usize, s1: usize, s2: usize, s3: us
     if (!centered && mom == 0) {
       for (let p: usize = 0; p < bytes; p += 16) {
         const gp = v128.load(g + p);
-        const ms = v128.add<T>(v128.mul<T>(vrho, v128.load(s1 + p)), v128.mul<T>(vrhoc, v128.mul<T>(gp, gp)));
+        const ms = ftz<T>(v128.add<T>(v128.mul<T>(vrho, v128.load(s1 + p)), v128.mul<T>(vrhoc, v128.mul<T>(gp, gp))));
         v128.store(s1 + p, ms);
         const step = v128.div<T>(v128.mul<T>(vlr, gp), v128.sqrt<T>(v128.add<T>(ms, veps)));
         v128.store(w + p, v128.sub<T>(v128.load(w + p), step));
@@ -828,17 +851,17 @@ function update<T>(vc: usize, net: usize, w: usize, s1: usize, s2: usize, s3: us
     }
     for (let p: usize = 0; p < bytes; p += 16) {
       const gp = v128.load(g + p);
-      const ms = v128.add<T>(v128.mul<T>(vrho, v128.load(s1 + p)), v128.mul<T>(vrhoc, v128.mul<T>(gp, gp)));
+      const ms = ftz<T>(v128.add<T>(v128.mul<T>(vrho, v128.load(s1 + p)), v128.mul<T>(vrhoc, v128.mul<T>(gp, gp))));
       v128.store(s1 + p, ms);
       let denom = v128.add<T>(ms, veps);
       if (centered) {
-        const mg = v128.add<T>(v128.mul<T>(vrho, v128.load(s3 + p)), v128.mul<T>(vrhoc, gp));
+        const mg = ftz<T>(v128.add<T>(v128.mul<T>(vrho, v128.load(s3 + p)), v128.mul<T>(vrhoc, gp)));
         v128.store(s3 + p, mg);
         denom = v128.add<T>(v128.sub<T>(ms, v128.mul<T>(mg, mg)), veps);
       }
       const step = v128.div<T>(v128.mul<T>(vlr, gp), v128.sqrt<T>(denom));
       if (mom > 0) {
-        const mm = fma<T>(step, vmom, v128.load(s2 + p));
+        const mm = ftz<T>(fma<T>(step, vmom, v128.load(s2 + p)));
         v128.store(s2 + p, mm);
         v128.store(w + p, v128.sub<T>(v128.load(w + p), mm));
       } else {
@@ -1160,15 +1183,7 @@ export function stagesBackward<T>(net: usize, count: i32, l: i32, train: bool, v
   for (let r = 0; r < count; r++) {
     const dz = DZ + <usize>r * rowBytes;
     for (let i = i0; i < i1; i++) {
-      const w = W + <usize>i * rowBytes;
-      let acc0 = vzero(), acc1 = vzero();
-      let u: usize = 0;
-      for (; u + 32 <= rowBytes; u += 32) {
-        acc0 = fma<T>(acc0, v128.load(dz + u, 0), v128.load(w + u, 0));
-        acc1 = fma<T>(acc1, v128.load(dz + u, 16), v128.load(w + u, 16));
-      }
-      if (u < rowBytes) acc0 = fma<T>(acc0, v128.load(dz + u), v128.load(w + u));
-      store<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3), <f64>hsum<T>(v128.add<T>(acc0, acc1)));
+      store<f64>(D + ((<usize>r * <usize>n + <usize>i) << 3), <f64>rowDot<T>(dz, W + <usize>i * rowBytes, rowBytes));
     }
   }
   const ns = i32At(lp + L_NSTAGES);

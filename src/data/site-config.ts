@@ -3,10 +3,11 @@
  * The app fetches `./site.json` once at start instead of probing URLs, so a static host never answers a
  * probe with a 404 (a failed request in the console) and the app knows, before any download, where each
  * dataset can come from. Plain data with no Node imports: the server writes it, the browser parses it
- * with the same schema.
+ * with the same schema. It lives in the data layer (it says where each dataset's files are) so that both
+ * src/server and the web app (through src/browser.ts) can import it.
  */
 import { z } from 'zod';
-import { DATASET_NAMES, DATASETS, type DatasetName } from '../data/registry.js';
+import { DATASET_NAMES, DATASETS, type DatasetName } from './registry.js';
 
 const datasetName = z.enum(DATASET_NAMES);
 
