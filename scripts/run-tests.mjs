@@ -3,7 +3,7 @@
 // Why a script: Node 20's `--test` does not expand globs itself, and npm scripts must work in plain sh.
 // Usage: npm test [-- substring ...]   (only files whose path contains one of the substrings;
 //        without them, the suite is preceded by a type check of sources, tests and bench, and by
-//        `npm run lint`: ESLint with the layer-order rule, and Prettier's check)
+//        `npm run lint`: ESLint with the layer-order rule, Prettier's check and the import-graph check)
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -3,9 +3,11 @@
  * as in Node minus the Node-only parts (file loading, model.save), the backends a browser can load, and
  * the data, lab and report code the web app renders. Every module of web/ (the page and its Workers)
  * imports from here and nowhere else in src/ — ESLint enforces it (eslint.config.js) — so what the
- * browser may use is listed in one place (two lazy Node-only imports behind it are stubbed by
- * web/vite.config.ts: model files and the disk dataset loader). Importing this module does nothing: it
- * only re-exports, and backends are registered by calling registerBrowserBackends().
+ * browser may use is listed in one place, and `npm run lint` checks (scripts/check-imports.mjs) that
+ * nothing reachable from here imports a Node built-in (the disk dataset loader behind the study's job
+ * module is replaced by web/vite.config.ts). Model files need a file system registered by Node's entry
+ * points, which the browser never does. Importing this module does nothing: it only re-exports, and
+ * backends are registered by calling registerBrowserBackends().
  *
  *   import { registerBrowserBackends, sequential, layers } from '.../src/browser.js';
  *   const { backends } = await registerBrowserBackends({ wasm: wasmUrl });   // ['reference', 'wasm']
@@ -36,7 +38,7 @@ export { SiteConfigSchema, defaultCorsMirrors, type SiteConfig } from './data/si
 
 // ---- lab: training settings, runs and the normalization study
 export { NORMALIZE_CHOICES, NORMALIZE_LABELS, normalizationFor, type NormalizeChoice } from './lab/normalizers.js';
-export { HIDDEN_ACTIVATIONS, TRAIN_LIMITS } from './lab/settings.js';
+export { DTYPE_CHOICES, HIDDEN_ACTIVATIONS, OPTIMIZER_CHOICES, TRAIN_LIMITS, TrainSettings } from './lab/settings.js';
 export { TrainingConfigSchema, resolveBackendName, trainOnDataset, type TrainingConfig } from './lab/training.js';
 export {
   METHOD_DESCRIPTIONS,
@@ -57,10 +59,11 @@ export { formatRunKey } from './lab/study/run-id.js';
 export type { RunResult, RunSpec, RunSummary, StudyOptimizer, StudyResult } from './lab/study/types.js';
 
 // ---- report: findings, charts, tables and numbers, rendered by the page as by the terminal
-export { NORMALIZE_COLORS, studyCharts, type ChartSection } from './report/charts.js';
+export { NORMALIZE_COLORS, SIGMOID_METHOD_COLORS, studyCharts, type ChartSection } from './report/charts.js';
 export { deriveFindings, type Finding, type Findings } from './report/findings.js';
 export { fixed, num, pct, seconds } from './report/format.js';
 export { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './report/tables.js';
+export { parseWhyJson, WhyJsonError } from './report/why-json.js';
 export { parseJson, stringifyJson } from './util/json.js';
 
 export interface BrowserBackendOptions {

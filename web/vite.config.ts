@@ -2,7 +2,8 @@
  * Builds the browser lab into web-dist/ (served by `normlab serve`): `npm run build:web`.
  * The app imports the engine, data, lab and report code straight from ../src (TypeScript), so the
  * browser runs the same code as the CLI; Node-only modules stay out because the app imports only
- * src/browser.ts, the browser entry (ESLint enforces it). The wasm backend comes in as a hashed asset URL.
+ * src/browser.ts, the browser entry (ESLint enforces it; scripts/check-imports.mjs checks that nothing
+ * reachable from it imports a Node built-in). The wasm backend comes in as a hashed asset URL.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,27 +22,6 @@ function requireWasm(): Plugin {
     buildStart() {
       if (!existsSync(wasmFile))
         this.error(`${wasmFile} is missing: run \`npm run build:wasm\` before \`npm run build:web\` (\`npm run build\` does both, in that order)`);
-    },
-  };
-}
-
-/**
- * `model.save()` lazily imports src/engine/model/io.ts, which needs node:fs. In the browser bundle that
- * import becomes a module that explains itself instead of a chunk with externalized Node built-ins.
- */
-function nodeOnlyModules(): Plugin {
-  const id = '\0normlab-node-only-io';
-  return {
-    name: 'normlab-node-only',
-    enforce: 'pre',
-    resolveId(source, importer) {
-      if (source === './io.js' && importer?.replace(/\\/g, '/').endsWith('/src/engine/model/sequential.ts')) return id;
-      return null;
-    },
-    load(loaded) {
-      if (loaded !== id) return null;
-      const message = 'model.save() and loadModel() write and read files, which a browser cannot: they work in Node only';
-      return `const fail = async () => { throw new Error(${JSON.stringify(message)}); };\nexport const saveModel = fail;\nexport const loadModel = fail;\n`;
     },
   };
 }
@@ -81,7 +61,7 @@ const treeshake = {
 };
 
 export default defineConfig({
-  plugins: [requireWasm(), nodeOnlyModules(), nodeDatasetLoader()],
+  plugins: [requireWasm(), nodeDatasetLoader()],
   root,
   base: './',
   // web/public: files copied as they are (coi-sw.js, the isolation service worker for static hosts).
@@ -96,6 +76,6 @@ export default defineConfig({
     assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
     rolldownOptions: { treeshake },
   },
-  worker: { format: 'es', plugins: () => [nodeOnlyModules(), nodeDatasetLoader()], rolldownOptions: { treeshake } },
+  worker: { format: 'es', plugins: () => [nodeDatasetLoader()], rolldownOptions: { treeshake } },
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
 });

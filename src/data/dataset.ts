@@ -148,18 +148,11 @@ async function loadNamed(name: DatasetName, split: Split, opts: LoadOptions): Pr
     files = { images: readIdx(located.files.images), labels: readIdx(located.files.labels) };
   }
   verifyNamedSplit(dataset, split, files);
-  // The hashes matched, so kinds and counts are right; these checks only narrow the types.
-  const images = expectImages(files.images);
-  const labels = expectLabels(files.labels);
-  checkCounts(files.images, files.labels);
+  // The hashes matched, so kinds and counts are right; splitContents' checks only narrow the types.
   return {
     name,
     split,
-    count: images.count,
-    height: images.height,
-    width: images.width,
-    images: images.data,
-    labels: labels.data,
+    ...splitContents(files),
     classNames: [...dataset.classNames],
     verified: true,
     directory: located.place.directory,
@@ -187,9 +180,7 @@ async function loadIdxFolder(spec: string, dir: string, split: Split): Promise<D
     );
   }
   const files: DecodedSplit = { images: readIdx(inspection.found.images!), labels: readIdx(inspection.found.labels!) };
-  const images = expectImages(files.images);
-  const labels = expectLabels(files.labels);
-  checkCounts(files.images, files.labels);
+  const contents = splitContents(files);
 
   const knownImages = identifyByHash(files.images.sha256);
   const knownLabels = identifyByHash(files.labels.sha256);
@@ -207,16 +198,20 @@ async function loadIdxFolder(spec: string, dir: string, split: Split): Promise<D
   return {
     name: spec,
     split,
-    count: images.count,
-    height: images.height,
-    width: images.width,
-    images: images.data,
-    labels: labels.data,
-    classNames: known ? [...known.dataset.classNames] : classNamesFromLabels(labels.data),
+    ...contents,
+    classNames: known ? [...known.dataset.classNames] : classNamesFromLabels(contents.labels),
     verified: known !== undefined,
     directory,
     notes,
   };
+}
+
+/** A split's pixels and labels as a Dataset holds them, once the files are images and labels of one count. */
+function splitContents(files: DecodedSplit): Pick<Dataset, 'count' | 'height' | 'width' | 'images' | 'labels'> {
+  const images = expectImages(files.images);
+  const labels = expectLabels(files.labels);
+  checkCounts(files.images, files.labels);
+  return { count: images.count, height: images.height, width: images.width, images: images.data, labels: labels.data };
 }
 
 /** '0'..'N-1' where N-1 is the largest label present. */

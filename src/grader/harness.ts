@@ -35,7 +35,7 @@ import { Layer } from '../engine/layers/layer.js';
 import { closestName } from '../util/suggest.js';
 import { checkImportSpecifier, installGuards, setImportCheck, type ViolationReport } from './guards.js';
 import { captureStack, describeError, describeValue, installStackGuard, instrumentEngine, type Recorder } from './instrument.js';
-import { CONFIG_FD, EVENTS_FD, KEY_BYTES, type HarnessConfig, type HarnessEvent, type HookContext } from './protocol.js';
+import { CONFIG_FD, EVENTS_FD, KEY_BYTES, parseHarnessConfig, type HarnessConfig, type HarnessEvent, type HookContext } from './protocol.js';
 
 // 2. Captured before any submission code exists.
 const writeSync = fs.writeSync;
@@ -64,7 +64,16 @@ installStackGuard();
 const configBytes = fs.readFileSync(CONFIG_FD);
 fs.closeSync(CONFIG_FD);
 const key = crypto.createSecretKey(configBytes.subarray(0, KEY_BYTES));
-const config = JSON.parse(configBytes.subarray(KEY_BYTES).toString('utf8')) as HarnessConfig;
+function readConfig(): HarnessConfig {
+  try {
+    return parseHarnessConfig(configBytes.subarray(KEY_BYTES).toString('utf8'));
+  } catch (error) {
+    // Only the parent writes this; a malformed one is a grader bug, said in one line (exit 70: internal error).
+    process.stderr.write(`normlab grader harness: ${(error as Error).message}\n`);
+    return reallyExit(70);
+  }
+}
+const config = readConfig();
 configBytes.fill(0);
 
 let seq = 0;

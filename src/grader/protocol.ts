@@ -12,157 +12,236 @@
  */
 import { createHmac } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
+import { z } from 'zod';
+import { describeIssues } from '../util/zod-issues.js';
 
 export const CONFIG_FD = 3;
 export const EVENTS_FD = 4;
 export const KEY_BYTES = 32;
 
+/**
+ * A measured number. JSON writes NaN and ±Infinity as null, so null reads back as NaN (the value was not
+ * finite); a string, object or anything else is a malformed event.
+ */
+const measured = z.union([z.number(), z.null()], { message: 'expected a number (null for NaN)' }).transform((v) => v ?? NaN);
+/**
+ * The events' numbers are checked for being numbers, not for their range: the parent must not crash on a
+ * malformed event, and a counter the harness reports as -1 (fit-end's epochsTrained when fit threw before
+ * its first epoch) is a fact to report, not a forgery.
+ */
+const int = measured;
+
 /** What the parent tells the harness (via fd 3). Paths are absolute. */
-export interface HarnessConfig {
+export const HarnessConfig = z.object({
   /** file URL of the compiled submission (.mjs). */
-  submissionUrl: string;
+  submissionUrl: z.string().min(1),
   /** Name the learner knows the file by, for messages. */
-  displayName: string;
-  images: string;
-  labels: string;
-  count: number;
-  height: number;
-  width: number;
+  displayName: z.string(),
+  images: z.string().min(1),
+  labels: z.string().min(1),
+  count: z.number().int().nonnegative(),
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
   /** Backend to make the default before the submission loads; undefined: the engine's default. */
-  backend?: string;
+  backend: z.string().optional(),
   /** The exported function to call. */
-  entry: string;
+  entry: z.string().min(1),
   /** The text the callback must print (for recording where it was printed). */
-  message: string;
+  message: z.string(),
   /** Bytes the submission may print (stdout + stderr) before the run is stopped. */
-  outputBytes: number;
+  outputBytes: z.number().int().nonnegative(),
   /** Global seed set before the submission loads (models it builds without a seed use it). */
-  seed: number;
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
   /** file URL of the public `normlab` module (what a dynamic import of 'normlab' loads). */
-  engineUrl: string;
-}
+  engineUrl: z.string().min(1),
+});
+export type HarnessConfig = z.infer<typeof HarnessConfig>;
+
+export const HookContext = z.object({
+  call: int,
+  hook: z.string(),
+  epoch: int,
+  batch: int.optional(),
+  /** Index of the learner's callback in the callbacks list. */
+  callback: int,
+  /** The true `acc` in the logs this hook call was given (the batch's own accuracy in batch hooks). */
+  acc: measured.optional(),
+  /** Batch hooks: the epoch's accuracy over its batches so far. */
+  runningAcc: measured.optional(),
+  /** Set when the callback is one the engine provides (e.g. 'earlyStopping'), not the learner's own code. */
+  builtin: z.string().optional(),
+});
+export type HookContext = z.infer<typeof HookContext>;
 
 /** An error as the harness saw it (plain data). */
-export interface ErrorInfo {
-  name: string;
-  message: string;
-  code?: string;
+export const ErrorInfo = z.object({
+  name: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
   /** A NormlabError's suggested fix. */
-  hint?: string;
+  hint: z.string().optional(),
   /** ERR_ACCESS_DENIED details from Node's permission model. */
-  permission?: string;
-  resource?: string;
+  permission: z.string().optional(),
+  resource: z.string().optional(),
   /** Stack lines that point into the submission (source-mapped when possible). */
-  frames: string[];
+  frames: z.array(z.string()),
   /** Where the error was thrown: 'import' (loading the module), 'call' (trainMnist), 'callback', 'harness'. */
-  phase: string;
+  phase: z.string(),
   /** The callback hook that was running, if any. */
-  hook?: HookContext;
-}
+  hook: HookContext.optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
 
-export interface HookContext {
-  call: number;
-  hook: string;
-  epoch: number;
-  batch?: number;
-  /** Index of the learner's callback in the callbacks list. */
-  callback: number;
-  /** The true `acc` in the logs this hook call was given (the batch's own accuracy in batch hooks). */
-  acc?: number;
-  /** Batch hooks: the epoch's accuracy over its batches so far. */
-  runningAcc?: number;
-  /** Set when the callback is one the engine provides (e.g. 'earlyStopping'), not the learner's own code. */
-  builtin?: string;
-}
+export const KeyRead = z.object({
+  key: z.string(),
+  exists: z.boolean(),
+  value: z.union([z.number(), z.string(), z.null()]).optional(),
+});
+export type KeyRead = z.infer<typeof KeyRead>;
 
-export interface KeyRead {
-  key: string;
-  exists: boolean;
-  value?: number | string | null;
-}
-
-export interface CallbackInfo {
+export const CallbackInfo = z.object({
   /** 'Callback subclass' | 'object' | 'function' | 'class' | other typeof. */
-  kind: string;
-  className?: string;
-  hooks: string[];
+  kind: z.string(),
+  className: z.string().optional(),
+  hooks: z.array(z.string()),
   /** Methods that look like misspelled hooks, e.g. on_epoch_end → onEpochEnd. */
-  misnamed: { name: string; suggestion: string }[];
+  misnamed: z.array(z.object({ name: z.string(), suggestion: z.string() })),
   /** An engine-provided callback, as the learner made it, e.g. "tf.callbacks.earlyStopping({monitor: 'acc', patience: 0})". */
-  builtin?: string;
-}
+  builtin: z.string().optional(),
+});
+export type CallbackInfo = z.infer<typeof CallbackInfo>;
 
-export interface TensorInfo {
+export const TensorInfo = z.object({
   /** 'same-tensor' | 'same-buffer' | 'equal-copy' | 'different' | 'not-a-tensor' */
-  relation: string;
-  shape?: number[];
-  dtype?: string;
-  transform?: { a: number; b: number };
-  detail?: string;
-}
+  relation: z.string(),
+  shape: z.array(int).optional(),
+  dtype: z.string().optional(),
+  transform: z.object({ a: measured, b: measured }).optional(),
+  detail: z.string().optional(),
+});
+export type TensorInfo = z.infer<typeof TensorInfo>;
 
-export interface ModelInfo {
-  id: number;
-  backend: string;
-  dtype: string;
-  layers: string[];
-  params: number;
-  optimizer?: string;
-  learningRate?: number;
-  loss?: string;
-  metrics: string[];
-}
+export const ModelInfo = z.object({
+  id: int,
+  backend: z.string(),
+  dtype: z.string(),
+  layers: z.array(z.string()),
+  params: int,
+  optimizer: z.string().optional(),
+  learningRate: measured.optional(),
+  loss: z.string().optional(),
+  metrics: z.array(z.string()),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
 
-export interface WeightsDump {
-  config: unknown;
-  dtype: string;
+export const WeightsDump = z.object({
+  config: z.unknown(),
+  dtype: z.string(),
   /** base64 of each weight tensor as little-endian float64. */
-  weights: string[];
-}
+  weights: z.array(z.string()),
+});
+export type WeightsDump = z.infer<typeof WeightsDump>;
 
-export type HarnessEvent =
-  | { type: 'hello'; node: string; backend: string; backends: string[]; isolation: string[] }
-  | { type: 'loaded'; exports: string[]; ms: number }
-  | { type: 'call-begin' }
-  | { type: 'compile'; model: number; optimizer?: string; loss?: string; metrics: string[] }
-  | {
-      type: 'fit-begin';
-      call: number;
-      epochs: string;
-      epochsValue: number | null;
-      argKeys: string[];
-      unknownArgs: { name: string; suggestion?: string }[];
-      batchSize: number | null;
-      callbacks: CallbackInfo[];
-      callbacksArg: string;
-      x: TensorInfo;
-      y: TensorInfo;
-      model: ModelInfo;
-    }
-  | { type: 'hook-enter'; ctx: HookContext }
-  | { type: 'hook-exit'; ctx: HookContext; reads: KeyRead[]; ms: number; threw?: boolean; ownStop?: string[] }
-  | { type: 'batch-summary'; call: number; epoch: number; callback: number; hook: string; calls: number; reads: KeyRead[]; ms: number }
-  | { type: 'epoch-end'; call: number; epoch: number; logs: Record<string, number>; seconds: number }
-  | { type: 'stop-write'; call: number | null; value: string; ctx: HookContext | null; truthy: boolean; onStack?: boolean }
-  | { type: 'unknown-property'; name: string; suggestion?: string; ctx: HookContext | null; model: number }
-  | { type: 'print'; stream: string; text: string; match: 'exact' | 'near'; ctx: HookContext | null; onStack?: boolean }
-  | { type: 'violation'; permission: string; resource: string; via: string; frames: string[]; ctx: HookContext | null }
-  | {
-      type: 'fit-end';
-      call: number;
-      epochsTrained: number;
-      stoppedEarly: boolean;
-      error?: ErrorInfo;
-      seconds: number;
-      weights?: WeightsDump;
-      dataChanged: boolean;
-    }
-  | { type: 'network'; target: string }
-  | { type: 'output-limit'; bytes: number; ctx: HookContext | null }
-  | { type: 'process-exit-call'; code: string; frames: string[] }
-  | { type: 'error'; error: ErrorInfo }
-  | { type: 'result'; returned: string; historyOf: number | null; seconds: number; dataChanged: boolean }
-  | { type: 'exit'; code: number };
+const seconds = measured;
+const ctxOrNull = HookContext.nullable();
+
+/**
+ * Every event the harness sends. The parent checks each authenticated line against this schema too: the
+ * harness shares its process with the submission, so a line with a valid signature may still have been
+ * shaped by hostile code, and a malformed one must not reach (and crash) the code that reads the facts.
+ */
+export const HarnessEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), node: z.string(), backend: z.string(), backends: z.array(z.string()), isolation: z.array(z.string()) }),
+  z.object({ type: z.literal('loaded'), exports: z.array(z.string()), ms: seconds }),
+  z.object({ type: z.literal('call-begin') }),
+  z.object({ type: z.literal('compile'), model: int, optimizer: z.string().optional(), loss: z.string().optional(), metrics: z.array(z.string()) }),
+  z.object({
+    type: z.literal('fit-begin'),
+    call: int,
+    epochs: z.string(),
+    epochsValue: z.number().nullable(),
+    argKeys: z.array(z.string()),
+    unknownArgs: z.array(z.object({ name: z.string(), suggestion: z.string().optional() })),
+    batchSize: z.number().nullable(),
+    callbacks: z.array(CallbackInfo),
+    callbacksArg: z.string(),
+    x: TensorInfo,
+    y: TensorInfo,
+    model: ModelInfo,
+  }),
+  z.object({ type: z.literal('hook-enter'), ctx: HookContext }),
+  z.object({
+    type: z.literal('hook-exit'),
+    ctx: HookContext,
+    reads: z.array(KeyRead),
+    ms: seconds,
+    threw: z.boolean().optional(),
+    ownStop: z.array(z.string()).optional(),
+  }),
+  z.object({
+    type: z.literal('batch-summary'),
+    call: int,
+    epoch: int,
+    callback: int,
+    hook: z.string(),
+    calls: int,
+    reads: z.array(KeyRead),
+    ms: seconds,
+  }),
+  z.object({ type: z.literal('epoch-end'), call: int, epoch: int, logs: z.record(z.string(), measured), seconds }),
+  z.object({
+    type: z.literal('stop-write'),
+    call: z.number().nullable(),
+    value: z.string(),
+    ctx: ctxOrNull,
+    truthy: z.boolean(),
+    onStack: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('unknown-property'), name: z.string(), suggestion: z.string().optional(), ctx: ctxOrNull, model: int }),
+  z.object({
+    type: z.literal('print'),
+    stream: z.string(),
+    text: z.string(),
+    match: z.enum(['exact', 'near']),
+    ctx: ctxOrNull,
+    onStack: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('violation'), permission: z.string(), resource: z.string(), via: z.string(), frames: z.array(z.string()), ctx: ctxOrNull }),
+  z.object({
+    type: z.literal('fit-end'),
+    call: int,
+    epochsTrained: int,
+    stoppedEarly: z.boolean(),
+    error: ErrorInfo.optional(),
+    seconds,
+    weights: WeightsDump.optional(),
+    dataChanged: z.boolean(),
+  }),
+  z.object({ type: z.literal('network'), target: z.string() }),
+  z.object({ type: z.literal('output-limit'), bytes: int, ctx: ctxOrNull }),
+  z.object({ type: z.literal('process-exit-call'), code: z.string(), frames: z.array(z.string()) }),
+  z.object({ type: z.literal('error'), error: ErrorInfo }),
+  z.object({ type: z.literal('result'), returned: z.string(), historyOf: int.nullable(), seconds, dataChanged: z.boolean() }),
+  z.object({ type: z.literal('exit'), code: int }),
+]);
+export type HarnessEvent = z.infer<typeof HarnessEvent>;
+
+/** The configuration as the harness reads it from fd 3: one line of text saying what is wrong, never a cast. */
+export function parseHarnessConfig(json: string): HarnessConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`the grader's configuration is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = HarnessConfig.safeParse(value);
+  if (!parsed.success) throw new Error(`the grader's configuration is malformed: ${describeIssues(parsed.error, value).join('; ')}`);
+  return parsed.data;
+}
 
 export function macOf(key: Buffer | string, seq: number, json: string): string {
   return createHmac('sha256', key).update(`${seq} ${json}`).digest('hex');
@@ -175,7 +254,7 @@ export function signLine(key: Buffer | string, seq: number, json: string): strin
 
 /**
  * Reads the event stream: feed it chunks; it checks each line's sequence number and MAC. Anything that
- * does not verify is counted as forged (the submission wrote to the channel).
+ * does not verify is inted as forged (the submission wrote to the channel).
  */
 export class EventReader {
   readonly events: HarnessEvent[] = [];
@@ -231,13 +310,21 @@ export class EventReader {
     }
     if (seq > this.seq) this.forged++;
     this.seq = seq + 1;
-    let event: HarnessEvent;
+    let value: unknown;
     try {
-      event = JSON.parse(json) as HarnessEvent;
+      value = JSON.parse(json);
     } catch {
       this.forged++;
+      if (!this.forgedSample) this.forgedSample = `a signed line that is not JSON: ${json.slice(0, 160)}`;
       return;
     }
+    const parsed = HarnessEvent.safeParse(value);
+    if (!parsed.success) {
+      this.forged++;
+      if (!this.forgedSample) this.forgedSample = `a signed event of the wrong shape: ${describeIssues(parsed.error, value).join('; ').slice(0, 300)}`;
+      return;
+    }
+    const event = parsed.data;
     this.events.push(event);
     this.onEvent(event);
   }

@@ -48,12 +48,5 @@ export const TrainSettings = z.object({
 });
 export type TrainSettings = z.infer<typeof TrainSettings>;
 
-/** One readable line per problem, e.g. "validationSplit: expected at most 0.9, got 0.95". */
-export function describeIssues(error: z.ZodError, input: unknown, nameOf: (path: PropertyKey[]) => string = (p) => p.join('.')): string[] {
-  return error.issues.map((issue) => {
-    let value: unknown = input;
-    for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-    const got = value === undefined ? '' : `, got ${JSON.stringify(value)}`;
-    return `${nameOf(issue.path)}: ${issue.message}${got}`;
-  });
-}
+/** One readable line per problem (src/util/zod-issues.ts); kept here too, where the CLI found it first. */
+export { describeIssues } from '../util/zod-issues.js';

@@ -52,6 +52,12 @@ export interface TrainingHooks {
   inputLayers?(): Layer[];
   /** The loss (default: sparse categorical cross-entropy from the logits, as tf.keras). */
   loss?: LossSpec;
+  /**
+   * The whole test set's loss and accuracy at the end of training when the caller has already measured
+   * them on the final weights (the study's last epoch-end probe), so they are not computed twice; return
+   * undefined to have them evaluated here.
+   */
+  finalTest?(): { loss: number; acc: number } | undefined;
 }
 
 /**
@@ -160,7 +166,7 @@ export async function trainOnDataset(
     onNonFinite: 'stop',
     callbacks: [progress, watch, ...(hooks.callbacks ?? [])],
   });
-  const test = history.nonFinite ? { loss: NaN, acc: NaN } : model.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 });
+  const test = history.nonFinite ? { loss: NaN, acc: NaN } : (hooks.finalTest?.() ?? model.evaluateNumbers(testTensors.x, testTensors.y, { batchSize: 256 }));
   model.dispose();
   const secondsPerEpoch = history.epochSeconds.length ? history.epochSeconds.reduce((a, b) => a + b, 0) / history.epochSeconds.length : 0;
   return {

@@ -9,7 +9,7 @@ import type { NormalizeChoice } from '../lab/normalizers.js';
 import { transformLabel } from '../lab/study/plan.js';
 import { formatRunKey, parseRunKey, type RunId } from '../lab/study/run-id.js';
 import type { RunResult, StudyResult } from '../lab/study/types.js';
-import { sigmoidBy } from '../lab/sigmoid.js';
+import { sigmoidBy, type SigmoidMethod } from '../lab/sigmoid.js';
 
 export type ChartSection = 'outcome' | 'curves' | 'diagnostics' | 'reparam' | 'sweep' | 'precision' | 'sigmoid' | 'inputs';
 
@@ -36,6 +36,9 @@ export const NORMALIZE_COLORS: Record<NormalizeChoice, string> = {
   'layer:normalization': '#8c564b',
   'layer:batchnorm': '#e377c2',
 };
+
+/** One colour per way of computing the sigmoid, for the report's precision charts and the browser's sigmoid explorer. */
+export const SIGMOID_METHOD_COLORS: Record<SigmoidMethod, string> = { float64: '#1f77b4', float32: '#ff7f0e', 'float32-once': '#d62728' };
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;
 const TRANSFORMS: TransformName[] = ['none', 'scale', 'standardize', 'symmetric'];
@@ -485,8 +488,8 @@ function sigmoidCharts(study: StudyResult): ChartSpec[] {
         type: 'line',
         data: {
           datasets: [
-            { ...line('float32 (each operation rounded)', oneMinus('float32'), '#ff7f0e'), borderWidth: 4, spanGaps: false, order: 0 },
-            { ...line('float64', oneMinus('float64'), '#1f77b4', true), spanGaps: false, order: 1 },
+            { ...line('float32 (each operation rounded)', oneMinus('float32'), SIGMOID_METHOD_COLORS.float32), borderWidth: 4, spanGaps: false, order: 0 },
+            { ...line('float64', oneMinus('float64'), SIGMOID_METHOD_COLORS.float64, true), spanGaps: false, order: 1 },
           ],
         },
         options: { ...baseOptions({ x: 'x', y: 'log₁₀(1 − sigmoid(x))', linearX: true }), elements: { point: { radius: 0 } } },
@@ -521,8 +524,8 @@ function softmaxGapChart(study: StudyResult): ChartSpec | null {
             type: 'line',
             label: `float32 threshold ${t32.toPrecision(4)}`,
             data: labels.map(() => t32),
-            borderColor: '#ff7f0e',
-            backgroundColor: '#ff7f0e',
+            borderColor: SIGMOID_METHOD_COLORS.float32,
+            backgroundColor: SIGMOID_METHOD_COLORS.float32,
             pointRadius: 0,
             borderDash: [6, 4],
           },

@@ -7,7 +7,7 @@
 import type { TransformName } from '../data/transforms.js';
 import { formatRunKey } from '../lab/study/run-id.js';
 import type { AblationRow, CurvatureSummary, RunSummary, Stat, StudyOptimizer, StudyResult, StudyTier } from '../lab/study/types.js';
-import type { Finding, Verdict } from './findings.js';
+import type { Finding, Verdict } from './finding.js';
 import { num, pct, sci } from './format.js';
 import { apart, ciText } from './stats-text.js';
 import { BOTH_HALVES_RECOVER, CLIPPED_LOSS_COLLAPSE, NEGLIGIBLE_ACC_GAP } from './verdict-thresholds.js';

@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { locateSplit } from '../data/locate.js';
 import { DATASET_NAMES, DATASETS, SPLITS, type DatasetName } from '../data/registry.js';
 import { NormlabError } from '../errors.js';
+import { parseWhyJson, WhyJsonError } from '../report/why-json.js';
 import { SplitVerifier } from './datasets.js';
 import { appIsBuilt } from './index.js';
 import { SiteConfigSchema, type SiteConfig } from '../data/site-config.js';
@@ -104,17 +105,19 @@ export function buildSite(options: SiteBuildOptions): SiteBuildResult {
   checkOutDir(outDir);
   let study: unknown;
   if (options.studyFile) {
+    let text: string;
     try {
-      study = JSON.parse(readFileSync(options.studyFile, 'utf8'));
+      text = readFileSync(options.studyFile, 'utf8');
     } catch (error) {
-      throw new NormlabError(
-        'flag',
-        `--study ${options.studyFile} could not be read as JSON: ${(error as Error).message}`,
-        'pass the why.json written by normlab why',
-      );
+      throw new NormlabError('flag', `--study ${options.studyFile} could not be read: ${(error as Error).message}`, 'pass the why.json written by normlab why');
     }
-    if ((study as { tool?: unknown })?.tool !== 'normlab why')
-      throw new NormlabError('flag', `--study ${options.studyFile} is not a why.json written by normlab why.`, 'pass the why.json written by normlab why');
+    // The same check as the Report view that will open it: a file the page cannot show is refused here.
+    try {
+      study = parseWhyJson(text).study;
+    } catch (error) {
+      if (!(error instanceof WhyJsonError)) throw error;
+      throw new NormlabError('flag', `--study ${options.studyFile}: ${error.message}`, 'pass the why.json written by normlab why');
+    }
   }
 
   const temp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}-${Date.now()}`);

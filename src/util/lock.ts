@@ -6,7 +6,12 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { NormlabError } from '../errors.js';
+
+/** What the lock file holds (written below); read back through this schema, never by a cast. */
+const LockOwner = z.object({ pid: z.number().int().positive().optional(), host: z.string().optional() });
+type LockOwner = z.infer<typeof LockOwner>;
 
 export interface FolderLock {
   path: string;
@@ -32,9 +37,11 @@ export function acquireFolderLock(dir: string, name: string): FolderLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
         throw new NormlabError('write', `cannot create the lock file ${path}: ${(error as Error).message}`, 'choose a folder you can write to');
-      let owner: { pid?: number; host?: string } = {};
+      let owner: LockOwner = {};
       try {
-        owner = JSON.parse(readFileSync(path, 'utf8')) as typeof owner;
+        // Anything but the object this function writes (null, a number, a pid as text) reads as "unknown owner".
+        const parsed = LockOwner.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+        if (parsed.success) owner = parsed.data;
       } catch {
         // unreadable or half-written by a writer that just started: treat as held unless it is old news
       }

@@ -395,15 +395,18 @@ describe('batches', () => {
 });
 
 describe('non-finite losses', () => {
-  it('an Infinity input throws NonFiniteLossError at the right epoch/batch, with the partial history', async () => {
-    const { xs, y } = toyData(10);
-    const bad = Float32Array.from(xs);
-    bad[5 * 4 + 2] = Infinity; // row 5 ⇒ batch 2 (0-based) with batchSize 2, no shuffling
+  // (NaN or ±Infinity in the inputs are refused before training, test/engine/backends/bad-inputs.test.ts;
+  // here an Infinity weight, set after batch 1, makes the loss of batch 2 non-finite.)
+  it('a non-finite loss throws NonFiniteLossError at the right epoch/batch, with the partial history', async () => {
+    const { x, y } = toyData(10);
     const m = toyModel();
-    const err = await m.fit(tensor(bad, [10, 4]), y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 }).then(
-      () => assert.fail('fit should have thrown'),
-      (e: unknown) => e,
-    );
+    const poison = (value: number) => m.setWeights(m.getWeights().map((w) => Float64Array.from(w.dataSync(), () => value)));
+    const err = await m
+      .fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0, callbacks: { onBatchEnd: (b) => void (b === 1 && poison(Infinity)) } })
+      .then(
+        () => assert.fail('fit should have thrown'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof NonFiniteLossError, 'err instanceof NonFiniteLossError');
     assert.ok(err instanceof NormlabError, 'err instanceof NormlabError');
     assert.equal(err.code, 'non-finite');
@@ -458,11 +461,17 @@ describe('non-finite losses', () => {
   });
 
   it("onNonFinite: 'stop' ends training without throwing and marks history.nonFinite", async () => {
-    const { xs, y } = toyData(10);
-    const bad = Float32Array.from(xs);
-    bad[7 * 4] = NaN; // row 7 ⇒ batch 3 with batchSize 2
+    const { x, y } = toyData(10);
     const m = toyModel();
-    const h = await m.fit(tensor(bad, [10, 4]), y, { epochs: 3, batchSize: 2, shuffle: false, verbose: 0, onNonFinite: 'stop' });
+    const poison = () => m.setWeights(m.getWeights().map((w) => Float64Array.from(w.dataSync(), () => NaN)));
+    const h = await m.fit(x, y, {
+      epochs: 3,
+      batchSize: 2,
+      shuffle: false,
+      verbose: 0,
+      onNonFinite: 'stop',
+      callbacks: { onBatchEnd: (b, _logs) => void (b === 2 && poison()) }, // ⇒ the loss of batch 3 is NaN
+    });
     assert.ok(h.nonFinite, 'history.nonFinite is set');
     assert.deepEqual({ epoch: h.nonFinite.epoch, batch: h.nonFinite.batch }, { epoch: 0, batch: 3 });
     assert.ok(Number.isNaN(h.nonFinite.value), 'Number.isNaN(h.nonFinite.value)');

@@ -2,6 +2,7 @@
  * Small, independent helpers for the engine tests: a seeded number source for test data (deliberately
  * not the engine's own Random), and comparisons. (Real Fashion-MNIST: `fashion()` in ../shared-data.ts.)
  */
+import { after, before } from 'node:test';
 import type { Affine, DType, DenseSpec, LossSpec, NetworkRunner, OptimizerSpec, TargetSource } from '../../src/engine/backend.js';
 import { weightLayout, type NetworkSpec } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/backends/reference/index.js';
@@ -135,7 +136,7 @@ export type Tfjs = typeof import('@tensorflow/tfjs');
  * `restoreConsole` runs: tfjs prints a hint about tfjs-node when it first runs in Node, which would clutter
  * the test output. A first tiny op triggers any first-use message while silenced.
  */
-export async function loadTfjsCpuQuietly(): Promise<{ tf: Tfjs; restoreConsole: () => void }> {
+async function loadTfjsCpuQuietly(): Promise<{ tf: Tfjs; restoreConsole: () => void }> {
   const saved = { log: console.log, warn: console.warn, info: console.info };
   console.log = console.warn = console.info = () => {};
   const tf = (await import('@tensorflow/tfjs')) as Tfjs;
@@ -143,4 +144,18 @@ export async function loadTfjsCpuQuietly(): Promise<{ tf: Tfjs; restoreConsole: 
   await tf.ready();
   tf.tidy(() => tf.scalar(1).add(1));
   return { tf, restoreConsole: () => Object.assign(console, saved) };
+}
+
+/**
+ * TensorFlow.js (cpu) for the tests of the calling file: loaded quietly before them (loadTfjsCpuQuietly),
+ * handed to `use`, and the console restored after them.
+ */
+export function withTfjsCpu(use: (tf: Tfjs) => void): void {
+  let restoreConsole = (): void => {};
+  before(async () => {
+    const loaded = await loadTfjsCpuQuietly();
+    restoreConsole = loaded.restoreConsole;
+    use(loaded.tf);
+  });
+  after(() => restoreConsole());
 }

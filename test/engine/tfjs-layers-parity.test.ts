@@ -8,11 +8,11 @@
  * updates. Cases: batch norm after the first dense layer; batch norm as the first layer on raw 0–255
  * pixels; dropout with rate 0; rescaling(1/255) inside the model on raw pixels.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerNodeBackends } from '../../src/node.js';
 import { layers, sequential, tensor, train, type Layer, type Sequential } from '../../src/engine/index.js';
-import { loadTfjsCpuQuietly, relDiff, type Tfjs } from './helpers.js';
+import { relDiff, withTfjsCpu, type Tfjs } from './helpers.js';
 import { fashion, NO_FASHION } from '../shared-data.js';
 
 registerNodeBackends();
@@ -22,11 +22,7 @@ const BATCH = 32;
 const LOSS_REL_TOL = 1e-4;
 
 let tf: Tfjs;
-let restoreConsole = (): void => {};
-before(async () => {
-  ({ tf, restoreConsole } = await loadTfjsCpuQuietly());
-});
-after(() => restoreConsole());
+withTfjsCpu((loaded) => (tf = loaded));
 
 interface Case {
   name: string;

@@ -21,11 +21,11 @@
  *   β^t is a float32 running product in tfjs (accBeta1 ← accBeta1·β1), Math.pow in double in normlab.
  *   These round-off differences are what the per-step loss differences below measure.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { layers, losses, sequential, tensor, train, type Sequential } from '../../src/engine/index.js';
 import { registerNodeBackends } from '../../src/node.js';
-import { loadTfjsCpuQuietly, maxAbsDiff, relDiff, type Tfjs } from './helpers.js';
+import { maxAbsDiff, relDiff, withTfjsCpu, type Tfjs } from './helpers.js';
 import { fashion, NO_FASHION } from '../shared-data.js';
 
 registerNodeBackends();
@@ -36,11 +36,7 @@ const BATCH = 32;
 const LOSS_REL_TOL = 1e-4;
 
 let tf: Tfjs;
-let restoreConsole = (): void => {};
-before(async () => {
-  ({ tf, restoreConsole } = await loadTfjsCpuQuietly());
-});
-after(() => restoreConsole());
+withTfjsCpu((loaded) => (tf = loaded));
 
 interface ParityOptions {
   /** Divide the pixels by 255 (default) or feed the raw 0–255 values. */

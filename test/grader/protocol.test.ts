@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { EventReader, signLine, type HarnessEvent } from '../../src/grader/protocol.js';
+import { EventReader, parseHarnessConfig, signLine, type HarnessEvent } from '../../src/grader/protocol.js';
 
 const key = randomBytes(32);
 const line = (seq: number, e: HarnessEvent, k: Buffer = key) => `${signLine(k, seq, JSON.stringify(e))}\n`;
@@ -69,5 +69,59 @@ describe('grader channel (EventReader)', () => {
       ['call-begin', 'print', 'result'],
     );
     assert.equal((seen[1] as { text: string }).text, 'acc ≥ 0.99 — reached… ✓ 🎉');
+  });
+
+  it('a signed line whose event has the wrong shape is counted as forged, never handed on', () => {
+    // The harness shares its process with the submission: a valid signature does not make the content
+    // trustworthy, and the code reading the facts must never see (and crash on) a malformed event.
+    const seen: HarnessEvent[] = [];
+    const r = new EventReader(key, (e) => seen.push(e));
+    const signed = (seq: number, value: unknown) => `${signLine(key, seq, JSON.stringify(value))}\n`;
+    r.push(signed(0, { type: 'call-begin' }));
+    r.push(signed(1, { type: 'epoch-end', call: 0, epoch: '1; DROP', logs: {}, seconds: 1 }));
+    r.push(signed(2, { type: 'fit-end', call: 0 }));
+    r.push(signed(3, { type: 'no-such-event' }));
+    r.push(signed(4, null));
+    r.push(signed(5, [1, 2, 3]));
+    r.push(`${signLine(key, 6, '{"type": "result",')}\n`);
+    r.end();
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      ['call-begin'],
+    );
+    assert.equal(r.forged, 6);
+    assert.match(r.forgedSample, /^a signed event of the wrong shape: epoch: expected a number .*got "1; DROP"/);
+  });
+
+  it('a NaN the harness measured (null in JSON) reads back as NaN, not as a malformed event', () => {
+    const seen: HarnessEvent[] = [];
+    const r = new EventReader(key, (e) => seen.push(e));
+    r.push(line(0, { type: 'epoch-end', call: 0, epoch: 1, logs: { loss: NaN, acc: 0.1 }, seconds: 2 }));
+    r.end();
+    assert.equal(r.forged, 0, r.forgedSample);
+    const e = seen[0] as Extract<HarnessEvent, { type: 'epoch-end' }>;
+    assert.ok(Number.isNaN(e.logs.loss));
+    assert.equal(e.logs.acc, 0.1);
+  });
+
+  it("the harness's configuration: a malformed one is one line naming the field", () => {
+    const good = {
+      submissionUrl: 'file:///tmp/s.mjs',
+      displayName: 's.mjs',
+      images: '/tmp/i',
+      labels: '/tmp/l',
+      count: 10,
+      height: 28,
+      width: 28,
+      entry: 'trainMnist',
+      message: 'done',
+      outputBytes: 1000,
+      seed: 1,
+      engineUrl: 'file:///tmp/normlab.js',
+    };
+    assert.deepEqual(parseHarnessConfig(JSON.stringify(good)), good);
+    assert.throws(() => parseHarnessConfig('{"submissionUrl": '), /^Error: the grader's configuration is not JSON: /);
+    assert.throws(() => parseHarnessConfig(JSON.stringify({ ...good, count: -1 })), /the grader's configuration is malformed: count: .*got -1/);
+    assert.throws(() => parseHarnessConfig('null'), /the grader's configuration is malformed: the value: .*got null/);
   });
 });

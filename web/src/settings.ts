@@ -4,12 +4,21 @@
  * Parsing never throws: a value that is missing or invalid falls back to its default, and the reason is
  * collected in `problems` so the page can say which part of a link it ignored.
  */
-import { NORMALIZE_CHOICES, type NormalizeChoice, HIDDEN_ACTIVATIONS, TRAIN_LIMITS as L } from '../../src/browser.js';
+import type { z } from 'zod';
+import {
+  DTYPE_CHOICES,
+  HIDDEN_ACTIVATIONS,
+  NORMALIZE_CHOICES,
+  OPTIMIZER_CHOICES,
+  TRAIN_LIMITS as L,
+  TrainSettings,
+  type NormalizeChoice,
+} from '../../src/browser.js';
 
 export const VIEWS = ['lab', 'why', 'sigmoid', 'report'] as const;
 export type View = (typeof VIEWS)[number];
-export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
-export const DTYPES = ['float32', 'float64'] as const;
+export const OPTIMIZERS = OPTIMIZER_CHOICES;
+export const DTYPES = DTYPE_CHOICES;
 export const BACKENDS = ['wasm', 'reference'] as const;
 export const DATASET_CHOICES = ['fashion-mnist', 'mnist'] as const;
 
@@ -88,6 +97,30 @@ function integer(value: string | null, min: number, max: number, fallback: numbe
   return fallback;
 }
 
+/**
+ * A training setting from the link, checked by TrainSettings' own rule for that field (src/lab/settings.ts),
+ * so the app accepts exactly what `normlab train` accepts: the limits cannot drift apart. `read` turns the
+ * text into a value (digits only for whole numbers); `expected` says the rule in the banner's words.
+ */
+function trained<K extends keyof typeof TrainSettings.shape>(
+  field: K,
+  text: string | null,
+  read: (text: string) => unknown,
+  expected: string,
+  key: string,
+  problems: string[],
+): z.output<(typeof TrainSettings.shape)[K]> | undefined {
+  if (text === null) return undefined;
+  const parsed = TrainSettings.shape[field].safeParse(read(text));
+  // An absent value parses to the schema's default: only a value the link gave counts.
+  if (parsed.success && parsed.data !== undefined) return parsed.data as z.output<(typeof TrainSettings.shape)[K]>;
+  problems.push(`${key}=${quote(text)} (${expected})`);
+  return undefined;
+}
+const wholeNumber = (text: string) => (WHOLE.test(text) ? Number(text) : NaN);
+const decimal = (text: string) => (DECIMAL.test(text) ? Number(text) : NaN);
+const range = (r: { min: number; max: number }) => `expected a whole number from ${r.min} to ${r.max}`;
+
 function real(value: string | null, min: number, max: number, fallback: number, key: string, problems: string[]): number {
   if (value === null) return fallback;
   const n = DECIMAL.test(value) ? Number(value) : NaN;
@@ -119,28 +152,28 @@ export function parseSettings(search: string): { settings: AppSettings; problems
     else if (!good.length) problems.push(`normalize=${quote(rawNormalize)} (${expected})`);
     if (good.length) normalize = good;
   }
-  let units = d.units;
-  const rawUnits = q.get('units');
-  if (rawUnits !== null) {
-    const parts = rawUnits.split(',').map((s) => (WHOLE.test(s.trim()) ? Number(s.trim()) : NaN));
-    // The limits of every run (src/lab/settings.ts); whether a model fits in memory the engine checks.
-    if (parts.length <= L.hiddenLayers.max && parts.every((n) => Number.isInteger(n) && n >= L.units.min && n <= L.units.max)) units = parts;
-    else
-      problems.push(`units=${quote(rawUnits)} (expected up to ${L.hiddenLayers.max} layer sizes from ${L.units.min} to ${L.units.max}, e.g. 128 or 256,128)`);
-  }
+  // The limits of every run (src/lab/settings.ts); whether a model fits in memory the engine checks.
+  const units = trained(
+    'units',
+    q.get('units'),
+    (text) => text.split(',').map((part) => wholeNumber(part.trim())),
+    `expected up to ${L.hiddenLayers.max} layer sizes from ${L.units.min} to ${L.units.max}, e.g. 128 or 256,128`,
+    'units',
+    problems,
+  );
   const rawLr = q.get('lr');
-  const lr = rawLr === null || rawLr === '' ? undefined : real(rawLr, 1e-7, 10, NaN, 'lr', problems);
+  const lr = trained('learningRate', rawLr === '' ? null : rawLr, decimal, 'expected a positive number such as 0.001', 'lr', problems);
   const lab: LabSettings = {
     dataset: choice(q.get('dataset'), DATASET_CHOICES, d.dataset, 'dataset', problems),
     normalize,
-    optimizer: choice(q.get('optimizer'), OPTIMIZERS, d.optimizer, 'optimizer', problems),
-    lr: lr === undefined || Number.isNaN(lr) ? undefined : lr,
-    units,
-    activation: choice(q.get('activation'), HIDDEN_ACTIVATIONS, d.activation, 'activation', problems),
-    epochs: integer(q.get('epochs'), L.epochs.min, L.epochs.max, d.epochs, 'epochs', problems),
-    batchSize: integer(q.get('batch'), L.batchSize.min, L.batchSize.max, d.batchSize, 'batch', problems),
-    seed: integer(q.get('seed'), L.seed.min, L.seed.max, d.seed, 'seed', problems),
-    dtype: choice(q.get('dtype'), DTYPES, d.dtype, 'dtype', problems),
+    optimizer: trained('optimizer', q.get('optimizer'), String, `expected ${OPTIMIZERS.join(', ')}`, 'optimizer', problems) ?? d.optimizer,
+    lr,
+    units: units ?? d.units,
+    activation: trained('activation', q.get('activation'), String, `expected ${HIDDEN_ACTIVATIONS.join(', ')}`, 'activation', problems) ?? d.activation,
+    epochs: trained('epochs', q.get('epochs'), wholeNumber, range(L.epochs), 'epochs', problems) ?? d.epochs,
+    batchSize: trained('batchSize', q.get('batch'), wholeNumber, range(L.batchSize), 'batch', problems) ?? d.batchSize,
+    seed: trained('seed', q.get('seed'), wholeNumber, range(L.seed), 'seed', problems) ?? d.seed,
+    dtype: trained('dtype', q.get('dtype'), String, `expected ${DTYPES.join(', ')}`, 'dtype', problems) ?? d.dtype,
     backend: choice(q.get('backend'), BACKENDS, d.backend, 'backend', problems),
     trainLimit: integer(q.get('trainLimit'), 0, 60000, d.trainLimit, 'trainLimit', problems),
   };

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { ASSIGNMENTS } from '../../grader/assignment.js';
 import { autograde } from '../../grader/gradescope/autograde.js';
 import { writeGradescopePackage } from '../../grader/gradescope/package.js';
+import { GRADE_LIMITS } from '../../grader/queue/identity.js';
 import { integer, oneOf } from '../options.js';
 import { note } from '../output.js';
 
@@ -19,8 +20,13 @@ interface Settings {
 function settingFlags(cmd: Command): Command {
   return cmd
     .option('--split <split>', 'MNIST split the submissions train on: train or test', oneOf(['train', 'test'] as const), 'train')
-    .option('--timeout <seconds>', 'wall-clock limit per submission', integer(1, 3600), 120)
-    .option('--memory <MiB>', 'memory cap per submission', integer(128, 65536), 1024);
+    .option(
+      '--timeout <seconds>',
+      'wall-clock limit per submission',
+      integer(GRADE_LIMITS.timeoutS.min, GRADE_LIMITS.timeoutS.max),
+      GRADE_LIMITS.timeoutS.default,
+    )
+    .option('--memory <MiB>', 'memory cap per submission', integer(GRADE_LIMITS.memoryMB.min, GRADE_LIMITS.memoryMB.max), GRADE_LIMITS.memoryMB.default);
 }
 
 export function registerAssignmentPackage(cmd: Command): void {

@@ -14,10 +14,11 @@ import { basename, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { NormlabError } from '../../errors.js';
+import { describeIssues } from '../../util/zod-issues.js';
 import { ASSIGNMENTS } from '../../grader/assignment.js';
 import type { SubmissionFile } from '../../grader/grade.js';
 import type { SubmissionQueue } from '../../grader/queue/client.js';
-import { DEFAULT_ATTEMPTS, GradeSettingsSchema, SubmissionNameSchema, type GradeSettings } from '../../grader/queue/identity.js';
+import { DEFAULT_ATTEMPTS, GRADE_LIMITS, GradeSettingsSchema, SubmissionNameSchema, type GradeSettings } from '../../grader/queue/identity.js';
 import { killOwnSandboxes } from '../../grader/queue/orphans.js';
 import { parseRedisUrl, redactUrl } from '../../grader/queue/url.js';
 import type { SubmissionState } from '../../grader/queue/result.js';
@@ -117,10 +118,20 @@ export function registerGradeQueue(grade: Command, backends: readonly string[]):
     .option('--rate-limit <n>', 'requests per minute per client address (0 = no limit)', integer(0, 1_000_000), 600)
     .option('--attempts <n>', 'times the grader retries a submission it failed on', integer(1, 20), DEFAULT_ATTEMPTS)
     .option('--split <split>', 'MNIST split the submissions train on: train or test', oneOf(['train', 'test'] as const), 'train')
-    .option('--timeout <seconds>', 'wall-clock limit per submission', integer(1, 3600), 120)
-    .option('--memory <MiB>', 'memory cap per submission', integer(128, 65536), 1024)
+    .option(
+      '--timeout <seconds>',
+      'wall-clock limit per submission',
+      integer(GRADE_LIMITS.timeoutS.min, GRADE_LIMITS.timeoutS.max),
+      GRADE_LIMITS.timeoutS.default,
+    )
+    .option('--memory <MiB>', 'memory cap per submission', integer(GRADE_LIMITS.memoryMB.min, GRADE_LIMITS.memoryMB.max), GRADE_LIMITS.memoryMB.default)
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')}`, oneOf(backends))
-    .option('--seed <n>', 'seed for models a submission builds without its own', integer(0, 2 ** 32 - 1), 1)
+    .option(
+      '--seed <n>',
+      'seed for models a submission builds without its own',
+      integer(GRADE_LIMITS.seed.min, GRADE_LIMITS.seed.max),
+      GRADE_LIMITS.seed.default,
+    )
     .option(
       '--on-violation <policy>',
       'a refused attempt (read, write, process, network, …): zero = score 0, flag = score as usual',
@@ -187,7 +198,7 @@ export function settingsFrom(flags: {
   seed: number;
   onViolation: 'zero' | 'flag';
 }): GradeSettings {
-  return GradeSettingsSchema.parse({
+  const values = {
     split: flags.split,
     timeoutS: flags.timeout,
     memoryMB: flags.memory,
@@ -195,7 +206,12 @@ export function settingsFrom(flags: {
     seed: flags.seed,
     typeCheck: true,
     onViolation: flags.onViolation,
-  });
+  };
+  const parsed = GradeSettingsSchema.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const flag: Record<string, string> = { timeoutS: '--timeout', memoryMB: '--memory', onViolation: '--on-violation' };
+  const lines = describeIssues(parsed.error, values, (path) => flag[String(path[0])] ?? `--${String(path[0])}`);
+  throw new NormlabError('flag', lines.join('; '), "see normlab grade --help for each flag's range");
 }
 
 /** How a file is named in the queue: its report name when that is a plain relative path, else its base name. */

@@ -11,6 +11,7 @@ import { prepareOut, reportName, writeReport } from '../../grader/output.js';
 import { formatText, toCsv, toGradescope } from '../../grader/report.js';
 import type { SubmissionResult } from '../../grader/types.js';
 import { parseRedisUrl } from '../../grader/queue/url.js';
+import { GRADE_LIMITS, graderOptions } from '../../grader/queue/identity.js';
 import { integer, oneOf } from '../options.js';
 import { note } from '../output.js';
 import { gradeThroughQueue, registerGradeQueue, settingsFrom } from './grade-queue.js';
@@ -45,11 +46,21 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
     .option('--out <path>', 'write the report to this file (one submission) or into this folder with grades.csv (a folder; default ./normlab-grades)')
     .option('--data-dir <dir>', 'folder holding the MNIST files (also: NORMLAB_DATA_DIR)')
     .option('--split <split>', 'MNIST split the submissions train on: train or test', oneOf(['train', 'test'] as const), 'train')
-    .option('--timeout <seconds>', 'wall-clock limit per submission (CPU time is capped at this + 5 s)', integer(1, 3600), 120)
-    .option('--memory <MiB>', 'memory cap per submission', integer(128, 65536), 1024)
+    .option(
+      '--timeout <seconds>',
+      'wall-clock limit per submission (CPU time is capped at this + 5 s)',
+      integer(GRADE_LIMITS.timeoutS.min, GRADE_LIMITS.timeoutS.max),
+      GRADE_LIMITS.timeoutS.default,
+    )
+    .option('--memory <MiB>', 'memory cap per submission', integer(GRADE_LIMITS.memoryMB.min, GRADE_LIMITS.memoryMB.max), GRADE_LIMITS.memoryMB.default)
     .option('--jobs <n>', 'submissions graded at the same time (folders)', integer(1, 64), 2)
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')} (default: the engine's default)`, oneOf(backends))
-    .option('--seed <n>', 'seed for models a submission builds without its own', integer(0, 2 ** 32 - 1), 1)
+    .option(
+      '--seed <n>',
+      'seed for models a submission builds without its own',
+      integer(GRADE_LIMITS.seed.min, GRADE_LIMITS.seed.max),
+      GRADE_LIMITS.seed.default,
+    )
     .option('--redis <url>', 'queue the submissions on this Redis for `normlab grade worker`s instead of grading here (same reports)', parseRedisUrl)
     .option(
       '--on-violation <policy>',
@@ -71,15 +82,8 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
         const results = await gradeThroughQueue(target.files, { redisUrl: flags.redis, assignment: flags.assignment, settings: settingsFrom(flags), onResult });
         return finishGrading(target.kind, results, flags, out);
       }
-      const grader = await Grader.open({
-        assignment: flags.assignment,
-        dataDir: flags.dataDir,
-        split: flags.split,
-        limits: { timeoutS: flags.timeout, memoryMB: flags.memory },
-        backend: flags.backend,
-        seed: flags.seed,
-        onViolation: flags.onViolation,
-      });
+      // The same settings schema as a queued job: a grade here equals a queued grade with the same flags.
+      const grader = await Grader.open(graderOptions(flags.assignment, settingsFrom(flags), flags.dataDir));
       let results: SubmissionResult[];
       try {
         note(

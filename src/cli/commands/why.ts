@@ -16,6 +16,7 @@ import { runStudy } from '../../lab/study/study.js';
 import { studyExecutor } from '../../lab/study/executor.js';
 import type { StudyResult } from '../../lab/study/types.js';
 import { STUDY_GROUPS } from '../../lab/study/types.js';
+import { STUDY_LIMITS } from '../../lab/study/options.js';
 import { chartJsUmdSource } from '../../report/assets.js';
 import { deriveFindings, type Findings } from '../../report/findings.js';
 import { seconds } from '../../report/format.js';
@@ -74,8 +75,12 @@ export function registerWhy(program: Command, backends: readonly string[]): void
     .option('--dataset <name>', 'fashion-mnist, mnist, or idx:DIR', datasetSpec, 'fashion-mnist')
     .option('--data-dir <dir>', 'directory holding the dataset files (also: NORMLAB_DATA_DIR)')
     .option('--no-download', 'never download missing dataset files')
-    .option('--epochs <n>', 'epochs per run (default 2; 1 with --quick)', integer(1, 100))
-    .option('--seeds <n>', 'seeds 1..n for every comparison: mean, spread and 95% interval (default 5; 3 with --quick)', integer(1, 20))
+    .option('--epochs <n>', 'epochs per run (default 2; 1 with --quick)', integer(STUDY_LIMITS.epochs.min, STUDY_LIMITS.epochs.max))
+    .option(
+      '--seeds <n>',
+      'seeds 1..n for every comparison: mean, spread and 95% interval (default 5; 3 with --quick)',
+      integer(STUDY_LIMITS.seeds.min, STUDY_LIMITS.seeds.max),
+    )
     .option(
       '--runs <list>',
       `only these groups (${STUDY_GROUPS.join(', ')}) or runs whose key contains the text, e.g. main,sweep or none·sgd`,
@@ -86,9 +91,18 @@ export function registerWhy(program: Command, backends: readonly string[]): void
     .option('--no-html', 'write only why.json')
     .option('--json', 'print the whole result as one JSON object on the last line of stdout', false)
     .option('--backend <name>', backends.join(' or '), backendChoice(backends), backends.includes('wasm') ? 'wasm' : 'reference')
-    .option('--workers <n>', 'runs in parallel (worker threads; 1 = in this process)', integer(1, 64), Math.max(1, Math.min(2, cpus().length)))
+    .option(
+      '--workers <n>',
+      'runs in parallel (worker threads; 1 = in this process)',
+      integer(STUDY_LIMITS.workers.min, STUDY_LIMITS.workers.max),
+      Math.max(1, Math.min(2, cpus().length)),
+    )
     .option('--sweep <rates>', 'learning rates of the raw-input Adam sweep, e.g. 3e-4,1e-4', listOf(positiveNumber, 'learning rates'))
-    .option('--reparam-steps <n>', 'stop the float64 reparametrisation pair after n steps (default: the full run)', integer(1, 10_000_000))
+    .option(
+      '--reparam-steps <n>',
+      'stop the float64 reparametrisation pair after n steps (default: the full run)',
+      integer(STUDY_LIMITS.reparamMaxSteps.min, STUDY_LIMITS.reparamMaxSteps.max),
+    )
     .action(async (flags: WhyFlags) => {
       const started = performance.now();
       // Check --out before minutes of training, not after.

@@ -1,10 +1,12 @@
 /**
  * Backends by name. Environments register what they can load (Node registers `wasm` from the built
  * file; the browser registers it after an async fetch), and models ask for one by name. Like tfjs'
- * `tf.setBackend`, the default can be changed globally; a model can also name its own.
+ * `tf.setBackend`, the default can be changed globally; a model can also name its own. What getBackend
+ * returns validates every call before the backend sees it (./checked.ts).
  */
 import { NormlabError } from '../../errors.js';
 import type { Backend } from '../backend.js';
+import { checkedBackend } from './checked.js';
 import { referenceBackend } from './reference/index.js';
 
 const factories = new Map<string, () => Backend>([['reference', () => referenceBackend]]);
@@ -28,7 +30,8 @@ export function getBackend(name: string = defaultName): Backend {
   if (!factory) {
     throw new NormlabError('config', `unknown backend '${name}'`, `use one of ${backendNames().join(', ')}`);
   }
-  const backend = factory();
+  // Every backend is handed out checked (./checked.ts): bad input gets the same error whichever computes.
+  const backend = checkedBackend(factory());
   instances.set(name, backend);
   return backend;
 }

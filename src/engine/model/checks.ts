@@ -29,12 +29,15 @@ function describeValue(v: unknown): string {
 export function checkInputShape(x: Tensor, inputShape: number[]): void {
   const sample = x.shape.slice(1);
   if (sample.length !== inputShape.length || sample.some((d, i) => d !== inputShape[i])) {
+    const perSample = inputShape.reduce((p, d) => p * d, 1);
     throw new NormlabError(
       'shape',
       `the model expects input of shape ${fmt([null, ...inputShape])} but got ${fmt(x.shape)}`,
-      x.size === x.shape[0] * inputShape.reduce((p, d) => p * d, 1)
-        ? `reshape the data with x.reshape([-1, ${inputShape.join(', ')}]), or change the first layer's inputShape to [${sample.join(', ')}]`
-        : `change the first layer's inputShape to [${sample.join(', ')}]`,
+      sample.length === 0
+        ? `the first axis of x counts the samples: ${x.size % perSample === 0 ? `reshape it with x.reshape([-1, ${inputShape.join(', ')}])` : `give it the shape [samples, ${inputShape.join(', ')}]`}`
+        : x.size === x.shape[0] * perSample
+          ? `reshape the data with x.reshape([-1, ${inputShape.join(', ')}]), or change the first layer's inputShape to [${sample.join(', ')}]`
+          : `change the first layer's inputShape to [${sample.join(', ')}]`,
     );
   }
 }
@@ -107,8 +110,34 @@ export function checkTargets(y: Tensor, samples: number, loss: LossSpec, outputU
         : 'make the targets match the output layer',
     );
   }
+  checkFinite(y, 'y');
   const values = y.dataSync();
   return { kind: 'dense', values: values instanceof Float64Array ? values : Float32Array.from(values), rows: samples, width: outputUnits };
+}
+
+/**
+ * NaN or ±Infinity in x (or in dense targets) is refused at the model's API: a model cannot learn from a
+ * missing value, and it would only surface later as a NaN loss that blames the learning rate. (The
+ * Backend interface below lets them through on purpose, and both backends propagate them identically.)
+ * Whole-number data (uint8 pixels, int32) cannot hold them, so the common case costs nothing.
+ */
+export function checkFinite(t: Tensor, what: 'x' | 'y'): void {
+  const { a, b } = t.transform;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) {
+    throw new NormlabError('input', `${what} is scaled by ${a} and shifted by ${b}, which makes its values non-finite`, 'use finite numbers in mul/add/div');
+  }
+  const values = t.values;
+  if (!(values instanceof Float32Array || values instanceof Float64Array)) return;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      const perSample = t.shape[0] > 0 ? values.length / t.shape[0] : 1;
+      throw new NormlabError(
+        'input',
+        `${what} holds ${values[i]} at sample ${Math.floor(i / perSample)} (value ${i % perSample} of ${perSample}): a model cannot learn from, evaluate or predict on a missing or infinite value`,
+        'drop or fill in those samples first, or fix the step that produced them',
+      );
+    }
+  }
 }
 
 export function toInputSource(x: Tensor, inputSize: number): InputSource {
@@ -131,7 +160,8 @@ export function checkLossActivation(loss: LossSpec, lastActivation: string): voi
 /** batchSize as fit/evaluate/predict take it: a positive whole number. (Here, not in sequential.ts, so the fit loop needs nothing from the model module at run time.) */
 export function checkBatchSize(batchSize: unknown): number {
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new NormlabError('config', `batchSize must be a positive whole number, got ${JSON.stringify(batchSize)}`, 'e.g. batchSize: 32');
+    const got = typeof batchSize === 'number' ? String(batchSize) : JSON.stringify(batchSize); // NaN, not JSON's null
+    throw new NormlabError('config', `batchSize must be a positive whole number, got ${got}`, 'e.g. batchSize: 32');
   }
   return batchSize;
 }

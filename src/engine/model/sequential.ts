@@ -20,8 +20,8 @@ import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { evaluateRange, forEachBatch } from './batches.js';
 import type { CallbackHooks } from './callbacks.js';
-import { checkBatchSize, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
-import { runFit, type FitArgs } from './fit.js';
+import { checkBatchSize, checkFinite, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
+import { runFit, type FitArgs, type LoadedData } from './fit.js';
 import { History } from './history.js';
 import { modelFiles } from './file-io.js';
 import { checkTrainingMemory } from './memory.js';
@@ -82,14 +82,6 @@ function slotOf(model: Sequential): { runner?: NetworkRunner } {
   const slot = runnerSlots.get(model);
   if (!slot) throw new NormlabError('config', 'this is not a model made by sequential()', 'create models with tf.sequential({layers: [...]})');
   return slot;
-}
-
-/** Data uploaded to a model's runner: what the fit loop and evaluate/predict run batches on. */
-export interface LoadedData {
-  runner: NetworkRunner;
-  id: number;
-  samples: number;
-  outputUnits: number;
 }
 
 // Set by Sequential's static block, the one place outside its methods that may use its private members.
@@ -162,6 +154,7 @@ export class Sequential {
     loadDataOf = (model, x, y, classNames) => {
       const xs = requireTensor(x, 'x');
       checkInputShape(xs, model.inputShape);
+      checkFinite(xs, 'x');
       const runner = runnerOf(model);
       const { spec, inputAffine } = model.plan();
       const inputSize = spec.layers[0].inputSize;

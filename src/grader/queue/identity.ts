@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { TRAIN_LIMITS } from '../../lab/settings.js';
 import { getAssignment, type Assignment } from '../assignment.js';
 import type { GradeOptions } from '../grade.js';
 import { packageRoot } from '../runtime.js';
@@ -44,19 +45,28 @@ export function queueName(assignmentVersion: string): string {
 /** Tries a submission may lose (its worker died, or the grader failed on it) before it ends as grader-error. */
 export const DEFAULT_ATTEMPTS = 3;
 
+/**
+ * The limits of the grading knobs, with the reason for each: the one set the `normlab grade` flags (local,
+ * --redis, `grade serve`, `assignment package`) and every queued job are checked against.
+ */
+export const GRADE_LIMITS = {
+  /** An hour of wall-clock time is far beyond any assignment here (the reference solution takes seconds). */
+  timeoutS: { min: 1, max: 3600, default: 120 },
+  /** Below 128 MiB Node itself cannot start the harness; 64 GiB is more than a grading machine should give one run. */
+  memoryMB: { min: 128, max: 65536, default: 1024 },
+  /** The seed is a uint32 (engine/random.ts), as for training. */
+  seed: { ...TRAIN_LIMITS.seed, default: 1 },
+} as const;
+const G = GRADE_LIMITS;
+
 /** The grading knobs a job carries (the `normlab grade` flags that change a grade). */
 export const GradeSettingsSchema = z
   .object({
     split: z.enum(['train', 'test']).default('train'),
-    timeoutS: z.number().int().min(1).max(3600).default(120),
-    memoryMB: z.number().int().min(128).max(65536).default(1024),
+    timeoutS: z.number().int().min(G.timeoutS.min).max(G.timeoutS.max).default(G.timeoutS.default),
+    memoryMB: z.number().int().min(G.memoryMB.min).max(G.memoryMB.max).default(G.memoryMB.default),
     backend: z.string().min(1).max(40).optional(),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .default(1),
+    seed: z.number().int().min(G.seed.min).max(G.seed.max).default(G.seed.default),
     typeCheck: z.boolean().default(true),
     /** What a refused attempt costs (grade.ts: zero or flag). */
     onViolation: z.enum(['zero', 'flag']).default('zero'),

@@ -81,6 +81,8 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
   const { x: testSubX, y: testSubY } = datasetTensors(pickRows(data.test, spec.probe.testRows), transform);
   const { x: testX, y: testY } = datasetTensors(data.test, transform);
 
+  // The whole test set at the last epoch-end probe: the run's final test result when no step followed it.
+  let lastWholeTest: { step: number; loss: number; acc: number } | undefined;
   const probes = new ProbeCallback({
     x: probeX,
     y: probeY,
@@ -94,8 +96,9 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
         const p = asked.plane;
         plane = timed(() => planeAtInit(engineBackend, model.networkSpec(), backendWeights(model), batch, transform, p.rows, p.iterations));
       }
-      const whole = probe.kind === 'epoch';
+      const whole = probe.kind === 'epoch' && (spec.probe.wholeTest !== 'last-epoch' || probe.step >= Math.min(lastStep, spec.maxSteps ?? Infinity));
       const r = whole ? model.evaluateNumbers(testX, testY, { batchSize: 500 }) : model.evaluateNumbers(testSubX, testSubY, { batchSize: 500 });
+      if (whole) lastWholeTest = { step: probe.step, loss: r.loss, acc: r.acc };
       probe.extra.testLoss = r.loss;
       probe.extra.testAcc = r.acc;
       probe.extra.testRows = whole ? data.test.count : spec.probe.testRows.length;
@@ -187,6 +190,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
         : undefined,
       loss: intervention?.clipProbabilities ? losses.sparseCategoricalCrossentropy({ clipProbabilities: true }) : undefined,
       callbacks: [probes, planeCapture],
+      finalTest: () => (lastWholeTest && lastWholeTest.step === probes.stepLosses.length ? { loss: lastWholeTest.loss, acc: lastWholeTest.acc } : undefined),
       prepareModel: (model: Sequential) => {
         const weights = model.getWeights().map((t) => Float64Array.from(t.dataSync()));
         initialWeightsHash = weightsHash(weights);

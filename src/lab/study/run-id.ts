@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { NormlabError } from '../../errors.js';
 import { TRANSFORM_NAMES } from '../../data/transforms.js';
-import { describeIssues } from '../settings.js';
+import { describeIssues } from '../../util/zod-issues.js';
 
 export const STUDY_ACTIVATIONS = ['relu', 'sigmoid'] as const;
 export const STUDY_OPTIMIZERS = ['adam', 'sgd'] as const;

@@ -102,6 +102,12 @@ export interface RunSpec {
     steps: number[];
     /** Test rows evaluated at early probes (the whole test set is evaluated at every epoch's end). */
     testRows: number[];
+    /**
+     * Where the whole test set is evaluated: at every epoch's end (the default), or at the last one only,
+     * earlier epoch ends then using `testRows` (the probe records which: extra.testRows). The plan picks
+     * 'last-epoch' for the repeats whose intermediate test accuracy no chart or finding shows.
+     */
+    wholeTest?: 'every-epoch' | 'last-epoch';
   };
   /** Keep the per-step losses and the probe-batch outputs (needed for the reparametrisation check). */
   keepTrajectory: boolean;

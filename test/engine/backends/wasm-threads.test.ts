@@ -52,8 +52,10 @@ function assertBitIdentical(actual: ArrayLike<number>, expected: ArrayLike<numbe
 }
 
 async function roundsReach(helper: typeof spinning.helper, expected: number): Promise<number> {
-  // the helper counts a batch just after thread 0 returns from it
-  for (let i = 0; i < 200 && helper.status().rounds < expected; i++) await new Promise((r) => setTimeout(r, 5));
+  // The helper counts a batch just after thread 0 returns from it, so wait for the count, not for a set
+  // time (a busy machine can keep the helper thread off the CPU for a while); a minute means it is stuck.
+  const giveUp = Date.now() + 60_000;
+  while (helper.status().rounds < expected && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 5));
   return helper.status().rounds;
 }
 

@@ -175,11 +175,12 @@ describe('grading API on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout: 3
     await redis.kill();
     await waitFor('the API to notice', () => !queue.ready || undefined, 10_000, 50);
     const body = 'export function trainMnist() { return 1; } // during the outage\n';
-    // (Redis stays down until after these requests: an API that waited for a reconnect would never answer.)
     const res = await post('outage.js', body);
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '5');
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /Redis\) is unavailable right now; nothing was stored/);
+    // answered during the outage, not after a reconnect (Redis is only started again below): no stopwatch
+    assert.equal(queue.ready, false, 'the queue was still disconnected when the answer came');
     const read = await get(`/api/submissions/${'0'.repeat(64)}`);
     assert.equal(read.status, 503);
     await read.body?.cancel();

@@ -78,7 +78,8 @@ export function explainRuns(
     tool: 'normlab why',
     version: 1,
     createdAt: new Date().toISOString(),
-    options: { ...resolveStudyOptions({ epochs: Math.max(1, Math.round(epochs)), seeds: [settings.seed], batchSize: settings.batchSize }), epochs },
+    // The lab run's own epoch count (up to the training limit, more than a study plans), written over the study's.
+    options: { ...resolveStudyOptions({ seeds: [settings.seed], batchSize: settings.batchSize }), epochs },
     dataset: { ...dataset, verified: true, directory: '', notes: [] },
     environment: { node: '', platform: '', cpus: 0, backends: [] },
     wallSeconds: 0,

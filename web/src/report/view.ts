@@ -9,7 +9,6 @@ import {
   transformLabel,
   studyCharts,
   type ChartSection,
-  deriveFindings,
   type Findings,
   num,
   seconds,
@@ -21,22 +20,12 @@ import {
   softmaxThresholdTable,
   thresholdTable,
   type Table,
-  parseJson,
+  parseWhyJson,
 } from '../../../src/browser.js';
 import { Chart, refreshCharts } from '../charts.js';
 import { h, richText, setText } from '../dom.js';
 
 const VERDICT_CLASS: Record<string, string> = { 'as expected': 'ok', 'contradicts the expected story': 'bad', mixed: 'mixed', 'not measured': 'na' };
-
-/** why.json writes NaN and ±Infinity as strings (JSON has no such numbers); turn them back. */
-export function parseWhyJson(text: string): { study: StudyResult; findings: Findings } {
-  const value = parseJson(text) as StudyResult & { findings?: Findings };
-  if (!value || value.tool !== 'normlab why' || !Array.isArray(value.runs) || !Array.isArray(value.summaries)) {
-    throw new Error('this is not a why.json written by normlab why (its "tool" field is not "normlab why")');
-  }
-  if (value.version !== 1) throw new Error(`this why.json has version ${String(value.version)}; this app reads version 1`);
-  return { study: value, findings: value.findings ?? deriveFindings(value) };
-}
 
 function tableEl(t: Table): HTMLElement {
   return h(

@@ -15,6 +15,7 @@ import {
   sigmoidBy,
   sigmoidDerivativeBy,
   sigmoidDerivativeExact,
+  SIGMOID_METHOD_COLORS,
   type SigmoidMethod,
 } from '../../../src/browser.js';
 import { Chart, chartCanvas, refreshCharts } from '../charts.js';
@@ -26,7 +27,6 @@ const PRESETS = [
   { key: 'forum', label: 'linspace(0, 1e-5): the forum’s weights', weights: linspace(0, 1e-5, 50) },
   { key: 'glorot', label: `linspace(0, ${GLOROT_LIMIT.toPrecision(3)}): initial weight range`, weights: linspace(0, GLOROT_LIMIT, 50) },
 ];
-const COLORS: Record<SigmoidMethod, string> = { float64: '#1f77b4', float32: '#d62728', 'float32-once': '#ff7f0e' };
 const SHOWN: SigmoidMethod[] = ['float64', 'float32'];
 const THRESHOLDS = SIGMOID_METHODS.map(saturationThreshold);
 const Z_MAX = 42;
@@ -44,8 +44,8 @@ function float32Pair(x: number, w: number): { s: number; d: number } {
 /** float64 as a wide pale band under a narrow float32 line: where they agree, both show; where float32 stops, only float64 goes on. */
 function lineStyle(method: SigmoidMethod) {
   return method === 'float32'
-    ? { borderColor: COLORS.float32, backgroundColor: COLORS.float32, borderWidth: 2, pointRadius: 0, order: 0 }
-    : { borderColor: `${COLORS[method]}88`, backgroundColor: COLORS[method], borderWidth: 6, pointRadius: 0, order: 1 };
+    ? { borderColor: SIGMOID_METHOD_COLORS.float32, backgroundColor: SIGMOID_METHOD_COLORS.float32, borderWidth: 2, pointRadius: 0, order: 0 }
+    : { borderColor: `${SIGMOID_METHOD_COLORS[method]}88`, backgroundColor: SIGMOID_METHOD_COLORS[method], borderWidth: 6, pointRadius: 0, order: 1 };
 }
 
 /** Axis labels for weights from 1e-5 to 0.1: "2e-6", "0.04". */
@@ -244,7 +244,7 @@ export class SigmoidView {
         { x: t.x, y: y0 },
         { x: t.x, y: y1 },
       ],
-      borderColor: COLORS[t.method],
+      borderColor: SIGMOID_METHOD_COLORS[t.method],
       borderDash: [4, 4],
       borderWidth: 1.5,
       pointRadius: 0,

@@ -11,7 +11,6 @@
  * is faster. The numbers are bit-identical to the one-thread step, so whether a batch is shared —
  * policy, size, load on the machine, a helper thread still starting — never changes a result.
  */
-import { NormlabError } from '../../../errors.js';
 import type { BatchResult, DataId, DenseSpec, InputSource, NetworkRunner, NetworkSpec, StageSpec, TargetSource, Trace, WeightSlot } from '../../backend.js';
 import { weightLayout } from '../../backend.js';
 import type { WasmHeap } from './heap.js';
@@ -158,8 +157,9 @@ export class WasmRunner implements NetworkRunner {
   private threadOne: number[] = [];
   private readonly firstLayerWork: number;
 
+  // The spec, the weights and the data are validated once for every backend, above this class
+  // (../checked.ts, applied by the registry); this class only lays them out and computes.
   constructor(kernels: Kernels, spec: NetworkSpec, weights: Float64Array[]) {
-    validateSpec(spec);
     this.spec = structuredClone(spec);
     this.k = kernels;
     this.heap = kernels.heap;
@@ -468,14 +468,6 @@ export class WasmRunner implements NetworkRunner {
 
   setWeights(weights: Float64Array[]): void {
     this.check();
-    const expected = this.layout.map((w) => w.size);
-    const order = 'pass the tensors in getWeights() order (per dense layer: its batch norm weights, then kernel and bias)';
-    if (weights.length !== expected.length) {
-      throw new NormlabError('shape', `setWeights expected ${expected.length} weight tensors, got ${weights.length}`, order);
-    }
-    weights.forEach((w, i) => {
-      if (w.length !== expected[i]) throw new NormlabError('shape', `setWeights: tensor ${i} has ${w.length} values, expected ${expected[i]}`, order);
-    });
     const v = this.view();
     this.layout.forEach((slot, t) => {
       const L = this.layers[slot.layer];
@@ -536,29 +528,6 @@ export class WasmRunner implements NetworkRunner {
   loadData(x: InputSource, y?: TargetSource): DataId {
     this.check();
     const n = this.spec.layers[0].inputSize;
-    if (x.inputSize !== n) {
-      throw new NormlabError(
-        'shape',
-        `the network's first layer expects ${n} input values per sample, but the data has ${x.inputSize}`,
-        `set the first layer's inputShape to match the data (e.g. flatten [28, 28] → ${x.inputSize})`,
-      );
-    }
-    if (x.values.length < x.rows * n) {
-      throw new NormlabError('shape', `input holds ${x.values.length} values, fewer than ${x.rows} rows × ${n}`);
-    }
-    const out = this.spec.layers[this.spec.layers.length - 1].units;
-    if (y) {
-      if (y.rows !== x.rows) {
-        throw new NormlabError('shape', `inputs have ${x.rows} rows but targets have ${y.rows}`, 'pass one target per input sample');
-      }
-      if (y.kind === 'dense' && y.width !== out) {
-        throw new NormlabError(
-          'shape',
-          `targets have width ${y.width} but the output layer has ${out} units`,
-          'make the last layer as wide as the targets (or use sparse labels with sparseCategoricalCrossentropy)',
-        );
-      }
-    }
     const heap = this.heap;
     const values = x.values;
     const count = x.rows * n;
@@ -620,7 +589,10 @@ export class WasmRunner implements NetworkRunner {
     return d;
   }
 
-  /** Copy row indices [from, from + count) into the module (after checking them). */
+  /**
+   * Copy row indices [from, from + count) into the module. Checked above (../checked.ts) and again here:
+   * a wrong index would make the kernels read another buffer of the module's memory.
+   */
   private putRows(d: DataMem, rows: Int32Array, from: number, count: number): void {
     if (from + count > rows.length) throw new Error(`asked for ${count} rows but the index array holds ${rows.length - from}`);
     const i32 = this.heap.i32;
@@ -744,30 +716,4 @@ export class WasmRunner implements NetworkRunner {
     this.disposed = true;
     this.split?.detach();
   }
-}
-
-function validateSpec(spec: NetworkSpec): void {
-  if (spec.dtype !== 'float32' && spec.dtype !== 'float64') {
-    throw new NormlabError('config', `unknown dtype '${String(spec.dtype)}'`, "use 'float32' or 'float64'");
-  }
-  if (spec.layers.length === 0) throw new NormlabError('config', 'the network has no layers', 'add at least one dense layer');
-  spec.layers.forEach((layer, l) => {
-    if (!(layer.units >= 1) || !(layer.inputSize >= 1) || !Number.isInteger(layer.units) || !Number.isInteger(layer.inputSize)) {
-      throw new NormlabError('shape', `layer ${l} has inputSize ${layer.inputSize} and units ${layer.units}; both must be whole numbers ≥ 1`);
-    }
-    if (!(layer.activation in ACT)) {
-      throw new NormlabError('config', `unknown activation '${layer.activation}'`, `use one of ${Object.keys(ACT).join(', ')}`);
-    }
-    for (const st of layer.stages ?? []) {
-      if (st.kind === 'affine' && (st.scale.length !== layer.inputSize || st.offset.length !== layer.inputSize)) {
-        throw new NormlabError(
-          'shape',
-          `an affine stage of layer ${l} has ${st.scale.length} scales and ${st.offset.length} offsets for ${layer.inputSize} inputs`,
-        );
-      }
-    }
-    if (l > 0 && layer.inputSize !== spec.layers[l - 1].units) {
-      throw new NormlabError('shape', `layer ${l} expects ${layer.inputSize} inputs but layer ${l - 1} has ${spec.layers[l - 1].units} units`);
-    }
-  });
 }
