@@ -52,7 +52,17 @@ interface WorkerFlags {
   grace: number;
 }
 
-interface ServeFlags {
+/** The grading settings as flags (gradeSettingFlags, --backend, --seed, --on-violation): what settingsFrom reads. */
+interface SettingFlags {
+  split: 'train' | 'test';
+  timeout: number;
+  memory: number;
+  backend?: string;
+  seed: number;
+  onViolation: 'zero' | 'flag';
+}
+
+interface ServeFlags extends SettingFlags {
   redis: string;
   port: number;
   host: string;
@@ -60,12 +70,6 @@ interface ServeFlags {
   maxUpload: number;
   rateLimit: number;
   attempts: number;
-  split: 'train' | 'test';
-  timeout: number;
-  memory: number;
-  backend?: string;
-  seed: number;
-  onViolation: 'zero' | 'flag';
 }
 
 export function registerGradeQueue(grade: Command, backends: readonly string[]): void {
@@ -177,14 +181,7 @@ function readToken(file: string): string {
   return text;
 }
 
-export function settingsFrom(flags: {
-  split: 'train' | 'test';
-  timeout: number;
-  memory: number;
-  backend?: string;
-  seed: number;
-  onViolation: 'zero' | 'flag';
-}): GradeSettings {
+export function settingsFrom(flags: SettingFlags): GradeSettings {
   const values = {
     split: flags.split,
     timeoutS: flags.timeout,
