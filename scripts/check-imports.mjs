@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Import-graph checks that ESLint's per-file rules cannot make (part of `npm run lint`):
-//  1. no import cycle among the modules of src/ (a cycle makes evaluation order decide what is
-//     undefined at import time, and ties modules that should layer);
-//  2. nothing reachable from src/browser.ts (the web app's one entry) imports a Node built-in, except
-//     through the module web/vite.config.ts replaces for the browser (the disk dataset loader).
-// Only imports that exist at run time count: `import type`, `export type` and imports whose every name
-// is `type` are erased by TypeScript. Why a script: madge / eslint-plugin-import are not dependencies, and
-// TypeScript's own parser (already one) gives the exact list in ~100 lines.
+//  1. no import cycle among the modules of src/, type-only imports included (what `madge --circular`
+//     reports): at run time a cycle makes evaluation order decide what is undefined at import time,
+//     and even a type-only one ties together modules that should layer;
+//  2. nothing reachable from src/browser.ts (the web app's one entry) at run time imports a Node
+//     built-in, except through the module web/vite.config.ts replaces for the browser (the disk dataset
+//     loader). Here only imports that exist at run time count: `import type`, `export type` and imports
+//     whose every name is `type` are erased by TypeScript.
+// Why a script: madge / eslint-plugin-import are not dependencies, and TypeScript's own parser (already
+// one) gives the exact list in ~100 lines.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -23,32 +25,31 @@ function tsFiles(dir) {
   });
 }
 
-/** The run-time imports of one file: relative module paths (resolved to .ts files) and bare specifiers. */
-function runtimeImports(file) {
+/** The imports of one file: relative module paths (resolved to .ts files) and bare specifiers; `typeOnly` when erased at run time. */
+function imports(file) {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const specifiers = [];
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement)) {
       const clause = statement.importClause;
-      if (clause?.isTypeOnly) continue;
       const named = clause?.namedBindings;
       const onlyTypes = clause && !clause.name && named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
-      if (!onlyTypes) specifiers.push(statement.moduleSpecifier.text);
-    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && !statement.isTypeOnly) {
+      specifiers.push({ spec: statement.moduleSpecifier.text, typeOnly: Boolean(clause?.isTypeOnly || onlyTypes) });
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier) {
       const named = statement.exportClause;
       const onlyTypes = named && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
-      if (!onlyTypes) specifiers.push(statement.moduleSpecifier.text);
+      specifiers.push({ spec: statement.moduleSpecifier.text, typeOnly: Boolean(statement.isTypeOnly || onlyTypes) });
     }
   }
-  return specifiers.map((spec) => {
-    if (!spec.startsWith('.')) return { spec };
+  return specifiers.map(({ spec, typeOnly }) => {
+    if (!spec.startsWith('.')) return { spec, typeOnly };
     const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
-    return { spec, file: existsSync(target) ? target : undefined };
+    return { spec, typeOnly, file: existsSync(target) ? target : undefined };
   });
 }
 
 const files = tsFiles(SRC);
-const graph = new Map(files.map((f) => [f, runtimeImports(f)]));
+const graph = new Map(files.map((f) => [f, imports(f)]));
 const rel = (f) => relative(ROOT, f);
 const problems = [];
 
@@ -89,7 +90,8 @@ const via = new Map();
 const queue = [entry];
 while (queue.length) {
   const file = queue.shift();
-  for (const { spec, file: target } of graph.get(file) ?? []) {
+  for (const { spec, typeOnly, file: target } of graph.get(file) ?? []) {
+    if (typeOnly) continue;
     if (target) {
       if (BROWSER_STUBBED.includes(target) && !file.startsWith(join(SRC, 'data'))) continue;
       if (!seen.has(target)) {

@@ -9,6 +9,7 @@ import type { TransformName } from '../data/transforms.js';
 import { formatRunKey, type RunId } from '../lab/study/run-id.js';
 import type { RunSummary, StudyOptimizer, StudyResult } from '../lab/study/types.js';
 import { transformLabel } from '../lab/study/plan.js';
+import type { Finding, Verdict } from './finding.js';
 import { num, pct, points, sci, times } from './format.js';
 import { ciText } from './stats-text.js';
 import {
@@ -37,30 +38,7 @@ import {
 /** The thresholds that decide a verdict (named, each with its reason, in verdict-thresholds.ts). */
 export * from './verdict-thresholds.js';
 
-export type Verdict = 'as expected' | 'contradicts the expected story' | 'mixed' | 'not measured';
-
-export interface Finding {
-  id:
-    | 'outcome'
-    | 'mechanism'
-    | 'reparametrisation'
-    | 'adam-sweep'
-    | 'precision'
-    | 'sigmoid'
-    | 'curvature'
-    | 'input-spectrum'
-    | 'ablation'
-    | 'loss-form'
-    | 'claims';
-  title: string;
-  /** The expectation this finding tests, in one sentence. */
-  expectation: string;
-  verdict: Verdict;
-  /** The finding, as sentences that each quote their numbers. */
-  sentences: string[];
-  /** The numbers quoted, by name (also in why.json). */
-  numbers: Record<string, number | string | boolean | null>;
-}
+export type { Finding, Verdict };
 
 export interface Findings {
   /** The answer first: at most five plain sentences, every number measured in this run. */

@@ -4,20 +4,20 @@
  * (src/index.ts, the CLI) register the implementation in ./io.ts through src/node-files.ts.
  */
 import { NormlabError } from '../../errors.js';
-import type { Sequential } from './sequential.js';
 
-export interface ModelFiles {
-  save(model: Sequential, path: string): Promise<{ modelJson: string; weightsBin: string }>;
-  load(path: string): Promise<Sequential>;
+/** Saving and loading models of type `Model` (a Sequential; generic so that this module imports nothing of the model's). */
+export interface ModelFiles<Model> {
+  save(model: Model, path: string): Promise<{ modelJson: string; weightsBin: string }>;
+  load(path: string): Promise<Model>;
 }
 
-let registered: ModelFiles | undefined;
+let registered: ModelFiles<unknown> | undefined;
 
-export function registerModelFiles(files: ModelFiles): void {
-  registered = files;
+export function registerModelFiles<Model>(files: ModelFiles<Model>): void {
+  registered = files as ModelFiles<unknown>;
 }
 
-export function modelFiles(): ModelFiles {
+export function modelFiles<Model>(): ModelFiles<Model> {
   if (!registered) {
     throw new NormlabError(
       'setup',
@@ -25,5 +25,5 @@ export function modelFiles(): ModelFiles {
       "in Node, import from 'normlab' (or call registerNodeModelFiles() from src/node-files.ts); a browser or the grader's sandbox cannot save models to files",
     );
   }
-  return registered;
+  return registered as ModelFiles<Model>;
 }

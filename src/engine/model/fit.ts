@@ -12,7 +12,25 @@ import { CallbackList, type CallbackHooks, type Logs } from './callbacks.js';
 import { History, type NonFiniteEvent } from './history.js';
 import { checkBatchSize } from './checks.js';
 import { evaluateRange } from './batches.js';
-import type { LoadedData, Sequential } from './sequential.js';
+import { yieldToEventLoop } from '../../util/yield.js';
+import type { DataId, NetworkRunner } from '../backend.js';
+import type { Random } from '../random.js';
+
+/** What the fit loop needs of its model (a Sequential), so that this module needs nothing from sequential.ts. */
+export interface FitModel {
+  readonly metricNames: string[];
+  stopTraining: boolean;
+  /** Shuffling continues across fit() calls. */
+  readonly shuffleRandom: Random;
+}
+
+/** Data uploaded to a model's runner: what the fit loop and evaluate/predict run batches on. */
+export interface LoadedData {
+  runner: NetworkRunner;
+  id: DataId;
+  samples: number;
+  outputUnits: number;
+}
 
 export interface FitArgs {
   epochs?: number;
@@ -70,7 +88,7 @@ function checkFitArgs(args: FitArgs, samples: number) {
 }
 
 /** The fit loop of `model.fit()`; `load` uploads checked data to the model's runner (see loadModelData). */
-export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, load: (x: Tensor, y: Tensor) => LoadedData): Promise<History> {
+export async function runFit(model: FitModel, x: Tensor, y: Tensor, args: FitArgs, load: (x: Tensor, y: Tensor) => LoadedData): Promise<History> {
   const samples = x.shape[0];
   const { epochs, batchSize, trainCount, initialEpoch } = checkFitArgs(args, samples);
   const { runner, id } = load(x, y);
@@ -132,7 +150,7 @@ export async function runFit(model: Sequential, x: Tensor, y: Tensor, args: FitA
         if (withAcc) batchLogs.acc = result.correct / count;
         await callbacks.onBatchEnd(batch, batchLogs);
         if (Date.now() - lastYield > yieldEvery) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await yieldToEventLoop(); // not setTimeout(0): browsers clamp it to 4 ms (src/util/yield.ts)
           lastYield = Date.now();
         }
         if (model.stopTraining) break;

@@ -7,7 +7,7 @@ import type { Sequential } from './sequential.js';
 
 /** Loads a model written by model.save(): a folder, its model.json, or either as a file:// URL. */
 export async function loadLayersModel(path: string): Promise<Sequential> {
-  return modelFiles().load(path);
+  return modelFiles<Sequential>().load(path);
 }
 
 /** The same as loadLayersModel. */

@@ -21,7 +21,7 @@ import { Tensor } from '../tensor.js';
 import { evaluateRange, forEachBatch } from './batches.js';
 import type { CallbackHooks } from './callbacks.js';
 import { checkBatchSize, checkFinite, checkFlat, checkInputShape, checkLossActivation, checkTargets, requireTensor, toInputSource } from './checks.js';
-import { runFit, type FitArgs } from './fit.js';
+import { runFit, type FitArgs, type LoadedData } from './fit.js';
 import { History } from './history.js';
 import { modelFiles } from './file-io.js';
 import { checkTrainingMemory } from './memory.js';
@@ -82,14 +82,6 @@ function slotOf(model: Sequential): { runner?: NetworkRunner } {
   const slot = runnerSlots.get(model);
   if (!slot) throw new NormlabError('config', 'this is not a model made by sequential()', 'create models with tf.sequential({layers: [...]})');
   return slot;
-}
-
-/** Data uploaded to a model's runner: what the fit loop and evaluate/predict run batches on. */
-export interface LoadedData {
-  runner: NetworkRunner;
-  id: number;
-  samples: number;
-  outputUnits: number;
 }
 
 // Set by Sequential's static block, the one place outside its methods that may use its private members.
@@ -582,6 +574,11 @@ export function loadModelData(model: Sequential, x: Tensor, y?: Tensor, classNam
 /** The model's weights as its backend lays them out (weightLayout order), e.g. for probes and curvature. */
 export function backendWeights(model: Sequential): Float64Array[] {
   return runnerOf(model).getWeights();
+}
+
+/** The optimizer state of the model's kernels and biases as its backend stores it (NetworkRunner.optimizerSlots), if exposed. */
+export function backendOptimizerSlots(model: Sequential): { tensor: number; slots: Float64Array[] }[] | undefined {
+  return runnerOf(model).optimizerSlots?.();
 }
 
 /** Default seed of the dropout layer at position `index` of a model with seed `modelSeed`. */

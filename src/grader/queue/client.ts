@@ -159,8 +159,13 @@ export function stateOf(job: Job, bullState: string): SubmissionState {
   const name = parsed.success ? parsed.data.name : String((job.data as { name?: unknown })?.name ?? job.id);
   const assignment = parsed.success ? parsed.data.assignment : 'callbacks';
   let result = undefined;
-  if (bullState === 'completed' && typeof job.returnvalue === 'string') result = decodeResult(job.returnvalue);
-  else if (bullState === 'failed') result = graderErrorResult(assignment, name, failureReason(job));
+  if (bullState === 'completed' && typeof job.returnvalue === 'string') {
+    try {
+      result = decodeResult(job.returnvalue);
+    } catch (error) {
+      result = graderErrorResult(assignment, name, (error as Error).message);
+    }
+  } else if (bullState === 'failed') result = graderErrorResult(assignment, name, failureReason(job));
   return {
     id: String(job.id),
     name,
