@@ -106,6 +106,18 @@ export function curvatureFinding(study: StudyResult): Finding | null {
       `Adam's preconditioned sharpness λ_max(D⁻¹H) (D = √v̂ + ε, v̂ estimated from the probe images' minibatch gradients) at init is ${ciText(rawAdam.preconditioned, (v) => num(v))} raw (range ${num(rawAdam.preconditioned.min)}–${num(rawAdam.preconditioned.max)}) and ${ciText(scaledAdam.preconditioned, (v) => num(v))} scaled, ` +
         `against its limit 38/η = ${num(adamC.limit)} (β₁ = 0.9; Cohen et al. 2022): the preconditioner absorbs most of the 255² of raw curvature (${rawAdam.preconditioned.values.filter((v) => v > adamC.limit).length} of ${rawAdam.preconditioned.n} raw seeds start over the limit), which is why Adam does not blow up the way SGD does — its damage is the outputs its steps move.`,
     );
+    const along = (c: CurvatureSummary | undefined) => (c?.points ?? []).filter((p) => p.step > 0 && p.preconditioned.n);
+    const scaledC = curvatureOf(study, 'scale', 'adam');
+    if (along(adamC).length) {
+      const list = (c: CurvatureSummary | undefined) =>
+        along(c)
+          .map((p) => `${num(p.preconditioned.mean)} at step ${p.step}`)
+          .join(', ');
+      sentences.push(
+        `Later, with v̂ Adam's own bias-corrected second moment at that step (what its update divides by), seed 1's λ_max(D⁻¹H) is ${list(adamC)} raw` +
+          `${along(scaledC).length ? ` and ${list(scaledC)} with x/255` : ''} (limit ${num(adamC.limit)}).`,
+      );
+    }
   }
   // Across seeds: every raw seed over the limit and every /255 seed under it (λ_max is skewed across
   // seeds, so the range says more than a t-interval here).

@@ -111,3 +111,36 @@ describe('whole-test-set evaluations of a study run', { skip: NO_FASHION }, () =
     assert.equal(wholeEvaluations, 2);
   });
 });
+
+describe("Adam's preconditioned sharpness: v̂ from Adam's own state once it has one", { skip: NO_FASHION }, () => {
+  test('init: estimated from minibatch gradients; after 5 steps: the run’s bias-corrected second moment', async () => {
+    const data = await fashion(TRAIN, TEST);
+    const options = resolveStudyOptions({
+      seeds: 1,
+      epochs: 1,
+      backend: 'reference',
+      trainLimit: TRAIN,
+      testLimit: TEST,
+      probeRows: 64,
+      probeTestRows: TEST_SUBSET,
+      probeSteps: [0, 5],
+      runs: ['main'],
+    });
+    const spec = planStudy(options, { train: TRAIN, test: TEST }).find((s) => s.transform === 'none' && s.optimizer === 'adam');
+    assert.ok(spec);
+    spec.analyses = { curvature: { steps: [0, 5], rows: 64, iterations: 6, preconditioned: true, whole: false } };
+    const result = await runStudyJob(spec, data);
+    const points = result.analyses?.curvature ?? [];
+    assert.deepEqual(
+      points.map((p) => [p.step, p.preconditionerFrom]),
+      [
+        [0, 'minibatch-gradients'],
+        [5, 'adam-state'],
+      ],
+    );
+    for (const p of points)
+      assert.ok(p.preconditioned !== null && Number.isFinite(p.preconditioned) && p.preconditioned > 0, `step ${p.step}: ${p.preconditioned}`);
+    // the minibatch estimate costs gradient calls of its own (2 minibatches of 32); Adam's state does not
+    assert.ok(points[0].gradientCalls > points[1].gradientCalls - 2 * points[1].iterations, 'no extra gradient calls at step 5');
+  });
+});

@@ -107,6 +107,12 @@ class CheckedRunner implements NetworkRunner {
     this.live().resetOptimizer();
   }
 
+  optimizerSlots(): { tensor: number; slots: Float64Array[] }[] {
+    const runner = this.live();
+    if (!runner.optimizerSlots) throw new NormlabError('setup', 'this backend does not expose its optimizer state');
+    return runner.optimizerSlots();
+  }
+
   setLearningRate(learningRate: number): void {
     if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) {
       throw new NormlabError('config', `the learning rate must be a positive number, got ${JSON.stringify(learningRate)}`);

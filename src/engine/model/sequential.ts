@@ -576,6 +576,11 @@ export function backendWeights(model: Sequential): Float64Array[] {
   return runnerOf(model).getWeights();
 }
 
+/** The optimizer state of the model's kernels and biases as its backend stores it (NetworkRunner.optimizerSlots), if exposed. */
+export function backendOptimizerSlots(model: Sequential): { tensor: number; slots: Float64Array[] }[] | undefined {
+  return runnerOf(model).optimizerSlots?.();
+}
+
 /** Default seed of the dropout layer at position `index` of a model with seed `modelSeed`. */
 function dropoutSeed(modelSeed: number, index: number): number {
   return (Math.imul(modelSeed ^ 0x5bd1e995, 31) + Math.imul(index + 1, 0x27d4eb2f)) >>> 0;

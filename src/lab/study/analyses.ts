@@ -167,6 +167,11 @@ export interface CurvatureRequest {
   epsilon: number;
   batchSize: number;
   seed: number;
+  /**
+   * Adam's bias-corrected second moment v̂ (flat, in weight order) at these weights, when the run has one;
+   * without it v̂ is estimated from the probe rows' minibatch gradients.
+   */
+  secondMoment?: Float64Array;
 }
 
 /** Adam's second moment, estimated as the mean of squared minibatch gradients over the probe rows. */
@@ -217,7 +222,7 @@ export function curvatureAt(
     lambdaMaxFirstLayer = first.lambdaMax;
   }
   if (req.preconditioned) {
-    const v = secondMomentEstimate(oracle, w, rows, req.batchSize);
+    const v = req.secondMoment ?? secondMomentEstimate(oracle, w, rows, req.batchSize);
     const d = v.map((vi) => Math.sqrt(vi) + req.epsilon);
     const pre = sharpness(oracle, w, { ...options, preconditioner: d });
     note(pre);
@@ -225,7 +230,16 @@ export function curvatureAt(
   }
   const calls = oracle.gradientCalls;
   oracle.dispose();
-  return { step: req.step, lambdaMax, lambdaMaxFirstLayer, preconditioned, iterations, gradientCalls: calls, converged };
+  return {
+    step: req.step,
+    lambdaMax,
+    lambdaMaxFirstLayer,
+    preconditioned,
+    preconditionerFrom: req.preconditioned ? (req.secondMoment ? 'adam-state' : 'minibatch-gradients') : null,
+    iterations,
+    gradientCalls: calls,
+    converged,
+  };
 }
 
 /** The plane of the top two Hessian eigenvectors at w0; `project` later places the first steps on it. */

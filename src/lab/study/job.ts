@@ -21,7 +21,7 @@ import type { OptimizerSpec } from '../../engine/backend.js';
 function withClipnorm(spec: OptimizerSpec, clipnorm: number | undefined): OptimizerSpec {
   return clipnorm === undefined ? spec : withClipping(spec, { clipnorm });
 }
-import { backendWeights, type Sequential } from '../../engine/model/sequential.js';
+import { backendOptimizerSlots, backendWeights, type Sequential } from '../../engine/model/sequential.js';
 import type { CurvaturePoint, CurvePoint, DataSpec, RunAnalyses, RunResult, RunSpec } from './types.js';
 
 export interface StudyData {
@@ -70,6 +70,22 @@ function windowedMeans(values: number[], stepsPerEpoch: number, maxPoints = 120)
     curve.push({ step, epoch: step / stepsPerEpoch, value: mean });
   }
   return { curve, window };
+}
+
+/**
+ * Adam's bias-corrected second moment v̂ = v / (1 − β₂ᵗ) after `step` updates, flat in weight order (the
+ * preconditioner Adam divides by), or undefined when the runner does not expose it for every tensor.
+ */
+function adamSecondMoment(model: Sequential, step: number, weights: Float64Array[]): Float64Array | undefined {
+  const optimizer = model.networkSpec().optimizer;
+  if (optimizer.name !== 'adam') return undefined;
+  const slots = backendOptimizerSlots(model);
+  if (!slots || slots.length !== weights.length || slots.some((s, i) => s.tensor !== i || s.slots[1].length !== weights[i].length)) return undefined;
+  const correction = 1 - Math.pow(optimizer.beta2, step);
+  const flat = new Float64Array(weights.reduce((n, w) => n + w.length, 0));
+  let o = 0;
+  for (const s of slots) for (const v of s.slots[1]) flat[o++] = v / correction;
+  return flat;
 }
 
 export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<RunResult> {
@@ -147,6 +163,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
     const weights = backendWeights(model);
     const netSpec = model.networkSpec();
     const epsilon = netSpec.optimizer.name === 'adam' ? netSpec.optimizer.epsilon : 1e-7;
+    const secondMoment = c.preconditioned && step > 0 ? adamSecondMoment(model, step, weights) : undefined;
     curvature.push(
       timed(() =>
         curvatureAt(engineBackend, netSpec, weights, batch, transform, {
@@ -159,6 +176,7 @@ export async function runStudyJob(spec: RunSpec, given?: StudyData): Promise<Run
           epsilon,
           batchSize: spec.batchSize,
           seed: spec.seed,
+          secondMoment,
         }),
       ),
     );

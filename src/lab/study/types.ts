@@ -185,8 +185,17 @@ export interface CurvaturePoint {
   lambdaMax: number | null;
   /** λ_max of the first layer's block (kernel0 + bias0). */
   lambdaMaxFirstLayer: number | null;
-  /** Adam: λ_max(D⁻¹H) with D = √v̂ + ε, v̂ from the probe rows' minibatch gradients; null for SGD. */
+  /**
+   * Adam: λ_max(D⁻¹H) with D = √v̂ + ε; null for SGD. v̂: see `preconditionerFrom`.
+   */
   preconditioned: number | null;
+  /**
+   * Where the preconditioner's v̂ came from: 'adam-state', the run's own second moment at that step
+   * (bias-corrected, v/(1 − β₂ᵗ)) — what Adam divides by; 'minibatch-gradients', the mean of the squared
+   * gradients of the probe rows' minibatches (at initialisation, where Adam has no state yet: v̂ after
+   * one step is g²). Absent in studies written before it was recorded (then always the latter).
+   */
+  preconditionerFrom?: 'adam-state' | 'minibatch-gradients' | null;
   iterations: number;
   gradientCalls: number;
   converged: boolean;
