@@ -58,7 +58,8 @@ export function toGradescope(r: SubmissionResult): Record<string, unknown> {
   const summary = formatText({ ...r, tests: [] }).trim();
   return {
     score: r.score,
-    execution_time: r.seconds,
+    // Whole seconds, as in Gradescope's specification.
+    execution_time: Math.round(r.seconds),
     output: summary,
     visibility: 'visible',
     stdout_visibility: 'visible',

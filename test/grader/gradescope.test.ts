@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { DATASETS } from '../../src/data/registry.js';
 import { Grader } from '../../src/grader/grade.js';
 import { toGradescope } from '../../src/grader/report.js';
+import { GradescopeResultsSchema } from './gradescope-spec.js';
 import { corpusCopy, MNIST_DIR, NO_MNIST, REPO_ROOT, tempDir } from './helpers.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -21,6 +22,21 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
     env: { ...process.env, ...env },
     timeout: 120_000,
   });
+
+/** Valid by Gradescope's specification, and with every field issue 14 lists, per submission and per test. */
+function assertGradescopeResults(results: Record<string, any>): void {
+  const parsed = GradescopeResultsSchema.safeParse(results);
+  assert.ok(parsed.success, parsed.error?.message);
+  for (const key of ['score', 'execution_time', 'output', 'visibility', 'stdout_visibility', 'tests']) assert.ok(key in results, key);
+  assert.ok(results.tests.length > 0);
+  for (const t of results.tests)
+    for (const key of ['name', 'score', 'max_score', 'status', 'output', 'visibility']) assert.ok(key in t, `test ${t.name}: ${key}`);
+  // The total is the sum of the tests' scores (Gradescope shows both).
+  assert.equal(
+    results.score,
+    results.tests.reduce((s: number, t: { score: number }) => s + t.score, 0),
+  );
+}
 
 describe('Gradescope autograder package', { skip: NO_MNIST, timeout: 300_000 }, () => {
   const dir = tempDir('normlab-gradescope-');
@@ -65,9 +81,7 @@ describe('Gradescope autograder package', { skip: NO_MNIST, timeout: 300_000 }, 
     const run = spawnSync(join(source, 'run_autograder'), [], { encoding: 'utf8', env: { ...process.env, AUTOGRADER_ROOT: root }, timeout: 180_000 });
     assert.equal(run.status, 0, run.stderr);
     const results = JSON.parse(readFileSync(join(root, 'results', 'results.json'), 'utf8')) as Record<string, any>;
-    for (const key of ['score', 'execution_time', 'output', 'visibility', 'stdout_visibility', 'tests']) assert.ok(key in results, key);
-    for (const t of results.tests)
-      for (const key of ['name', 'score', 'max_score', 'status', 'output', 'visibility']) assert.ok(key in t, `test ${t.name}: ${key}`);
+    assertGradescopeResults(results);
 
     const grader = await Grader.open({ dataDir: MNIST_DIR, split: 'test', limits: { timeoutS: 60 } });
     try {
@@ -87,5 +101,6 @@ describe('Gradescope autograder package', { skip: NO_MNIST, timeout: 300_000 }, 
     const results = JSON.parse(readFileSync(join(root, 'results', 'results.json'), 'utf8')) as Record<string, any>;
     assert.equal(results.score, 0);
     assert.match(results.output, /No \.ts or \.js file was submitted\. Upload your train-mnist\.ts/);
+    assert.ok(GradescopeResultsSchema.safeParse(results).success, JSON.stringify(results));
   });
 });

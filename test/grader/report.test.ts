@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatText, toCsv, toGradescope } from '../../src/grader/report.js';
+import { GradescopeResultsSchema } from './gradescope-spec.js';
 import type { SubmissionResult } from '../../src/grader/types.js';
 
 function result(over: Partial<SubmissionResult> = {}): SubmissionResult {
@@ -47,6 +48,10 @@ function result(over: Partial<SubmissionResult> = {}): SubmissionResult {
 describe('grader reports', () => {
   it('gradescope: score, and one test per check with name, score, max_score, status, output', () => {
     const gs = toGradescope(result()) as { score: number; tests: Record<string, unknown>[] };
+    // Valid by Gradescope's specification (execution_time in whole seconds: 2.5 s → 3).
+    const spec = GradescopeResultsSchema.safeParse(gs);
+    assert.ok(spec.success, spec.error?.message);
+    assert.equal((gs as { execution_time?: number }).execution_time, 3);
     assert.equal(gs.score, 1.5);
     assert.deepEqual(gs.tests[1], {
       name: 'returns the History',

@@ -74,7 +74,12 @@ export function registerGradeQueue(grade: Command, backends: readonly string[]):
     .requiredOption('--redis <url>', 'the Redis holding the queue, e.g. redis://127.0.0.1:6379', parseRedisUrl)
     .option('--concurrency <n>', 'submissions this worker grades at the same time (about one per core)', integer(1, 64), 1)
     .option('--data-dir <dir>', 'folder holding the MNIST files (also: NORMLAB_DATA_DIR)')
-    .option('--attempts <n>', 'times a submission may be started before it ends as grader-error (worker deaths count)', integer(1, 20), DEFAULT_ATTEMPTS)
+    .option(
+      '--attempts <n>',
+      'tries a submission may lose (its worker died, or the grader failed on it) before it ends as grader-error',
+      integer(1, 20),
+      DEFAULT_ATTEMPTS,
+    )
     .option('--stall-interval <seconds>', 'a submission whose worker is silent this long is given to another worker', integer(2, 3600), 30)
     .option('--grace <seconds>', 'on SIGTERM, how long running submissions may finish before they are handed back to the queue', integer(0, 3600), 30)
     .action(async (flags: WorkerFlags) => {

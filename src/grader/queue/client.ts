@@ -10,13 +10,14 @@ import { EventEmitter } from 'node:events';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ASSIGNMENTS, getAssignment } from '../assignment.js';
+import { GIVE_UP_ENDING } from './attempts.js';
 import { decodeResult } from './codec.js';
 import { assignmentVersion, DEFAULT_ATTEMPTS, JobDataSchema, makeJobData, queueName, type GradeSettings } from './identity.js';
 import { connectOrExplain, requestConnection, requireReady, workerConnection } from './redis.js';
 import { graderErrorResult, queueStatus, type SubmissionState } from './result.js';
 
 export interface SubmitOptions {
-  /** Tries for a job that fails or kills its worker (the workers' --attempts decides for deaths). */
+  /** BullMQ's limit on retries of a grader failure (the workers' --attempts also limits them, and alone decides for deaths). */
   attempts?: number;
 }
 
@@ -153,7 +154,7 @@ export class SubmissionQueue {
   }
 }
 
-/** A job as the API shows it; a job BullMQ failed (its workers kept dying) becomes a grader-error result. */
+/** A job as the API shows it; a failed job (its workers kept dying, or the grader failed) becomes a grader-error result. */
 export function stateOf(job: Job, bullState: string): SubmissionState {
   const parsed = JobDataSchema.safeParse(job.data);
   const name = parsed.success ? parsed.data.name : String((job.data as { name?: unknown })?.name ?? job.id);
@@ -180,9 +181,7 @@ export function stateOf(job: Job, bullState: string): SubmissionState {
 
 function failureReason(job: Job): string {
   const reason = job.failedReason ?? 'unknown';
-  if (/stalled more than/i.test(reason)) {
-    const n = job.stalledCounter;
-    return `the worker grading it stopped (crashed, was killed, or lost its connection) ${n} time${n === 1 ? '' : 's'}, so it was not tried again (BullMQ: ${reason})`;
-  }
+  // A worker's give-up (attempts.ts) already says how the tries were lost.
+  if (reason.includes(GIVE_UP_ENDING)) return reason;
   return `${reason} (after ${job.attemptsStarted} attempt${job.attemptsStarted === 1 ? '' : 's'})`;
 }

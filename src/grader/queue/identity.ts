@@ -42,7 +42,7 @@ export function queueName(assignmentVersion: string): string {
   return `normlab-grade-${assignmentVersion.replace(/[^\w.@+-]/g, '_')}`;
 }
 
-/** Times a submission may be started (worker deaths and grader failures count) before it ends as grader-error. */
+/** Tries a submission may lose (its worker died, or the grader failed on it) before it ends as grader-error. */
 export const DEFAULT_ATTEMPTS = 3;
 
 /**

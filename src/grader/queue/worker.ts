@@ -1,27 +1,34 @@
 /**
  * A grading worker: pulls jobs from the BullMQ queues of the assignment versions this normlab has, grades
- * each with the same Grader as `normlab grade` (one Grader per distinct set of settings, kept open), and
+ * each with the same Grader as `normlab grade` (one per distinct set of settings, kept open in a thread), and
  * stores the full result as the job's return value.
  *
- * Failure handling, all BullMQ's own machinery:
- *   - the job lock is renewed while grading; a worker that dies (SIGKILL, power loss) stops renewing it, and
- *     after the stall interval another worker's stall check puts the job back in the queue;
- *   - a job whose workers die `attempts` times is failed by BullMQ with its stall reason, which the API
- *     reports as a grader-error result, never dropped;
- *   - a grade whose status is grader-error (the sandbox did not start) is retried on another attempt and
- *     kept as the result after the last one;
+ * Failure handling. BullMQ's machinery finds abandoned jobs; normlab's own rule decides when to give up:
+ *   - the job lock is renewed while grading; a worker that dies (SIGKILL, power loss, cut off from Redis)
+ *     stops renewing it, and after the stall interval a live worker's stall check puts the job back in
+ *     the queue. The stall check never fails a job (maxStalledCount is unbounded): how many times it ran,
+ *     and in which worker, depends on timing;
+ *   - the give-up rule counts starts instead: BullMQ increments a job's `attemptsStarted` in the same
+ *     script that hands it to a worker, so the count is exact whoever took it and however it came back.
+ *     A start that ended neither in a grade nor in a hand-back (logged on the job, below) was lost: its
+ *     worker died, or the grader failed. The processor itself ends a job as grader-error, with that
+ *     reason, when it is started after `attempts` lost tries (startCheck), so the verdict is taken once,
+ *     by the one worker that holds the job;
+ *   - a grade whose status is grader-error (the sandbox did not start) is retried while tries are left
+ *     and kept as the result after the last one;
  *   - stop(): stop taking jobs, let running ones finish for up to `graceS`, then hand the rest back to the
- *     queue (moveToWait, not counted as a death) and kill their sandboxes.
+ *     queue (logged on the job first, so it does not count as a lost try) and kill their sandboxes.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ASSIGNMENTS } from '../assignment.js';
-import { Grader } from '../grade.js';
 import type { SubmissionResult } from '../types.js';
+import { HANDED_BACK, startCheck } from './attempts.js';
 import { encodeResult } from './codec.js';
+import { ThreadedGrader } from './grader-thread.js';
 import { assignmentVersion, graderOptions, JobDataSchema, queueName, type GradeSettings, type JobData } from './identity.js';
 import { killOwnSandboxes, reapOrphans, WORKER_DIR_PREFIX } from './orphans.js';
 import { connectOrExplain, workerConnection } from './redis.js';
@@ -33,7 +40,7 @@ export interface WorkerOptions {
   concurrency: number;
   /** Where the MNIST files are (default: the data layer's usual search). */
   dataDir?: string;
-  /** Worker deaths (or hand-backs that never came back) a job survives before it fails: attempts − 1. */
+  /** Tries a job may lose (its worker died, or the grader failed) before it ends as grader-error. */
   attempts: number;
   /** Seconds without a lock renewal after which a job counts as abandoned, and how often that is checked. */
   stallS: number;
@@ -48,9 +55,11 @@ interface Running {
 }
 
 export class GradingWorker {
-  private readonly graders = new Map<string, Promise<Grader>>();
+  private readonly graders = new Map<string, Promise<ThreadedGrader>>();
   private readonly running = new Map<string, Running>();
   private workers: Worker[] = [];
+  /** The same queues, for reading a job's log (hand-backs). */
+  private readonly queues = new Map<string, Queue>();
   private reaper?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   readonly versions: string[] = [];
@@ -74,14 +83,21 @@ export class GradingWorker {
     for (const a of Object.values(ASSIGNMENTS)) {
       const version = assignmentVersion(a);
       w.versions.push(version);
-      const worker = new Worker(queueName(version), (job, token) => w.process(job, token ?? '', version), {
+      const queue = new Queue(queueName(version), { connection, skipWaitingForReady: true });
+      w.queues.set(version, queue);
+      const lockDuration = options.stallS * 1000;
+      const worker = new Worker(queueName(version), (job, token) => w.process(job, token ?? '', queue, version), {
         connection,
         concurrency: options.concurrency,
-        maxStalledCount: Math.max(0, options.attempts - 1),
+        // The stall check only hands abandoned jobs back; giving up is startCheck's (see the top comment).
+        maxStalledCount: UNBOUNDED_STALLS,
         // A lock lives stallS; checking twice per stallS finds an abandoned job within about 2 × stallS
         // (BullMQ moves a job on the second check that finds it without a lock).
-        stalledInterval: Math.max(1000, (options.stallS * 1000) / 2),
-        lockDuration: options.stallS * 1000,
+        stalledInterval: Math.max(1000, lockDuration / 2),
+        lockDuration,
+        // Renewing four times per lock life (BullMQ: twice) leaves a busy machine three renewals of slack
+        // before a live worker's job is taken for abandoned.
+        lockRenewTime: lockDuration / 4,
         name: `${hostname()}:${process.pid}`,
       });
       worker.on('error', (e) => options.log(`queue error: ${e.message}`));
@@ -100,23 +116,35 @@ export class GradingWorker {
     return w;
   }
 
-  private graderFor(assignment: string, settings: GradeSettings): Promise<Grader> {
+  /** One Grader per distinct settings, each in its own thread (grader-thread.ts says why). */
+  private graderFor(assignment: string, settings: GradeSettings): Promise<ThreadedGrader> {
     const key = graderKey(assignment, settings);
     let g = this.graders.get(key);
     if (!g) {
-      g = Grader.open(graderOptions(assignment, settings, this.options.dataDir, this.scratch));
-      this.graders.set(key, g);
-      g.catch(() => this.graders.delete(key));
+      // A Grader that failed to open, or whose thread died later, is opened anew for the next job.
+      const forget = () => {
+        if (this.graders.get(key) === opening) this.graders.delete(key);
+      };
+      const opening = ThreadedGrader.open(graderOptions(assignment, settings, this.options.dataDir, this.scratch), forget);
+      opening.catch(forget);
+      this.graders.set(key, opening);
+      g = opening;
     }
     return g;
   }
 
-  private async process(job: Job, token: string, version: string): Promise<string> {
+  private async process(job: Job, token: string, queue: Queue, version: string): Promise<string> {
     const parsed = JobDataSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`the job's data is not a normlab submission: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     const data: JobData = parsed.data;
     if (data.assignmentVersion !== version) throw new UnrecoverableError(`the job is for ${data.assignmentVersion}, this worker grades ${version}`);
     const id = String(job.id).slice(0, 12);
+    const { logs } = await queue.getJobLogs(String(job.id));
+    const check = startCheck(job, logs, this.options.attempts);
+    if (check.giveUp) {
+      this.options.log(`giving up on ${data.name} (${id}), start ${job.attemptsStarted}: ${check.giveUp}`);
+      throw new UnrecoverableError(check.giveUp);
+    }
     this.options.log(`grading ${data.name} (${id}), attempt ${job.attemptsStarted}`);
     let handBack!: (e: Error) => void;
     const handedBack = new Promise<never>((_, reject) => (handBack = reject));
@@ -124,9 +152,6 @@ export class GradingWorker {
     this.running.set(String(job.id), { job, token, handBack });
     const dir = join(this.scratch, 'submissions', String(job.id));
     try {
-      // Opening a Grader (data, runtime, type checker) can block this process for seconds; hold the lock
-      // long enough that the stall check of other workers does not take the job away meanwhile.
-      if (!this.graders.has(graderKey(data.assignment, data.settings))) await job.extendLock(token, Math.max(120_000, this.options.stallS * 1000));
       const grader = await Promise.race([this.graderFor(data.assignment, data.settings), handedBack]);
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       // Only the base name reaches the grader's messages (as with a local file); the folder is ours.
@@ -134,8 +159,8 @@ export class GradingWorker {
       writeFileSync(file, Buffer.from(data.source, 'base64'), { mode: 0o644 });
       const result: SubmissionResult = await Promise.race([grader.grade(file, data.name), handedBack]);
       result.file = data.name;
-      const attempts = job.opts.attempts ?? 1;
-      if (result.status === 'grader-error' && job.attemptsMade + 1 < attempts) throw new Error(result.statusMessage);
+      // A grader failure is retried (BullMQ's retry, with its backoff) while both limits leave a try.
+      if (result.status === 'grader-error' && check.triesLeft > 1 && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error(result.statusMessage);
       this.options.log(`graded ${data.name} (${id}): ${result.score}/${result.maxScore} ${result.status} in ${result.seconds.toFixed(1)} s`);
       return encodeResult(result);
     } finally {
@@ -166,6 +191,8 @@ export class GradingWorker {
     if (late) {
       for (const [id, r] of this.running) {
         try {
+          // Logged before the move: once the job is back in the queue another worker may start it at once.
+          await r.job.log(`${HANDED_BACK} by ${hostname()}:${process.pid} (the worker was stopping)`);
           await r.job.moveToWait(r.token);
           this.options.log(`handed back ${r.job.data?.name ?? id} (${id.slice(0, 12)})`);
         } catch (e) {
@@ -178,18 +205,22 @@ export class GradingWorker {
     }
     for (const g of this.graders.values()) {
       try {
-        (await g).close();
+        await (await g).close();
       } catch {
         /* a grader that failed to open has nothing to close */
       }
     }
     killOwnSandboxes();
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     rmSync(this.scratch, { recursive: true, force: true });
     // Not quit(): with Redis down it would wait for a reconnect that may never come.
     this.connection.disconnect();
     this.options.log('worker stopped');
   }
 }
+
+/** Far more stalls than any job meets: BullMQ's stall check must never be the one to fail a job. */
+const UNBOUNDED_STALLS = 1_000_000;
 
 function graderKey(assignment: string, settings: GradeSettings): string {
   return JSON.stringify([assignment, settings]);

@@ -14,6 +14,7 @@ import { GradingWorker } from '../../../src/grader/queue/worker.js';
 import { toCsv, toGradescope } from '../../../src/grader/report.js';
 import type { SubmissionResult } from '../../../src/grader/types.js';
 import { startGradingApi, type RunningApi } from '../../../src/server/grading/api.js';
+import { GradescopeResultsSchema } from '../gradescope-spec.js';
 import { corpusCopy, MNIST_DIR, NO_MNIST } from '../helpers.js';
 import { comparable, NO_REDIS, TestRedis, waitFor } from './helpers.js';
 
@@ -98,6 +99,8 @@ describe('grading API on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout: 3
       assert.equal(got.score, expected.score);
       assert.deepEqual(got.tests, expected.tests, `${f.name}: same tests, scores and messages as local grading`);
       for (const key of ['score', 'execution_time', 'output', 'visibility', 'stdout_visibility', 'tests']) assert.ok(key in got, `results.json has ${key}`);
+      const spec = GradescopeResultsSchema.safeParse(got);
+      assert.ok(spec.success, `results.json by Gradescope's specification: ${spec.error?.message}`);
     }
 
     const events = (await streamText)

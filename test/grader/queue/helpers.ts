@@ -87,7 +87,7 @@ export class TestRedis {
   /** SIGKILL: a crash, not a clean shutdown; AOF with fsync on every write must lose nothing acknowledged. */
   async kill(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await gone;
@@ -120,11 +120,16 @@ export async function startWorker(redisUrl: string, flags: string[] = [], env: R
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const deadline = Date.now() + 60_000;
   while (!/normlab grade worker \d+:/.test(out)) {
-    if (proc.exitCode !== null) throw new Error(`the worker exited (${proc.exitCode}):\n${out}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the worker exited (${proc.exitCode ?? proc.signalCode}):\n${out}`);
     if (Date.now() > deadline) throw new Error(`the worker did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return { proc, pid: proc.pid!, log: () => out, exited };
+}
+
+/** Whether it still runs (a process killed by a signal has exitCode null too, and signalCode set). */
+export function isRunning(w: WorkerProcess): boolean {
+  return w.proc.exitCode === null && w.proc.signalCode === null;
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000, everyMs = 250): Promise<T> {

@@ -18,7 +18,7 @@ import { GradeSettingsSchema } from '../../../src/grader/queue/identity.js';
 import type { SubmissionResult } from '../../../src/grader/types.js';
 import { startGradingApi, type RunningApi } from '../../../src/server/grading/api.js';
 import { corpusCopy, MNIST_DIR, NO_MNIST } from '../helpers.js';
-import { NO_REDIS, startWorker, TestRedis, waitFor, workerProcesses, type WorkerProcess } from './helpers.js';
+import { isRunning, NO_REDIS, startWorker, TestRedis, waitFor, workerProcesses, type WorkerProcess } from './helpers.js';
 
 const HANGS = ['infinite-loop.js', 'busy-callback.ts'];
 const CASES = [
@@ -76,7 +76,7 @@ describe('200 submissions through the API with two workers, a worker SIGKILLed a
   });
 
   after(async () => {
-    for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGKILL');
+    for (const w of workers) if (isRunning(w)) w.proc.kill('SIGKILL');
     await api?.close();
     await queue?.close();
     await redis?.stop();
@@ -161,7 +161,7 @@ describe('200 submissions through the API with two workers, a worker SIGKILLed a
 
     // No sandbox left behind: the killed worker's was reaped; the others stop cleanly.
     await waitFor('the killed worker to leave no sandbox', () => workerProcesses(victim.pid).length === 0 || undefined, 60_000);
-    for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGTERM');
+    for (const w of workers) if (isRunning(w)) w.proc.kill('SIGTERM');
     for (const w of workers) {
       const code = await w.exited;
       if (w !== victim) assert.equal(code, 0, w.log());
