@@ -22,6 +22,7 @@ import { EarlyStopping } from '../engine/model/early-stopping.js';
 import { History } from '../engine/model/history.js';
 import { Sequential } from '../engine/model/sequential.js';
 import { Tensor } from '../engine/tensor.js';
+import { argmaxOf } from '../engine/math/argmax.js';
 import { NormlabError } from '../errors.js';
 import { closestName } from '../util/suggest.js';
 import { isNativeError, isPromise, isProxy } from 'node:util/types';
@@ -611,8 +612,7 @@ function relateY(t: unknown, given: Tensor): TensorInfo {
     // one-hot: the argmax of each row must be the given label
     const k = t.shape[1];
     for (let r = 0; r < n; r++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (read(r * k + j) > read(r * k + best)) best = j;
+      const best = argmaxOf(k, (j) => read(r * k + j));
       if (best !== given.values[r]) return { ...info, detail: `row ${r} encodes class ${best}, but the given label is ${given.values[r]}` };
     }
     return { ...info, relation: 'equal-copy', detail: 'one-hot encoded' };

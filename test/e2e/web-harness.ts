@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = process.env.NORMLAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -118,6 +118,17 @@ export async function startServe(extraArgs: string[] = []): Promise<ServerHandle
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Wait until the page has drawn `count` more animation frames: what "the charts had time to paint" means,
+ * as an event rather than a fixed number of milliseconds (which a busy machine can overrun).
+ */
+export async function animationFrames(page: Page, count = 2): Promise<void> {
+  // no named functions inside: tsx wraps those in a __name() helper the page does not have
+  await page.evaluate(async (n) => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
+  }, count);
 }
 
 export async function launchChromium(): Promise<Browser> {

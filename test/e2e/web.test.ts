@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { LabSnapshot } from '../../web/src/lab/view.js';
-import { ARTIFACTS, browserTestBlocker, ensureWebBuild, launchChromium, makeQuickStudy, startServe, type ServerHandle } from './web-harness.js';
+import {
+  animationFrames,
+  ARTIFACTS,
+  browserTestBlocker,
+  ensureWebBuild,
+  launchChromium,
+  makeQuickStudy,
+  startServe,
+  type ServerHandle,
+} from './web-harness.js';
 import { NO_FASHION } from '../shared-data.js';
 
 const blocker = browserTestBlocker();
@@ -44,7 +53,7 @@ async function waitFor(page: Page, what: string, ok: (s: Snapshot) => boolean, t
  * when its view was hidden while it was made).
  */
 async function paintedCanvases(page: Page, selector: string): Promise<{ painted: number; total: number }> {
-  await page.waitForTimeout(200); // two animation frames at least
+  await animationFrames(page);
   return page.evaluate((sel) => {
     const canvases = Array.from(document.querySelectorAll<HTMLCanvasElement>(`${sel} canvas`));
     const painted = canvases.filter((c) => {
@@ -136,7 +145,8 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : NO
       roundTrips.push(performance.now() - t);
       await page.waitForTimeout(120);
     }
-    await page.waitForTimeout(200);
+    // every keydown's frame was recorded (an event per key, not a fixed wait a busy machine can overrun)
+    await page.waitForFunction(() => (window as unknown as { latencies: unknown[] }).latencies.length >= 12, null, { timeout: 60_000 });
     const measured = (await page.evaluate(() => {
       const w = window as unknown as {
         latencies: { handler: number; frame: number; training: number }[];
@@ -245,8 +255,8 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : NO
     assert.equal(await progress(), held, 'no batches while paused');
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.waitForSelector('[data-run=scale][data-state=training]');
-    const deadline = Date.now() + 30_000;
-    while ((await progress()) === held && Date.now() < deadline) await page.waitForTimeout(100);
+    // the next batch after Resume, however long a busy machine takes to run it (the test's timeout bounds it)
+    await page.waitForFunction((before) => document.querySelector('[data-run=scale] .progress-text')?.textContent !== before, held, { timeout: 60_000 });
     assert.notEqual(await progress(), held, 'training continued after resume');
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.waitForSelector('[data-run=scale][data-state=stopped]', { timeout: 30_000 });
@@ -313,16 +323,16 @@ describe('browser lab in Chromium', { skip: blocker ? `skipped: ${blocker}` : NO
     // Keyboard: the pixel slider goes to 0 with Home, so z = 0 and σ = ½.
     await page.focus('#sig-pixel');
     await page.keyboard.press('Home');
-    await page.waitForTimeout(100);
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>('#sig-pixel-n')?.value === '0', null, { timeout: 60_000 });
     assert.equal(await page.inputValue('#sig-pixel-n'), '0');
     assert.equal(await cell('float64', 0), '0.50000000000000000');
     // The forum's weights: linspace(0, 1e-5) never saturate, even at 255.
     await page.keyboard.press('End');
     await page.selectOption('#sig-preset', 'forum');
-    await page.waitForTimeout(100);
+    await page.waitForFunction(() => /0 of 50 weights/.test(document.querySelector('.preset-summary')?.textContent ?? ''), null, { timeout: 60_000 });
     assert.match((await page.locator('.preset-summary').textContent())!, /0 of 50 weights give σ exactly 1\.0 in float32/);
     await page.selectOption('#sig-preset', 'glorot');
-    await page.waitForTimeout(100);
+    await page.waitForFunction(() => /[1-9]\d* of 50 weights/.test(document.querySelector('.preset-summary')?.textContent ?? ''), null, { timeout: 60_000 });
     assert.match((await page.locator('.preset-summary').textContent())!, /[1-9]\d* of 50 weights give σ exactly 1\.0 in float32/);
     await shoot(page, 'web-sigmoid');
     await page.close();

@@ -69,12 +69,14 @@ describe('whole-test-set evaluations of a study run', { skip: NO_FASHION }, () =
     data = await fashion(TRAIN, TEST);
   });
 
-  test('the plan: subset repeats of later seeds evaluate the whole test set at the last epoch only', () => {
+  test('the plan: subset repeats of later seeds evaluate the whole test set at the last epoch only, probe at init only', () => {
     const options = resolveStudyOptions({});
     const specs = planStudy(options, { train: 60000, test: 10000 }, ENGINE_ARMS);
     for (const s of specs) {
       const expected = s.tier === 'subset' && s.seed !== options.seeds[0] ? 'last-epoch' : undefined;
       assert.equal(s.probe.wholeTest, expected, s.id);
+      // the repeats' early probe points are not shown either: initialisation (and every epoch end) only
+      assert.deepEqual(s.probe.steps, expected ? [0] : s.tier === 'full' ? options.probeSteps : [0, 10, 100], s.id);
     }
   });
 

@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { ASSIGNMENTS } from '../../grader/assignment.js';
 import { autograde } from '../../grader/gradescope/autograde.js';
 import { writeGradescopePackage } from '../../grader/gradescope/package.js';
-import { GRADE_LIMITS } from '../../grader/queue/identity.js';
-import { integer, oneOf } from '../options.js';
+import { gradeSettingFlags } from '../grade-flags.js';
+import { oneOf } from '../options.js';
 import { note } from '../output.js';
 
 interface Settings {
@@ -17,20 +17,8 @@ interface Settings {
   memory: number;
 }
 
-function settingFlags(cmd: Command): Command {
-  return cmd
-    .option('--split <split>', 'MNIST split the submissions train on: train or test', oneOf(['train', 'test'] as const), 'train')
-    .option(
-      '--timeout <seconds>',
-      'wall-clock limit per submission',
-      integer(GRADE_LIMITS.timeoutS.min, GRADE_LIMITS.timeoutS.max),
-      GRADE_LIMITS.timeoutS.default,
-    )
-    .option('--memory <MiB>', 'memory cap per submission', integer(GRADE_LIMITS.memoryMB.min, GRADE_LIMITS.memoryMB.max), GRADE_LIMITS.memoryMB.default);
-}
-
 export function registerAssignmentPackage(cmd: Command): void {
-  settingFlags(
+  gradeSettingFlags(
     cmd
       .command('package')
       .description('build the Gradescope autograder zip (setup.sh, run_autograder, this normlab) for an assignment')
@@ -43,7 +31,7 @@ export function registerAssignmentPackage(cmd: Command): void {
     note('Upload it in Gradescope: assignment → Configure Autograder → Zip file upload → Update Autograder.');
   });
 
-  settingFlags(
+  gradeSettingFlags(
     cmd
       .command('autograde')
       .description("grade <root>/submission and write <root>/results/results.json (Gradescope's run_autograder calls this)")

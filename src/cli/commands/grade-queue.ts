@@ -23,6 +23,7 @@ import { killOwnSandboxes } from '../../grader/queue/orphans.js';
 import { parseRedisUrl, redactUrl } from '../../grader/queue/url.js';
 import type { SubmissionState } from '../../grader/queue/result.js';
 import type { SubmissionResult } from '../../grader/types.js';
+import { gradeSettingFlags } from '../grade-flags.js';
 import { integer, oneOf } from '../options.js';
 import { note } from '../output.js';
 
@@ -51,7 +52,17 @@ interface WorkerFlags {
   grace: number;
 }
 
-interface ServeFlags {
+/** The grading settings as flags (gradeSettingFlags, --backend, --seed, --on-violation): what settingsFrom reads. */
+interface SettingFlags {
+  split: 'train' | 'test';
+  timeout: number;
+  memory: number;
+  backend?: string;
+  seed: number;
+  onViolation: 'zero' | 'flag';
+}
+
+interface ServeFlags extends SettingFlags {
   redis: string;
   port: number;
   host: string;
@@ -59,12 +70,6 @@ interface ServeFlags {
   maxUpload: number;
   rateLimit: number;
   attempts: number;
-  split: 'train' | 'test';
-  timeout: number;
-  memory: number;
-  backend?: string;
-  seed: number;
-  onViolation: 'zero' | 'flag';
 }
 
 export function registerGradeQueue(grade: Command, backends: readonly string[]): void {
@@ -107,8 +112,7 @@ export function registerGradeQueue(grade: Command, backends: readonly string[]):
       });
     });
 
-  grade
-    .command('serve')
+  gradeSettingFlags(grade.command('serve'))
     .description('HTTP API for course-scale grading: POST submissions, GET their status and results, download grades.csv')
     .requiredOption('--redis <url>', 'the Redis holding the queue, e.g. redis://127.0.0.1:6379', parseRedisUrl)
     .option('--port <n>', 'TCP port (0 = any free port)', integer(0, 65535), 8090)
@@ -117,14 +121,6 @@ export function registerGradeQueue(grade: Command, backends: readonly string[]):
     .option('--max-upload <KiB>', 'largest submission file accepted', integer(1, 65536), 512)
     .option('--rate-limit <n>', 'requests per minute per client address (0 = no limit)', integer(0, 1_000_000), 600)
     .option('--attempts <n>', 'times the grader retries a submission it failed on', integer(1, 20), DEFAULT_ATTEMPTS)
-    .option('--split <split>', 'MNIST split the submissions train on: train or test', oneOf(['train', 'test'] as const), 'train')
-    .option(
-      '--timeout <seconds>',
-      'wall-clock limit per submission',
-      integer(GRADE_LIMITS.timeoutS.min, GRADE_LIMITS.timeoutS.max),
-      GRADE_LIMITS.timeoutS.default,
-    )
-    .option('--memory <MiB>', 'memory cap per submission', integer(GRADE_LIMITS.memoryMB.min, GRADE_LIMITS.memoryMB.max), GRADE_LIMITS.memoryMB.default)
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')}`, oneOf(backends))
     .option(
       '--seed <n>',
@@ -190,14 +186,7 @@ function readToken(file: string): string {
   return text;
 }
 
-export function settingsFrom(flags: {
-  split: 'train' | 'test';
-  timeout: number;
-  memory: number;
-  backend?: string;
-  seed: number;
-  onViolation: 'zero' | 'flag';
-}): GradeSettings {
+export function settingsFrom(flags: SettingFlags): GradeSettings {
   const values = {
     split: flags.split,
     timeoutS: flags.timeout,

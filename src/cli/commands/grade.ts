@@ -12,6 +12,7 @@ import { formatText, toCsv, toGradescope } from '../../grader/report.js';
 import type { SubmissionResult } from '../../grader/types.js';
 import { parseRedisUrl } from '../../grader/queue/url.js';
 import { GRADE_LIMITS, graderOptions } from '../../grader/queue/identity.js';
+import { gradeSettingFlags } from '../grade-flags.js';
 import { integer, oneOf } from '../options.js';
 import { note } from '../output.js';
 import { gradeThroughQueue, registerGradeQueue, settingsFrom } from './grade-queue.js';
@@ -35,8 +36,7 @@ interface GradeFlags {
 }
 
 export function registerGrade(program: Command, backends: readonly string[]): void {
-  const grade = program
-    .command('grade')
+  const grade = gradeSettingFlags(program.command('grade'))
     // `grade --redis` and `grade worker --redis`: options belong to the command they follow.
     .enablePositionalOptions()
     .description('grade an assignment submission (a .ts/.js file) or a folder of them, each run in a sandbox')
@@ -45,14 +45,6 @@ export function registerGrade(program: Command, backends: readonly string[]): vo
     .option('--format <format>', 'text, json (the full record) or gradescope (results.json)', oneOf(FORMATS), 'text')
     .option('--out <path>', 'write the report to this file (one submission) or into this folder with grades.csv (a folder; default ./normlab-grades)')
     .option('--data-dir <dir>', 'folder holding the MNIST files (also: NORMLAB_DATA_DIR)')
-    .option('--split <split>', 'MNIST split the submissions train on: train or test', oneOf(['train', 'test'] as const), 'train')
-    .option(
-      '--timeout <seconds>',
-      'wall-clock limit per submission (CPU time is capped at this + 5 s)',
-      integer(GRADE_LIMITS.timeoutS.min, GRADE_LIMITS.timeoutS.max),
-      GRADE_LIMITS.timeoutS.default,
-    )
-    .option('--memory <MiB>', 'memory cap per submission', integer(GRADE_LIMITS.memoryMB.min, GRADE_LIMITS.memoryMB.max), GRADE_LIMITS.memoryMB.default)
     .option('--jobs <n>', 'submissions graded at the same time (folders)', integer(1, 64), 2)
     .option('--backend <name>', `backend the submissions train on: ${backends.join(' or ')} (default: the engine's default)`, oneOf(backends))
     .option(

@@ -193,7 +193,14 @@ export function planStudy(
       // The charts show the first seed's runs along training; the other seeds' subset repeats only need
       // the whole test set at the end (their earlier epoch ends use the test subset: one 10,000-image
       // evaluation less per run, ~10% of a subset run's time).
-      probe: p.tier === 'full' ? probeFull : seed === o.seeds[0] ? probeSubset : { ...probeSubset, wholeTest: 'last-epoch' },
+      // Their early probe points (steps 10 and 100: a 512-row trace and a test-subset evaluation each) are
+      // likewise shown for the first seed only; the repeats keep initialisation and the epoch ends.
+      probe:
+        p.tier === 'full'
+          ? probeFull
+          : seed === o.seeds[0]
+            ? probeSubset
+            : { ...probeSubset, steps: o.quick ? probeSubset.steps : [0], wholeTest: 'last-epoch' },
       keepTrajectory: p.keep ?? false,
       data: p.tier === 'full' ? dataFull : dataSubset,
     });

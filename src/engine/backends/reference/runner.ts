@@ -7,7 +7,7 @@
  * step. Sums are accumulated in JavaScript doubles before being stored, which is slightly *more*
  * accurate than a float32 framework; the parity tolerances allow for that.
  */
-import { argmaxRow } from '../../math/argmax.js';
+import { argmaxOf, argmaxRow } from '../../math/argmax.js';
 import type { BatchResult, DataId, InputSource, NetworkRunner, NetworkSpec, TargetSource, Trace, WeightSlot } from '../../backend.js';
 import { CLIP_EPSILON, dropoutUniform, weightLayout } from '../../backend.js';
 import { elementwise, logSumExpRow, softmaxRow } from '../../math/activations.js';
@@ -515,9 +515,7 @@ export function predictionMatches(out: ArrayLike<number>, offset: number, width:
   if (width === 1 && sparseLabel < 0) return out[offset] > 0.5 === target(0) > 0.5;
   const predicted = argmaxRow(out, offset, width);
   if (sparseLabel >= 0) return predicted === sparseLabel;
-  let best = 0;
-  for (let j = 1; j < width; j++) if (target(j) > target(best)) best = j;
-  return predicted === best;
+  return predicted === argmaxOf(width, target);
 }
 
 export { argmaxRow };
