@@ -62,6 +62,10 @@ describe('normlab why --quick', { timeout: 300_000, skip: NO_FASHION }, () => {
     const e = why(['--epochs', '0']);
     assert.equal(e.status, 2);
     assert.match(e.stderr, /expected a whole number between 1 and 100/);
+    // A limit only the study's schema knows (src/lab/study/options.ts) is named by its flag, before any work.
+    const sweep = why(['--sweep', Array(21).fill('1e-4').join(','), '--out', out]);
+    assert.equal(sweep.status, 2);
+    assert.match(sweep.stderr, /normlab: error: invalid study options: --sweep: .*<=20 items/);
     const file = join(out, 'not-a-dir');
     writeFileSync(file, 'x');
     const o = why(['--quick', '--out', file]);

@@ -16,7 +16,7 @@ import { runStudy } from '../../lab/study/study.js';
 import { studyExecutor } from '../../lab/study/executor.js';
 import type { StudyResult } from '../../lab/study/types.js';
 import { STUDY_GROUPS } from '../../lab/study/types.js';
-import { STUDY_LIMITS } from '../../lab/study/options.js';
+import { parseStudyOptions, STUDY_LIMITS } from '../../lab/study/options.js';
 import { chartJsUmdSource } from '../../report/assets.js';
 import { deriveFindings, type Findings } from '../../report/findings.js';
 import { seconds } from '../../report/format.js';
@@ -41,6 +41,19 @@ interface WhyFlags {
   reparamSteps?: number;
   html: boolean;
 }
+
+/** The flag behind each study option the command sets. */
+const WHY_FLAGS: Record<string, string> = {
+  dataset: '--dataset',
+  dataDir: '--data-dir',
+  epochs: '--epochs',
+  seeds: '--seeds',
+  runs: '--runs',
+  backend: '--backend',
+  workers: '--workers',
+  sweepLearningRates: '--sweep',
+  reparamMaxSteps: '--reparam-steps',
+};
 
 /** The JSON written to why.json and printed by --json: the study, its findings, and nothing bulky twice. */
 export function whyJson(study: StudyResult, findings: Findings): unknown {
@@ -105,6 +118,23 @@ export function registerWhy(program: Command, backends: readonly string[]): void
     )
     .action(async (flags: WhyFlags) => {
       const started = performance.now();
+      // Checked before anything else, so a bad value is named by its flag (--sweep, not sweepLearningRates).
+      const options = parseStudyOptions(
+        {
+          dataset: flags.dataset,
+          dataDir: flags.dataDir,
+          download: flags.download,
+          epochs: flags.epochs,
+          seeds: flags.seeds,
+          runs: flags.runs,
+          quick: flags.quick,
+          backend: flags.backend,
+          workers: flags.workers,
+          sweepLearningRates: flags.sweep,
+          reparamMaxSteps: flags.reparamSteps,
+        },
+        (path) => WHY_FLAGS[String(path[0])] ?? String(path[0]),
+      );
       // Check --out before minutes of training, not after.
       prepareOutDir(resolve(flags.out));
       // One run per --out at a time: two would interleave their why.json and why.html.
@@ -114,19 +144,7 @@ export function registerWhy(program: Command, backends: readonly string[]): void
       const executor = await studyExecutor(flags.workers);
       let total = 0;
       const study = await runStudy(
-        {
-          dataset: flags.dataset,
-          dataDir: flags.dataDir,
-          download: flags.download,
-          epochs: flags.epochs,
-          seeds: flags.seeds,
-          runs: flags.runs,
-          quick: flags.quick,
-          backend,
-          workers: executor.workers,
-          sweepLearningRates: flags.sweep,
-          reparamMaxSteps: flags.reparamSteps,
-        },
+        { ...options, backend, workers: executor.workers },
         {
           execute: executor.execute,
           environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length },

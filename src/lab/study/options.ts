@@ -67,13 +67,16 @@ export const StudyOptions = z
   .strict();
 export type StudyOptions = z.infer<typeof StudyOptions>;
 
-/** The options checked against the schema: one NormlabError (code 'study-options') listing every bad one. */
-export function parseStudyOptions(input: unknown): StudyOptions {
+/**
+ * The options checked against the schema: one NormlabError (code 'study-options') listing every bad one;
+ * `nameOf` names an option as the caller's user knows it (the CLI: its flag).
+ */
+export function parseStudyOptions(input: unknown, nameOf?: (path: PropertyKey[]) => string): StudyOptions {
   const parsed = StudyOptions.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   throw new NormlabError(
     'study-options',
-    `invalid study options: ${describeIssues(parsed.error, input).join('; ')}`,
+    `invalid study options: ${describeIssues(parsed.error, input, nameOf).join('; ')}`,
     `see normlab why --help: e.g. epochs ${L.epochs.min}–${L.epochs.max}, seeds ${L.seeds.min}–${L.seeds.max}, workers ${L.workers.min}–${L.workers.max}`,
   );
 }
