@@ -91,7 +91,7 @@ export function registerWhy(program: Command, backends: readonly string[]): void
     .option('--epochs <n>', 'epochs per run (default 2; 1 with --quick)', integer(STUDY_LIMITS.epochs.min, STUDY_LIMITS.epochs.max))
     .option(
       '--seeds <n>',
-      'seeds 1..n for every comparison: mean, spread and 95% interval (default 5; 3 with --quick)',
+      'seeds 1..n for every comparison: mean, spread and 95% interval (default 5; 2 with --quick)',
       integer(STUDY_LIMITS.seeds.min, STUDY_LIMITS.seeds.max),
     )
     .option(
@@ -99,7 +99,7 @@ export function registerWhy(program: Command, backends: readonly string[]): void
       `only these groups (${STUDY_GROUPS.join(', ')}) or runs whose key contains the text, e.g. main,sweep or none·sgd`,
       listOf((s) => s, 'groups or run keys'),
     )
-    .option('--quick', 'a small slice (1000 training / 500 test images, 1 epoch, 3 seeds): for tests and a first look', false)
+    .option('--quick', 'a small slice (1000 training / 500 test images, 1 epoch, 2 seeds): for tests and a first look', false)
     .option('--out <dir>', 'where to write why.html and why.json', '.')
     .option('--no-html', 'write only why.json')
     .option('--json', 'print the whole result as one JSON object on the last line of stdout', false)
