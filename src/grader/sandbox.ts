@@ -80,20 +80,10 @@ export function probeIsolation(scratchDir: string): Isolation {
   if (isRoot && iso.unshare) {
     const probeDir = join(scratchDir, 'probe');
     mkdirSync(probeDir, { recursive: true });
-    const r = spawnSync(
-      iso.unshare,
-      [
-        '--net',
-        '--mount',
-        '--',
-        '/bin/sh',
-        '-c',
-        'mount -t tmpfs -o size=1m tmpfs "$1" && mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp',
-        'sh',
-        probeDir,
-      ],
-      { encoding: 'utf8' },
-    );
+    const [probe, ...probeArgs] = inNamespaces(iso.unshare, 'mount -t tmpfs -o size=1m tmpfs "$1" && mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp', [
+      probeDir,
+    ]);
+    const r = spawnSync(probe!, probeArgs, { encoding: 'utf8' });
     if (r.status === 0) {
       iso.namespaces = true;
       iso.notes.push(
@@ -163,6 +153,14 @@ export interface SandboxRun {
   leaked: number;
 }
 
+/**
+ * `script` (with `args` as $1…) run by sh in a new network and mount namespace. One builder for the
+ * probes and the real sandbox, so what is probed is what runs.
+ */
+function inNamespaces(unshare: string, script: string, args: string[]): string[] {
+  return [unshare, '--net', '--mount', '--', '/bin/sh', '-c', script, 'sh', ...args];
+}
+
 const SETUP_SCRIPT = `set -e
 work="$1"; size="$2"; n="$3"; shift 3
 for d in /tmp /var/tmp /dev/shm /run/lock; do
@@ -185,10 +183,10 @@ export function setupWorks(iso: Isolation, scratchDir: string, hide: string[]): 
   if (!iso.namespaces || !iso.unshare) return [];
   const work = join(scratchDir, 'setup-probe');
   mkdirSync(work, { recursive: true });
-  const attempt = (paths: string[]) =>
-    spawnSync(iso.unshare!, ['--net', '--mount', '--', '/bin/sh', '-c', SETUP_SCRIPT, 'sh', work, '1', String(paths.length), ...paths, '--', '/bin/true'], {
-      stdio: 'ignore',
-    }).status === 0;
+  const attempt = (paths: string[]) => {
+    const [unshare, ...args] = inNamespaces(iso.unshare!, SETUP_SCRIPT, [work, '1', String(paths.length), ...paths, '--', '/bin/true']);
+    return spawnSync(unshare!, args, { stdio: 'ignore' }).status === 0;
+  };
   try {
     if (attempt(hide)) return hide;
     const ok = hide.filter((p) => attempt([p]));
@@ -282,22 +280,7 @@ export function sandboxCommand(spec: SandboxSpec): string[] {
     ];
   }
   if (iso.namespaces && iso.unshare) {
-    cmd = [
-      iso.unshare,
-      '--net',
-      '--mount',
-      '--',
-      '/bin/sh',
-      '-c',
-      SETUP_SCRIPT,
-      'sh',
-      spec.workDir,
-      String(limits.diskMB),
-      String(spec.hidePaths.length),
-      ...spec.hidePaths,
-      '--',
-      ...cmd,
-    ];
+    cmd = inNamespaces(iso.unshare, SETUP_SCRIPT, [spec.workDir, String(limits.diskMB), String(spec.hidePaths.length), ...spec.hidePaths, '--', ...cmd]);
   }
   return cmd;
 }

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Grader } from '../../../src/grader/grade.js';
 import { SubmissionQueue } from '../../../src/grader/queue/client.js';
 import { GradeSettingsSchema } from '../../../src/grader/queue/identity.js';
 import { GradingWorker } from '../../../src/grader/queue/worker.js';
@@ -16,7 +15,7 @@ import type { SubmissionResult } from '../../../src/grader/types.js';
 import { startGradingApi, type RunningApi } from '../../../src/server/grading/api.js';
 import { GradescopeResultsSchema } from '../gradescope-spec.js';
 import { corpusCopy, MNIST_DIR, NO_MNIST } from '../helpers.js';
-import { comparable, NO_REDIS, TestRedis, waitFor } from './helpers.js';
+import { comparable, gradeLocally, NO_REDIS, TestRedis, waitFor } from './helpers.js';
 
 const settings = GradeSettingsSchema.parse({ split: 'test', timeoutS: 30 });
 const TOKEN = 'test-token-0123456789abcdef';
@@ -27,7 +26,7 @@ describe('grading API on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout: 3
   let api: RunningApi;
   let worker: GradingWorker;
   const { files } = corpusCopy(['threshold-low.ts', 'throws.js', 'missing-export.js']);
-  const local = new Map<string, SubmissionResult>();
+  let local = new Map<string, SubmissionResult>();
   const auth = { Authorization: `Bearer ${TOKEN}` };
   const base = () => `http://127.0.0.1:${api.port}`;
   const post = (name: string, body: string, headers: Record<string, string> = auth) =>
@@ -35,12 +34,7 @@ describe('grading API on a real Redis', { skip: NO_REDIS || NO_MNIST, timeout: 3
   const get = (path: string, headers: Record<string, string> = auth) => fetch(`${base()}${path}`, { headers });
 
   before(async () => {
-    const grader = await Grader.open({ dataDir: MNIST_DIR, split: 'test', limits: { timeoutS: 30 } });
-    try {
-      for (const r of await grader.gradeAll(files, 2)) local.set(r.submission, r);
-    } finally {
-      grader.close();
-    }
+    local = await gradeLocally(files, { timeoutS: 30 });
     redis = await TestRedis.start();
     queue = await SubmissionQueue.open(redis.url, { watch: true });
     api = await startGradingApi({

@@ -9,8 +9,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Grader, type SubmissionFile } from '../../../src/grader/grade.js';
+import type { Limits } from '../../../src/grader/sandbox.js';
 import { VARYING_FIELDS, type SubmissionResult } from '../../../src/grader/types.js';
-import { REPO_ROOT } from '../helpers.js';
+import { MNIST_DIR, REPO_ROOT } from '../helpers.js';
 
 export const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'].find(
   (p) => spawnSync(p, ['--version']).status === 0,
@@ -194,4 +196,16 @@ export function csvWithoutTimings(text: string): string[][] {
   }
   const drop = rows[0]?.indexOf('seconds') ?? -1;
   return rows.map((r) => r.filter((_, i) => i !== drop).map((v) => v.replace(/\d+(\.\d+)? s\b/g, 'N s')));
+}
+
+/** Each file graded in-process (two at a time) with these limits: the reference the queue's results must equal. */
+export async function gradeLocally(files: SubmissionFile[], limits: Partial<Limits>): Promise<Map<string, SubmissionResult>> {
+  const local = new Map<string, SubmissionResult>();
+  const grader = await Grader.open({ dataDir: MNIST_DIR, split: 'test', limits });
+  try {
+    for (const r of await grader.gradeAll(files, 2)) local.set(r.submission, r);
+  } finally {
+    grader.close();
+  }
+  return local;
 }

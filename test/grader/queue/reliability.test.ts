@@ -12,13 +12,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Grader } from '../../../src/grader/grade.js';
 import { SubmissionQueue } from '../../../src/grader/queue/client.js';
 import { GradeSettingsSchema } from '../../../src/grader/queue/identity.js';
 import type { SubmissionResult } from '../../../src/grader/types.js';
 import { startGradingApi, type RunningApi } from '../../../src/server/grading/api.js';
 import { corpusCopy, MNIST_DIR, NO_MNIST } from '../helpers.js';
-import { isRunning, NO_REDIS, startWorker, TestRedis, waitFor, workerProcesses, type WorkerProcess } from './helpers.js';
+import { gradeLocally, isRunning, NO_REDIS, startWorker, TestRedis, waitFor, workerProcesses, type WorkerProcess } from './helpers.js';
 
 const HANGS = ['infinite-loop.js', 'busy-callback.ts'];
 const CASES = [
@@ -59,17 +58,12 @@ describe('200 submissions through the API with two workers, a worker SIGKILLed a
   let api: RunningApi;
   const workers: WorkerProcess[] = [];
   const { files } = corpusCopy(CASES);
-  const local = new Map<string, SubmissionResult>();
+  let local = new Map<string, SubmissionResult>();
   const submissions: { id: string; name: string; base: string }[] = [];
 
   before(async () => {
     // The reference: each case graded locally, with the same settings.
-    const grader = await Grader.open({ dataDir: MNIST_DIR, split: 'test', limits: { timeoutS: settings.timeoutS, memoryMB: settings.memoryMB } });
-    try {
-      for (const r of await grader.gradeAll(files, 2)) local.set(r.submission, r);
-    } finally {
-      grader.close();
-    }
+    local = await gradeLocally(files, { timeoutS: settings.timeoutS, memoryMB: settings.memoryMB });
     redis = await TestRedis.start();
     queue = await SubmissionQueue.open(redis.url, { watch: true });
     api = await startGradingApi({ queue, port: 0, host: '127.0.0.1', maxUploadBytes: 256 * 1024, settings, attempts: 3 });
