@@ -8,7 +8,7 @@
  * Screenshots: test-artifacts/web/static-*.png.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -59,9 +59,22 @@ describe(
       return page;
     }
 
+    /**
+     * Each rewrite of a served file gets its own, later modification second. The browser revalidates with
+     * If-Modified-Since, and http.server's Last-Modified has one-second resolution: two versions written
+     * within one second would be answered 304 and the page would read the previous one (a CI flake once).
+     */
+    let nextModified = Math.ceil(Date.now() / 1000) + 60;
+    function served(path: string, write: () => void): void {
+      write();
+      nextModified += 1;
+      utimesSync(path, nextModified, nextModified);
+    }
+
     /** The no-data site's site.json, rewritten for one scenario (the app reads it fresh on every visit). */
     function setNoDataSite(extra: object): void {
-      writeFileSync(join(noDataDir, 'site.json'), JSON.stringify({ version: 1, source: 'normlab site build', datasets: {}, ...extra }));
+      const path = join(noDataDir, 'site.json');
+      served(path, () => writeFileSync(path, JSON.stringify({ version: 1, source: 'normlab site build', datasets: {}, ...extra })));
     }
 
     before(async () => {
@@ -365,18 +378,20 @@ describe(
       assert.match(await attempt(context, ''), /did not let this page read .*cross-origin reads \(CORS\)/);
       // The site serves MNIST's files under Fashion-MNIST's names.
       mkdirSync(join(noDataDir, 'datasets', 'fashion-mnist'), { recursive: true });
-      for (const f of FILES) copyFileSync(join(f.startsWith('t10k') ? MNIST_TEST : FASHION, f), join(noDataDir, 'datasets', 'fashion-mnist', f));
+      for (const f of FILES) {
+        const path = join(noDataDir, 'datasets', 'fashion-mnist', f);
+        served(path, () => copyFileSync(join(f.startsWith('t10k') ? MNIST_TEST : FASHION, f), path));
+      }
       setNoDataSite({ datasets: { 'fashion-mnist': FILES }, corsMirrors: { 'fashion-mnist': [] } });
       assert.match(
         await attempt(context, ''),
         /this site gave the MNIST digits test (images|labels) file where Fashion-MNIST test (images|labels) .* belongs — MNIST digits and Fashion-MNIST use the same file names/,
       );
       // A corrupt file on the site.
-      writeFileSync(
-        join(noDataDir, 'datasets', 'fashion-mnist', 't10k-images-idx3-ubyte.gz'),
-        readFileSync(join(FASHION, 't10k-images-idx3-ubyte.gz')).subarray(0, 100_000),
-      );
-      copyFileSync(join(FASHION, 't10k-labels-idx1-ubyte.gz'), join(noDataDir, 'datasets', 'fashion-mnist', 't10k-labels-idx1-ubyte.gz'));
+      const siteImages = join(noDataDir, 'datasets', 'fashion-mnist', 't10k-images-idx3-ubyte.gz');
+      const siteLabels = join(noDataDir, 'datasets', 'fashion-mnist', 't10k-labels-idx1-ubyte.gz');
+      served(siteImages, () => writeFileSync(siteImages, readFileSync(join(FASHION, 't10k-images-idx3-ubyte.gz')).subarray(0, 100_000)));
+      served(siteLabels, () => copyFileSync(join(FASHION, 't10k-labels-idx1-ubyte.gz'), siteLabels));
       assert.match(await attempt(context, ''), /damaged gzip file/);
       await context.close();
       // Offline, nothing cached.
