@@ -65,6 +65,7 @@ export { fixed, num, pct, seconds } from './report/format.js';
 export { measuredGapTable, methodNotes, proposedTable, reparamTable, runsTable, softmaxThresholdTable, thresholdTable, type Table } from './report/tables.js';
 export { parseWhyJson, WhyJsonError } from './report/why-json.js';
 export { parseJson, stringifyJson } from './util/json.js';
+export { yieldToEventLoop } from './util/yield.js';
 
 export interface BrowserBackendOptions {
   /** The compiled wasm backend (build/normlab.wasm): a URL to fetch, or its bytes. */

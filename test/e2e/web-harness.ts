@@ -131,8 +131,14 @@ export async function animationFrames(page: Page, count = 2): Promise<void> {
   }, count);
 }
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+/**
+ * Debian's Chromium, headless. `lanHost`: a made-up host name that resolves to 127.0.0.1, so a local
+ * server can also be opened the way a LAN or intranet address is — plain http that the browser does not
+ * count as a secure context (no WebCrypto, no Cache Storage, no service workers), unlike localhost.
+ */
+export async function launchChromium(options: { lanHost?: string } = {}): Promise<Browser> {
+  const args = options.lanHost ? [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${options.lanHost} 127.0.0.1`] : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The static site's datasets in Chromium, beyond web-static.test.ts: the IndexedDB cache for pages that
- * have no Cache Storage (plain-http origins other than localhost), and MNIST digits trained end to end
+ * The static site's datasets in Chromium, beyond web-static.test.ts: a site opened on plain http at a
+ * LAN-style host name (not a secure context: no WebCrypto, no Cache Storage), where files are verified
+ * with the portable SHA-256 and kept in IndexedDB; and MNIST digits trained end to end
  * in the browser from the official test split alone (all there is offline), including MNIST files
  * dropped while Fashion-MNIST is selected. Sites are built with `normlab site build` and served by
  * Python's http.server; real files, real SHA-256 checks, real IndexedDB. Requests are counted, never timed.
@@ -17,6 +18,8 @@ import { buildSiteCli, startStaticServer, waitLab, watchPage, type StaticServer,
 
 const blocker = browserTestBlocker();
 const LAPTOP = { width: 1366, height: 768 };
+/** A host name Chromium resolves to 127.0.0.1 (launchChromium): opened over http it is not a secure context. */
+const LAN_HOST = 'lab.normlab-lan.test';
 
 /** What the page stored in the IndexedDB fallback: key → byte length. */
 function indexedDbFiles(page: Page): Promise<Record<string, number>> {
@@ -61,14 +64,10 @@ describe(
     let browser: Browser;
     const clean: Watch = { errors: [], failed: [] };
 
-    /** A new page at `url`; `withoutCacheStorage`: as a page on http://192.168.x.y sees it, with no `caches`. */
-    async function open(context: BrowserContext, url: string, withoutCacheStorage = false): Promise<Page> {
+    /** A new page at `url`. */
+    async function open(context: BrowserContext, url: string): Promise<Page> {
       const page = await context.newPage();
       watchPage(page, clean);
-      if (withoutCacheStorage)
-        await page.addInitScript(() => {
-          delete (self as { caches?: unknown }).caches;
-        });
       await page.goto(url);
       await page.waitForSelector('#view-lab', { state: 'attached' });
       await page.waitForFunction(() => document.querySelector('#data-status')?.textContent !== '');
@@ -100,7 +99,7 @@ describe(
         assert.match(out, /data: mnist \(2 files\)/);
         mnistSite = await startStaticServer(join(work, 'mnist'));
       }
-      browser = await launchChromium();
+      browser = await launchChromium({ lanHost: LAN_HOST });
     });
 
     after(async () => {
@@ -109,11 +108,17 @@ describe(
       if (work) rmSync(work, { recursive: true, force: true });
     });
 
-    test('no Cache Storage (as on a plain-http LAN address): the verified files go to IndexedDB, the second visit downloads nothing, a damaged entry is caught and fetched again', async () => {
+    test('plain http at a LAN host name (no WebCrypto, no Cache Storage): files verified with the portable SHA-256 and kept in IndexedDB, the second visit downloads nothing, a damaged entry is caught and fetched again', async () => {
       const context = await browser.newContext({ viewport: LAPTOP });
       const query = '?normalize=scale&epochs=1&trainLimit=2000';
-      const first = await open(context, `${fashionSite.url}${query}`, true);
-      assert.equal(await first.evaluate(() => typeof caches), 'undefined', 'the init script removed Cache Storage');
+      const lanUrl = fashionSite.url.replace(/\/\/(127\.0\.0\.1|localhost)/, `//${LAN_HOST}`);
+      assert.notEqual(lanUrl, fashionSite.url, `the site's URL names its host: ${fashionSite.url}`);
+      const first = await open(context, `${lanUrl}${query}`);
+      assert.deepEqual(
+        await first.evaluate(() => ({ secure: isSecureContext, subtle: typeof crypto.subtle, caches: typeof caches })),
+        { secure: false, subtle: 'undefined', caches: 'undefined' },
+        'the browser treats the LAN host as it treats http://192.168.x.y',
+      );
       assert.match((await first.locator('#data-status').textContent())!, /comes from this site/);
       const firstRequests = countDatasetRequests(first);
       await first.getByRole('button', { name: 'Start' }).click();
@@ -130,7 +135,7 @@ describe(
       await first.close();
 
       // Second visit, same profile, still without Cache Storage: the lab starts from IndexedDB.
-      const second = await open(context, `${fashionSite.url}${query}`, true);
+      const second = await open(context, `${lanUrl}${query}`);
       assert.match((await second.locator('#data-status').textContent())!, /is in this browser's cache/);
       const secondRequests = countDatasetRequests(second);
       await second.getByRole('button', { name: 'Start' }).click();
@@ -162,7 +167,7 @@ describe(
           }),
       );
       await second.close();
-      const third = await open(context, `${fashionSite.url}${query}`, true);
+      const third = await open(context, `${lanUrl}${query}`);
       const thirdRequests = countDatasetRequests(third);
       await third.getByRole('button', { name: 'Start' }).click();
       await waitLab(third, 'the run after the damaged entry', (s) => s.runs.length === 1 && !s.running);
@@ -170,11 +175,6 @@ describe(
       assert.match((await third.locator('#data-status').textContent())!, /SHA-256 verified \(from this browser's cache and this site\)/);
       await third.close();
 
-      // Nothing went to Cache Storage: a page of the same origin and profile that has it finds no file there.
-      const check = await context.newPage();
-      await check.goto(`${fashionSite.url}site.json`);
-      assert.equal(await check.evaluate(() => caches.has('normlab-datasets-v1')), false);
-      await check.close();
       await context.close();
     });
 
@@ -247,6 +247,36 @@ describe(
           (await page.locator('#data-status').textContent())!,
           /^MNIST digits: 8,000 training and 2,000 test images, SHA-256 verified \(from this browser's cache\)/,
         );
+        await page.close();
+        await context.close();
+      },
+    );
+
+    test(
+      'Why? on MNIST digits where only its test split exists: the study runs on the 8,000 / 2,000 held-out split, and the report says so',
+      { skip: NO_MNIST },
+      async () => {
+        const context = await browser.newContext({ viewport: LAPTOP });
+        const page = await open(context, `${mnistSite.url}?view=why&dataset=mnist`);
+        await page.selectOption('#why-size', 'quick');
+        await page.getByRole('button', { name: 'Run the study' }).click();
+        await page.waitForFunction(
+          () => {
+            const why = (window as unknown as { normlab: { why: { snapshot(): { runs: number; running: boolean } } } }).normlab.why.snapshot();
+            return why.runs > 0 && !why.running;
+          },
+          null,
+          { timeout: 600_000 },
+        );
+        assert.equal(await page.locator('#why-error').textContent(), '');
+        assert.match((await page.locator('#why-status').textContent())!, /^Done: \d+ runs in/);
+        const lede = (await page.locator('#view-why .lede').last().textContent())!;
+        assert.match(lede, /^mnist \(SHA-256 verified\), \d+ training \/ \d+ test images/);
+        assert.match(
+          (await page.locator('#view-why .dataset-note').textContent())!,
+          /only the official test split is available: trained on its first 8,000 images, tested on the other 2,000/,
+        );
+        assert.ok((await page.locator('#view-why .finding').count()) >= 3, 'findings are shown');
         await page.close();
         await context.close();
       },

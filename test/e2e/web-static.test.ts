@@ -424,6 +424,22 @@ describe(
         await page.goto(`${withData.url}?view=${view}`);
         await page.waitForSelector(`#view-${view}:not([hidden])`);
         await noOverflow(page, view);
+        if (view === 'why') {
+          // every study size's label fits the closed select at phone width (it used to be cut off mid-word)
+          const fit = await page.evaluate(() => {
+            const select = document.querySelector<HTMLSelectElement>('#why-size')!;
+            const style = getComputedStyle(select);
+            const context = document.createElement('canvas').getContext('2d')!;
+            context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const widest = Math.max(...Array.from(select.options, (o) => context.measureText(o.text).width));
+            const arrow = 20; // the drop-down arrow's share of the box
+            return { widest, room: select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - arrow };
+          });
+          assert.ok(fit.widest <= fit.room, `the longest study size label is ${fit.widest.toFixed(0)} px wide in ${fit.room.toFixed(0)} px`);
+          await page.selectOption('#why-size', 'full');
+          assert.match((await page.locator('#why-size-note').textContent())!, /many minutes/);
+          await page.selectOption('#why-size', 'browser');
+        }
         await page.screenshot({ path: join(ARTIFACTS, `static-${view}-phone.png`), fullPage: true });
       }
       await page.close();

@@ -3,7 +3,7 @@
  * thread and a helper worker thread must give bit-identical per-step losses, accuracies, weights,
  * evaluations, predictions and traces to the one-thread kernels — for every optimizer, activation,
  * dtype, loss, input kind and transform, odd batch sizes and layer widths that are not a multiple of the
- * SIMD width, with the barriers spinning and with them sleeping. Also: the measuring policy, the
+ * SIMD width, with the barriers spinning and with them sleeping — and so must the optimizer state. Also: the measuring policy, the
  * `threads` option, worker threads and the permission model falling back to one thread, and processes
  * exiting cleanly with a helper thread alive.
  *
@@ -99,6 +99,15 @@ async function assertSameOnTwoThreads(c: Case): Promise<void> {
     const wa = one.getWeights();
     const wb = two.getWeights();
     wa.forEach((w, i) => assertBitIdentical(wb[i], w, `weight tensor ${i}`));
+    // the optimizer state too (a splitting network stores the first layer's in two blocks, one per thread)
+    const sa = one.optimizerSlots!();
+    const sb = two.optimizerSlots!();
+    assert.deepEqual(
+      sb.map((t) => [t.tensor, t.slots.length]),
+      sa.map((t) => [t.tensor, t.slots.length]),
+      'optimizer state tensors and slots',
+    );
+    sa.forEach((t, i) => t.slots.forEach((slot, k) => assertBitIdentical(sb[i].slots[k], slot, `optimizer state of tensor ${t.tensor}, slot ${k}`)));
     // the batches really were shared (or, for a network that cannot split, none was)
     const batches = epochs * Math.ceil(rows / batch);
     assert.equal((await roundsReach(helper, rounds + (splits ? batches : 0))) - rounds, splits ? batches : 0, 'batches shared by the helper thread');

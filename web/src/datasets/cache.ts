@@ -1,8 +1,8 @@
 /**
  * Where verified dataset files are kept between visits: Cache Storage when the page has it, else
  * IndexedDB. Cache Storage exists only in secure contexts (https, localhost) and some private windows
- * refuse it; IndexedDB is offered more widely. (On a plain-http LAN address WebCrypto is missing too, so
- * there the store cannot verify, and says so, whatever the cache.) Both hold the decompressed bytes under
+ * refuse it; IndexedDB is offered more widely. (On a plain-http LAN address WebCrypto is missing too;
+ * there files are hashed with the portable SHA-256 of ./verify.ts.) Both hold the decompressed bytes under
  * the same key; the store verifies them (SHA-256) every time they are read back, so neither is trusted.
  *
  * The IndexedDB side is four requests written out here rather than a dependency: get, put, delete and a

@@ -1,12 +1,15 @@
 /**
  * Checking a dataset file in the browser exactly as the CLI does: gunzip when the bytes are gzip
- * (recognised by content, not by name), SHA-256 of the *decompressed* bytes with WebCrypto, compared with
+ * (recognised by content, not by name), SHA-256 of the *decompressed* bytes (WebCrypto, or where a page has
+ * none, @noble/hashes), compared with
  * the registry (src/data/registry.ts). A hash that is another registered file is named (the MNIST /
  * Fashion-MNIST mix-up); any other hash is a corrupt or foreign file. Nothing here trusts a file name.
  */
-import { isGzip, DATASETS, identifyByHash, officialFiles, type DatasetName, type FileKind, type Split } from '../../../src/browser.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { isGzip, DATASETS, identifyByHash, officialFiles, yieldToEventLoop, type DatasetName, type FileKind, type Split } from '../../../src/browser.js';
 
-export type ProblemKind = 'offline' | 'cors' | 'http' | 'corrupt' | 'mixup' | 'missing' | 'insecure';
+export type ProblemKind = 'offline' | 'cors' | 'http' | 'corrupt' | 'mixup' | 'missing';
 
 /** A dataset problem the page shows as one sentence plus what to do. */
 export class DatasetProblem extends Error {
@@ -40,21 +43,33 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Whether this page can verify at all (WebCrypto needs a secure context: https or localhost). */
+/** Whether this page has WebCrypto (a secure context: https, or localhost). */
 export function cryptoAvailable(): boolean {
   return typeof crypto !== 'undefined' && crypto.subtle !== undefined;
 }
 
+/**
+ * SHA-256 as lower-case hex. WebCrypto where the page has it; elsewhere — a site on plain http at a LAN
+ * address or an intranet name, which browsers do not count as secure — the audited pure-JS SHA-256 of
+ * @noble/hashes, so files are verified the same way wherever the lab is opened.
+ */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  if (!cryptoAvailable()) {
-    throw new DatasetProblem(
-      'insecure',
-      'this page cannot check dataset files: the browser offers SHA-256 (WebCrypto) only to https:// pages and localhost.',
-      'open the lab over https, or on this machine as http://localhost',
-    );
-  }
+  if (!cryptoAvailable()) return portableSha256Hex(bytes);
   const digest = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return bytesToHex(new Uint8Array(digest));
+}
+
+/** Bytes hashed between two yields to the event loop, so the page stays responsive (a few ms each). */
+const PORTABLE_PIECE = 1 << 20;
+
+/** SHA-256 without WebCrypto (see sha256Hex), fed in pieces with a yield between them. */
+export async function portableSha256Hex(bytes: Uint8Array): Promise<string> {
+  const hash = sha256.create();
+  for (let at = 0; at < bytes.length; at += PORTABLE_PIECE) {
+    hash.update(bytes.subarray(at, at + PORTABLE_PIECE));
+    if (at + PORTABLE_PIECE < bytes.length) await yieldToEventLoop();
+  }
+  return bytesToHex(hash.digest());
 }
 
 /** Decompressed bytes when `bytes` is gzip, else `bytes`; a broken gzip stream is a corrupt file. */

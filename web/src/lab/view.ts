@@ -75,7 +75,17 @@ interface Run {
   /** 2 when the run may split batches over two threads; batches that did. */
   threads?: 1 | 2;
   splitBatches?: number;
+  /** The newest batch progress not yet shown on the card (see paintProgress). */
+  pendingBatch?: Extract<FromWorker, { type: 'batch' }>;
 }
+
+/**
+ * How often run cards and the overall bar show batch progress (the worker reports ten times a second;
+ * every report still becomes a point of the loss curve). Each repaint costs the main thread style,
+ * layout, paint and raster work, which on a 2-core machine is taken from the two training threads — see
+ * UPDATE_INTERVAL_MS in ../charts.ts for what that costs.
+ */
+const PROGRESS_PAINT_MS = 250;
 
 function formatDuration(seconds: number): string {
   if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
@@ -133,6 +143,7 @@ export class LabView {
   private starting = false;
   private data: { train: Dataset; test: Dataset } | undefined;
   private startedAt = 0;
+  private progressTimer: ReturnType<typeof setTimeout> | undefined;
   private pausedSince = 0;
   private pausedTotal = 0;
 
@@ -706,7 +717,28 @@ export class LabView {
     setText(this.overallText, text);
   }
 
+  /** Show the newest batch progress of every run now (throttled to PROGRESS_PAINT_MS while training). */
+  private paintProgress(): void {
+    this.progressTimer = undefined;
+    for (const run of this.runs) this.paintRunProgress(run);
+    this.updateOverall();
+  }
+
+  private paintRunProgress(run: Run): void {
+    const m = run.pendingBatch;
+    if (!m) return;
+    run.pendingBatch = undefined;
+    run.card.setBatch(m.epoch, m.batch, m.batches, m.loss, m.acc);
+  }
+
+  private scheduleProgressPaint(): void {
+    if (this.progressTimer !== undefined) return;
+    this.progressTimer = setTimeout(() => requestAnimationFrame(() => this.paintProgress()), PROGRESS_PAINT_MS);
+  }
+
   private onMessage(run: Run, m: FromWorker): void {
+    // any other news of a run is shown after its batch progress, never overwritten by it later
+    if (m.type !== 'batch' && m.type !== 'diag') this.paintRunProgress(run);
     switch (m.type) {
       case 'status':
         run.card.setState(run.state, m.text);
@@ -728,8 +760,8 @@ export class LabView {
         run.progress = x / this.settings.epochs;
         run.lossPoints.push({ x, y: m.windowLoss });
         run.accPoints.push({ x, y: m.windowAcc });
-        run.card.setBatch(m.epoch, m.batch, m.batches, m.loss, m.acc);
-        this.updateOverall();
+        run.pendingBatch = m;
+        this.scheduleProgressPaint();
         this.touch(this.lossChart, this.accChart);
         break;
       }

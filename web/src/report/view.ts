@@ -177,6 +177,8 @@ export class ReportView {
         { className: 'lede' },
         `${study.dataset.name}${study.dataset.verified ? ' (SHA-256 verified)' : ' (unverified)'}, ${study.dataset.trainCount} training / ${study.dataset.testCount} test images · ${o.epochs} epoch(s), batch ${o.batchSize}, seed${o.seeds.length > 1 ? 's' : ''} ${o.seeds.join(', ')} · ${study.runs.length} runs on ${backends} in ${seconds(study.wallSeconds)}${o.quick ? ' · --quick (a small slice: numbers are indicative only)' : ''}`,
       ),
+      // what the data layer said about the data (e.g. MNIST from its test split alone), in its own words
+      ...study.dataset.notes.map((note) => h('p', { className: 'dataset-note' }, `Data: ${note}.`)),
       h('h3', {}, 'The answer'),
       h('div', { className: 'closing answer' }, ...(findings.answer?.length ? findings.answer : findings.closing).map((s) => h('p', {}, ...richText(s)))),
       ...(findings.claims?.length

@@ -27,14 +27,18 @@ import { h, setText } from '../dom.js';
 import { ReportView } from '../report/view.js';
 import type { FromStudyWorker, ToStudyWorker } from './protocol.js';
 
-/** Study sizes offered here. `browser` (the default) aims at well under a minute on a laptop's cores. */
-export const STUDY_SIZES: Record<string, { label: string; options: StudyOptions }> = {
+/**
+ * Study sizes offered here. `browser` (the default) aims at well under a minute on a laptop's cores. The
+ * label is short enough for a phone-wide select; `note` (shown under it) says what the choice means.
+ */
+export const STUDY_SIZES: Record<string, { label: string; note: string; options: StudyOptions }> = {
   browser: {
-    label: 'browser-sized: 12 000 training images, 1 epoch (under a minute)',
+    label: 'Browser-sized · 12,000 images, 1 epoch',
+    note: 'Under a minute on a laptop.',
     options: { profile: 'browser', epochs: 1, trainLimit: 12000, testLimit: 2000, probeRows: 256, probeTestRows: 1000 },
   },
-  quick: { label: 'quick: 1 000 images (normlab why --quick; seconds, numbers indicative only)', options: { quick: true } },
-  full: { label: 'full: 60 000 images, 2 epochs (normlab why’s default; many minutes)', options: {} },
+  quick: { label: 'Quick · 1,000 images', note: 'As normlab why --quick: seconds, and the numbers are indicative only.', options: { quick: true } },
+  full: { label: 'Full · 60,000 images, 2 epochs', note: 'As normlab why by default: many minutes.', options: {} },
 };
 
 /** why.json's text: NaN and ±Infinity as strings, as the CLI writes them (JSON has no such numbers). */
@@ -50,6 +54,7 @@ function formatSeconds(s: number): string {
 export class WhyView {
   readonly root: HTMLElement;
   private readonly sizeSelect: HTMLSelectElement;
+  private readonly sizeNote: HTMLParagraphElement;
   private readonly startButton: HTMLButtonElement;
   private readonly stopButton: HTMLButtonElement;
   private readonly downloadButton: HTMLButtonElement;
@@ -66,7 +71,13 @@ export class WhyView {
     private readonly store: DatasetStore,
     private readonly env: { wasmUrl?: string; dataset(): DatasetName },
   ) {
-    this.sizeSelect = h('select', { id: 'why-size' }, ...Object.entries(STUDY_SIZES).map(([key, s]) => h('option', { value: key }, s.label)));
+    this.sizeSelect = h(
+      'select',
+      { id: 'why-size', 'aria-describedby': 'why-size-note' },
+      ...Object.entries(STUDY_SIZES).map(([key, s]) => h('option', { value: key }, s.label)),
+    );
+    this.sizeNote = h('p', { className: 'field-note', id: 'why-size-note' }, STUDY_SIZES.browser.note);
+    this.sizeSelect.addEventListener('change', () => setText(this.sizeNote, (STUDY_SIZES[this.sizeSelect.value] ?? STUDY_SIZES.browser).note));
     this.startButton = h('button', { type: 'button', className: 'primary', id: 'why-start', onclick: () => void this.start() }, 'Run the study');
     this.stopButton = h('button', { type: 'button', id: 'why-stop', disabled: true, onclick: () => this.stop('Stopped.') }, 'Stop');
     this.downloadButton = h('button', { type: 'button', id: 'why-download', disabled: true, onclick: () => this.download() }, 'Download why.json');
@@ -87,7 +98,7 @@ export class WhyView {
       h(
         'div',
         { className: 'controls why-controls' },
-        h('div', { className: 'field' }, h('label', { for: 'why-size' }, 'Study size'), this.sizeSelect),
+        h('div', { className: 'field' }, h('label', { for: 'why-size' }, 'Study size'), this.sizeSelect, this.sizeNote),
         h('div', { className: 'buttons' }, this.startButton, this.stopButton, this.downloadButton),
         this.progress,
         this.status,
@@ -132,7 +143,7 @@ export class WhyView {
           testCount: sliced.test.count,
           classNames: full.train.classNames,
           directory: full.train.directory,
-          notes: [],
+          notes: [...new Set([...full.train.notes, ...full.test.notes])],
         },
         samples: sampleImages(sliced),
         wallSeconds: (performance.now() - started) / 1000,

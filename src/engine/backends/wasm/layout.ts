@@ -32,7 +32,12 @@ export const H_XDENSE = 92; // ptr T[maxRows * in0] transformed float input of t
 export const H_DOUT = 96; // ptr f64[maxUp]        scratch: loss gradient w.r.t. the network output
 export const H_COLSUM_OK = 100; // i32 1 when the first layer's L_COLSUM matches its kernel
 // Two-thread training (assembly/threads.ts, build/normlab-mt.wasm only; 0 in single-threaded networks):
-export const H_SPLIT = 104; // i32 byte offset in a first-layer row where thread 1's units begin
+// i32 byte offset in a first-layer row where thread 1's units begin; 0: the network never splits. When
+// nonzero, the first layer's kernel optimizer state (L_WS*) is stored as two blocks, [in, split bytes]
+// then [in, rowBytes − split bytes], so each thread's state is one contiguous stretch of memory: measured
+// on the lab model, interleaved halves (each thread every other 256 bytes) made the Adam update of a
+// half take ~85% of the time of the whole, as the hardware prefetchers pulled the other core's lines.
+export const H_SPLIT = 104;
 export const H_THREAD1 = 108; // ptr thread 1's record (T1_* below)
 export const H_VCONST = 128; // 8 × v128 scratch: splatted optimizer constants (see update() in assembly)
 // Stages (layers in front of a dense layer: affine, batch norm, dropout) and gradient clipping:

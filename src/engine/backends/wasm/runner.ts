@@ -152,6 +152,8 @@ export class WasmRunner implements NetworkRunner {
   /** Two-thread training, when the kernels have it and the network can split. */
   private readonly split: SplitTrainer | undefined;
   private readonly policy: SplitPolicy | undefined;
+  /** Units of the first layer before thread 1's (H_SPLIT in units); 0 when the network never splits. */
+  private readonly splitUnits: number;
   /** Thread 1's record (T1_*) and its buffers (ensureCapacity), when `split`. */
   private threadOneRec = 0;
   private threadOne: number[] = [];
@@ -222,12 +224,13 @@ export class WasmRunner implements NetworkRunner {
     }
     this.firstLayerWork = spec.layers[0].inputSize * spec.layers[0].units;
     const split = kernels.split ? splitOffset(spec) : 0;
+    this.splitUnits = split / this.size;
+    heap.i32[(this.net + M.H_SPLIT) >> 2] = split;
     if (split > 0) {
       this.split = kernels.split!;
       this.policy = new SplitPolicy(this.split.policy);
       this.split.attach();
       this.threadOneRec = heap.alloc(M.THREAD1_BYTES);
-      heap.i32[(this.net + M.H_SPLIT) >> 2] = split;
       heap.i32[(this.net + M.H_THREAD1) >> 2] = this.threadOneRec;
     }
     this.writeHeader();
@@ -506,10 +509,21 @@ export class WasmRunner implements NetworkRunner {
       if (w.stage >= 0 || (w.role !== 'kernel' && w.role !== 'bias')) return;
       const L = this.layers[w.layer];
       const { inputSize: n, units } = L.spec;
+      // the first layer's kernel state is in two blocks when the network can split (see H_SPLIT)
+      const splitAt = w.layer === 0 ? this.splitUnits : 0;
       const read = (p: number) => {
-        if (w.role === 'bias') return Float64Array.from(v.subarray(p / this.size, p / this.size + units));
+        const base = p / this.size;
+        if (w.role === 'bias') return Float64Array.from(v.subarray(base, base + units));
         const o = new Float64Array(n * units);
-        for (let i = 0; i < n; i++) o.set(v.subarray(p / this.size + i * L.up, p / this.size + i * L.up + units), i * units);
+        if (splitAt === 0) {
+          for (let i = 0; i < n; i++) o.set(v.subarray(base + i * L.up, base + i * L.up + units), i * units);
+          return o;
+        }
+        const rest = L.up - splitAt;
+        for (let i = 0; i < n; i++) {
+          o.set(v.subarray(base + i * splitAt, base + i * splitAt + Math.min(splitAt, units)), i * units);
+          if (units > splitAt) o.set(v.subarray(base + n * splitAt + i * rest, base + n * splitAt + i * rest + (units - splitAt)), i * units + splitAt);
+        }
         return o;
       };
       out.push({ tensor, slots: (w.role === 'kernel' ? L.ws : L.bs).map(read) });

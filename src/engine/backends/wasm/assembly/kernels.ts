@@ -36,7 +36,7 @@ import {
   ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_SOFTMAX,
   LOSS_CE_FUSED, LOSS_CE_CLIPPED, CLIP_EPS, LOSS_MSE, OPT_SGD, OPT_ADAM,
   MODE_PREDICT, MODE_TRAIN, MODE_TRACE,
-  H_DSTEP, H_DSTAGE, H_STAGEMODE, H_CLIPKIND, H_CLIP, L_NSTAGES, L_STAGES, STAGE_BYTES,
+  H_DSTEP, H_DSTAGE, H_STAGEMODE, H_CLIPKIND, H_CLIP, H_SPLIT, L_NSTAGES, L_STAGES, STAGE_BYTES,
   S_KIND, S_N, S_OUT, S_GAMMA, S_BETA, S_MMEAN, S_MVAR, S_GS1, S_GS2, S_GS3, S_BS1, S_BS2, S_BS3, S_GGAMMA, S_GBETA,
   S_XHAT, S_INV, S_SCALE, S_OFFSET, S_MASK, S_SEED, S_MASKON, S_RATE, S_MOMENTUM, S_EPS,
   STAGE_AFFINE, STAGE_BATCHNORM, STAGEMODE_INFERENCE, STAGEMODE_TRAINING, STAGEMODE_UPDATE, CLIP_NONE, CLIP_NORM,
@@ -937,13 +937,31 @@ export function layerGradients<T>(net: usize, data: usize, count: i32, l: i32, t
   const colsum = l == 0 && b != 0 ? ptrAt(lp + L_COLSUM) : 0;
   if (l == 0 && u0 == 0) store<i32>(net + H_COLSUM_OK, colsum != 0 ? 1 : 0);
   if (colsum != 0) memory.fill(colsum + u0, 0, bytes);
+  // The optimizer state of a first layer that two threads share is stored in two blocks, [n, split] then
+  // [n, rowBytes − split] (see H_SPLIT in ../layout.ts), whichever thread count runs the batch.
+  const split: usize = l == 0 ? <usize>i32At(net + H_SPLIT) : 0;
+  const aEnd = min<usize>(u1, split);
+  const bStart = max<usize>(u0, split);
+  const bBase = <usize>n * split;
+  const bRow = rowBytes - split;
   for (let i = 0; i < n; i++) {
     const k0 = i32At(cs + (<usize>i << 2));
     const k1 = i32At(cs + (<usize>(i + 1) << 2));
     gradRow<T>(k0, k1, cr, cv, DZ, u0, u1, a, b, GB, G);
     const row = <usize>i * rowBytes;
-    const o = row + u0;
-    update<T>(vc, net, W + o, s1 + o, s2 + o, s3 + o, G + u0, bytes, lrS, epsS);
+    if (split == 0) {
+      const o = row + u0;
+      update<T>(vc, net, W + o, s1 + o, s2 + o, s3 + o, G + u0, bytes, lrS, epsS);
+    } else {
+      if (u0 < aEnd) {
+        const o = <usize>i * split + u0;
+        update<T>(vc, net, W + row + u0, s1 + o, s2 + o, s3 + o, G + u0, aEnd - u0, lrS, epsS);
+      }
+      if (bStart < u1) {
+        const o = bBase + <usize>i * bRow + (bStart - split);
+        update<T>(vc, net, W + row + bStart, s1 + o, s2 + o, s3 + o, G + bStart, u1 - bStart, lrS, epsS);
+      }
+    }
     if (colsum != 0) {
       for (let p = u0; p < u1; p += 16) {
         v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(W + row + p)));

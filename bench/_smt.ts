@@ -1,0 +1,11 @@
+import { registerBackend } from '../src/engine/backends/registry.js';
+import { registerNodeBackends } from '../src/node.js';
+import { loadWasmBackendSync } from '../src/engine/backends/wasm/node.js';
+import { loadFashion } from './data.js';
+import { timeNormlab } from './normlab.js';
+import { FASHION_DIR } from '../test/shared-data.js';
+registerNodeBackends();
+registerBackend('wasm-1-thread', () => loadWasmBackendSync({ threads: 1 }));
+const data = await loadFashion(FASHION_DIR);
+const t = await timeNormlab('wasm-1-thread', 'float32', data, { warmupRows: 6000, timedRows: 60000, epochs: 3 });
+console.log(process.argv[2] ?? '', t.secondsPerEpoch.toFixed(3));

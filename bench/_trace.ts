@@ -1,0 +1,31 @@
+import { ensureWebBuild, launchChromium, startServe } from '../test/e2e/web-harness.js';
+ensureWebBuild();
+const server = await startServe();
+const browser = await launchChromium();
+const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+await page.goto(`${server.url}?view=lab&backend=wasm&normalize=scale&epochs=4`);
+await page.waitForSelector('#view-lab');
+const cdp = await page.context().newCDPSession(page);
+await page.getByRole('button', { name: 'Start' }).click();
+await page.waitForTimeout(3000);
+const events: any[] = [];
+cdp.on('Tracing.dataCollected', (e: any) => events.push(...e.value));
+await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,toplevel', transferMode: 'ReportEvents' });
+await page.waitForTimeout(3000);
+const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+await cdp.send('Tracing.end');
+await done;
+const names = new Map<string, string>();
+for (const e of events) if (e.name === 'thread_name') names.set(`${e.pid}/${e.tid}`, e.args.name);
+const agg = new Map<string, number>();
+const cnt = new Map<string, number>();
+for (const e of events) {
+  if (e.ph !== 'X' || !e.dur) continue;
+  const t = names.get(`${e.pid}/${e.tid}`) ?? String(e.tid);
+  const k = `${t} :: ${e.name}`;
+  agg.set(k, (agg.get(k) ?? 0) + e.dur);
+  cnt.set(k, (cnt.get(k) ?? 0) + 1);
+}
+for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log((v / 1000).toFixed(1).padStart(8), String(cnt.get(k)).padStart(6), k);
+await browser.close();
+await server.close();
