@@ -452,18 +452,40 @@ export class WasmRunner implements NetworkRunner {
     return w.role === 'gamma' ? st.gamma : w.role === 'beta' ? st.beta : w.role === 'movingMean' ? st.mmean : st.mvar;
   }
 
+  /**
+   * Where row i of a tensor shaped like layer `layer`'s kernel (the kernel, its optimizer state) lies, as
+   * pieces [first unit, end unit, element offset of the first unit]: one per row, or two for the first
+   * layer of a network that splits, whose kernel-shaped tensors are stored in two per-thread blocks
+   * (H_SPLIT in ./layout.ts). Padding units beyond `units` are never part of a piece.
+   */
+  private kernelRowPieces(layer: number, i: number): [number, number, number][] {
+    const L = this.layers[layer];
+    const { inputSize: n, units } = L.spec;
+    const split = layer === 0 ? this.splitUnits : 0;
+    if (split === 0) return [[0, units, i * L.up]];
+    const pieces: [number, number, number][] = [[0, Math.min(split, units), i * split]];
+    if (units > split) pieces.push([split, units, n * split + i * (L.up - split)]);
+    return pieces;
+  }
+
+  /** A kernel-shaped tensor at byte address p of layer `layer`, as a dense [inputSize, units] array. */
+  private readKernelShaped(layer: number, p: number): Float64Array {
+    const v = this.view();
+    const { inputSize: n, units } = this.layers[layer].spec;
+    const out = new Float64Array(n * units);
+    const base = p / this.size;
+    for (let i = 0; i < n; i++) {
+      for (const [from, to, at] of this.kernelRowPieces(layer, i)) out.set(v.subarray(base + at, base + at + (to - from)), i * units + from);
+    }
+    return out;
+  }
+
   getWeights(): Float64Array[] {
     this.check();
     const v = this.view();
     return this.layout.map((w) => {
       const L = this.layers[w.layer];
-      if (w.role === 'kernel') {
-        const { inputSize: n, units } = L.spec;
-        const out = new Float64Array(n * units);
-        const base = L.w / this.size;
-        for (let i = 0; i < n; i++) out.set(v.subarray(base + i * L.up, base + i * L.up + units), i * units);
-        return out;
-      }
+      if (w.role === 'kernel') return this.readKernelShaped(w.layer, L.w);
       const p = w.role === 'bias' ? L.b : this.stagePtr(w);
       return Float64Array.from(v.subarray(p / this.size, p / this.size + w.size));
     });
@@ -478,7 +500,9 @@ export class WasmRunner implements NetworkRunner {
       if (slot.role === 'kernel') {
         const { inputSize: n, units } = L.spec;
         const base = L.w / this.size;
-        for (let i = 0; i < n; i++) v.set(w.subarray(i * units, (i + 1) * units), base + i * L.up);
+        for (let i = 0; i < n; i++) {
+          for (const [from, to, at] of this.kernelRowPieces(slot.layer, i)) v.set(w.subarray(i * units + from, i * units + to), base + at);
+        }
       } else {
         v.set(w, (slot.role === 'bias' ? L.b : this.stagePtr(slot)) / this.size);
       }
@@ -509,22 +533,9 @@ export class WasmRunner implements NetworkRunner {
       if (w.stage >= 0 || (w.role !== 'kernel' && w.role !== 'bias')) return;
       const L = this.layers[w.layer];
       const { inputSize: n, units } = L.spec;
-      // the first layer's kernel state is in two blocks when the network can split (see H_SPLIT)
-      const splitAt = w.layer === 0 ? this.splitUnits : 0;
       const read = (p: number) => {
         const base = p / this.size;
-        if (w.role === 'bias') return Float64Array.from(v.subarray(base, base + units));
-        const o = new Float64Array(n * units);
-        if (splitAt === 0) {
-          for (let i = 0; i < n; i++) o.set(v.subarray(base + i * L.up, base + i * L.up + units), i * units);
-          return o;
-        }
-        const rest = L.up - splitAt;
-        for (let i = 0; i < n; i++) {
-          o.set(v.subarray(base + i * splitAt, base + i * splitAt + Math.min(splitAt, units)), i * units);
-          if (units > splitAt) o.set(v.subarray(base + n * splitAt + i * rest, base + n * splitAt + i * rest + (units - splitAt)), i * units + splitAt);
-        }
-        return o;
+        return w.role === 'bias' ? Float64Array.from(v.subarray(base, base + units)) : this.readKernelShaped(w.layer, p);
       };
       out.push({ tensor, slots: (w.role === 'kernel' ? L.ws : L.bs).map(read) });
     });

@@ -234,7 +234,7 @@ export function transposeLists<T>(count: i32, n: i32, rs: usize, ri: usize, rv: 
  * the kernel rows; narrower tiles finish the range. (Six, not eight: V8 has 15 usable xmm registers and
  * spills with eight.) Each lane accumulates on its own, so the tiling never changes a unit's result.
  */
-function forwardSparse<T>(count: i32, rs: usize, ri: usize, rv: usize, W: usize, up: i32, a: T, c: usize, Z: usize, u0: usize, u1: usize): void {
+function forwardSparse<T>(count: i32, rs: usize, ri: usize, rv: usize, W: usize, wRowBytes: usize, up: i32, a: T, c: usize, Z: usize, u0: usize, u1: usize): void {
   const rowBytes = <usize>up * sizeof<T>();
   const va = v128.splat<T>(a);
   for (let r = 0; r < count; r++) {
@@ -242,16 +242,53 @@ function forwardSparse<T>(count: i32, rs: usize, ri: usize, rv: usize, W: usize,
     const k1 = i32At(rs + (<usize>(r + 1) << 2));
     const z = Z + <usize>r * rowBytes;
     let u: usize = u0;
-    for (; u + 96 <= u1; u += 96) fwdTile6<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+    for (; u + 96 <= u1; u += 96) fwdTile6<T>(k0, k1, ri, rv, W + u, wRowBytes, va, c + u, z + u);
     if (u + 64 <= u1) {
-      fwdTile4<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+      fwdTile4<T>(k0, k1, ri, rv, W + u, wRowBytes, va, c + u, z + u);
       u += 64;
     }
     if (u + 32 <= u1) {
-      fwdTile2<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+      fwdTile2<T>(k0, k1, ri, rv, W + u, wRowBytes, va, c + u, z + u);
       u += 32;
     }
-    if (u < u1) fwdTile1<T>(k0, k1, ri, rv, W + u, rowBytes, va, c + u, z + u);
+    if (u < u1) fwdTile1<T>(k0, k1, ri, rv, W + u, wRowBytes, va, c + u, z + u);
+  }
+}
+
+/**
+ * Where thread 1's units begin in layer l's rows (bytes) when layer l's kernel and its optimizer state
+ * are stored in two per-thread blocks, [n, split] then [n, rowBytes − split]; 0 when stored row-major.
+ * Only a first layer that two threads share is blocked (H_SPLIT in ../layout.ts says why).
+ */
+@inline function blockSplit(net: usize, l: i32): usize {
+  return l == 0 ? <usize>i32At(net + H_SPLIT) : 0;
+}
+
+/** Address of byte u of kernel row i of a tensor shaped like layer l's kernel (blocked or row-major). */
+@inline function kernelAt(base: usize, net: usize, l: i32, n: i32, rowBytes: usize, i: i32, u: usize): usize {
+  const split = blockSplit(net, l);
+  if (split == 0) return base + <usize>i * rowBytes + u;
+  if (u < split) return base + <usize>i * split + u;
+  return base + <usize>n * split + <usize>i * (rowBytes - split) + (u - split);
+}
+
+/** forwardSparse on layer l's kernel, whichever way it is stored (a blocked kernel: one call per block). */
+function forwardLayer<T>(net: usize, l: i32, count: i32, rs: usize, ri: usize, rv: usize, a: T, c: usize, Z: usize, u0: usize, u1: usize): void {
+  const lp = layerAt(net, l);
+  const up = i32At(lp + L_UP);
+  const rowBytes = <usize>up * sizeof<T>();
+  const W = ptrAt(lp + L_W);
+  const split = blockSplit(net, l);
+  if (split == 0) {
+    forwardSparse<T>(count, rs, ri, rv, W, rowBytes, up, a, c, Z, u0, u1);
+    return;
+  }
+  // Each block is addressed so that `base + u` is unit byte u of kernel row 0 (block B's base is before
+  // its start by `split`); the tiling of each block's units never changes a unit's result.
+  if (u0 < split) forwardSparse<T>(count, rs, ri, rv, W, split, up, a, c, Z, u0, min<usize>(u1, split));
+  if (u1 > split) {
+    const n = i32At(lp + L_IN);
+    forwardSparse<T>(count, rs, ri, rv, W + <usize>n * split - split, rowBytes - split, up, a, c, Z, max<usize>(u0, split), u1);
   }
 }
 
@@ -386,7 +423,7 @@ export function forwardUnits<T>(net: usize, data: usize, count: i32, l: i32, u0:
   const lp = layerAt(net, l);
   const up = i32At(lp + L_UP);
   const Z = ptrAt(lp + L_Z);
-  forwardSparse<T>(count, rs, ri, rv, ptrAt(lp + L_W), up, inputScale<T>(net, data, l), offsetRow(net, data, l), Z, u0, u1);
+  forwardLayer<T>(net, l, count, rs, ri, rv, inputScale<T>(net, data, l), offsetRow(net, data, l), Z, u0, u1);
   const act = i32At(lp + L_ACT);
   if (act != ACT_SOFTMAX) activateUnits<T>(act, Z, ptrAt(lp + L_Y), count, up, u0, u1);
 }
@@ -404,7 +441,7 @@ export function forward<T>(net: usize, data: usize, rows: usize, count: i32, fro
       if (l == 0) prepareOffsetRow<T>(net, data);
     }
     const Z = ptrAt(lp + L_Z);
-    forwardSparse<T>(count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL), ptrAt(lp + L_W), up,
+    forwardLayer<T>(net, l, count, ptrAt(lp + L_RSTART), ptrAt(lp + L_RIDX), ptrAt(lp + L_RVAL),
       inputScale<T>(net, data, l), offsetRow(net, data, l), Z, 0, <usize>up * sizeof<T>());
     activate<T>(i32At(lp + L_ACT), Z, ptrAt(lp + L_Y), count, i32At(lp + L_UNITS), up);
   }
@@ -937,9 +974,9 @@ export function layerGradients<T>(net: usize, data: usize, count: i32, l: i32, t
   const colsum = l == 0 && b != 0 ? ptrAt(lp + L_COLSUM) : 0;
   if (l == 0 && u0 == 0) store<i32>(net + H_COLSUM_OK, colsum != 0 ? 1 : 0);
   if (colsum != 0) memory.fill(colsum + u0, 0, bytes);
-  // The optimizer state of a first layer that two threads share is stored in two blocks, [n, split] then
-  // [n, rowBytes − split] (see H_SPLIT in ../layout.ts), whichever thread count runs the batch.
-  const split: usize = l == 0 ? <usize>i32At(net + H_SPLIT) : 0;
+  // The kernel and optimizer state of a first layer that two threads share are stored in two blocks,
+  // [n, split] then [n, rowBytes − split] (see blockSplit), whichever thread count runs the batch.
+  const split = blockSplit(net, l);
   const aEnd = min<usize>(u1, split);
   const bStart = max<usize>(u0, split);
   const bBase = <usize>n * split;
@@ -955,16 +992,16 @@ export function layerGradients<T>(net: usize, data: usize, count: i32, l: i32, t
     } else {
       if (u0 < aEnd) {
         const o = <usize>i * split + u0;
-        update<T>(vc, net, W + row + u0, s1 + o, s2 + o, s3 + o, G + u0, aEnd - u0, lrS, epsS);
+        update<T>(vc, net, W + o, s1 + o, s2 + o, s3 + o, G + u0, aEnd - u0, lrS, epsS);
       }
       if (bStart < u1) {
         const o = bBase + <usize>i * bRow + (bStart - split);
-        update<T>(vc, net, W + row + bStart, s1 + o, s2 + o, s3 + o, G + bStart, u1 - bStart, lrS, epsS);
+        update<T>(vc, net, W + o, s1 + o, s2 + o, s3 + o, G + bStart, u1 - bStart, lrS, epsS);
       }
     }
     if (colsum != 0) {
       for (let p = u0; p < u1; p += 16) {
-        v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(W + row + p)));
+        v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(kernelAt(W, net, l, n, rowBytes, i, p))));
       }
     }
   }
@@ -1323,7 +1360,7 @@ function prepare<T>(net: usize): void {
   memory.fill(colsum, 0, rowBytes);
   for (let i = 0; i < n; i++) {
     for (let p: usize = 0; p < rowBytes; p += 16) {
-      v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(W + <usize>i * rowBytes + p)));
+      v128.store(colsum + p, v128.add<T>(v128.load(colsum + p), v128.load(kernelAt(W, net, 0, n, rowBytes, i, p))));
     }
   }
   store<i32>(net + H_COLSUM_OK, 1);
