@@ -532,7 +532,7 @@ export class WasmRunner implements NetworkRunner {
     this.layout.forEach((w, tensor) => {
       if (w.stage >= 0 || (w.role !== 'kernel' && w.role !== 'bias')) return;
       const L = this.layers[w.layer];
-      const { inputSize: n, units } = L.spec;
+      const { units } = L.spec;
       const read = (p: number) => {
         const base = p / this.size;
         return w.role === 'bias' ? Float64Array.from(v.subarray(base, base + units)) : this.readKernelShaped(w.layer, p);
