@@ -1,7 +1,7 @@
 /**
  * Chart.js, set up once for the app: no animation (live data would otherwise animate forever), and
- * redraws coalesced to at most two per second and skipped while off screen, so a stream of progress messages never keeps the main
- * thread busy. Each chart's canvas carries an aria-label, and the numbers it shows are also in text.
+ * redraws coalesced to at most two per second and skipped while off screen, so a stream of progress
+ * messages never keeps the main thread busy. Each chart's canvas carries an aria-label, and the numbers it shows are also in text.
  */
 import Chart from 'chart.js/auto';
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
@@ -28,6 +28,8 @@ const dirty = new Set<Chart>();
 const deferred = new Set<Chart>();
 /** Canvases currently intersecting the viewport (absent: not observed, or off screen). */
 const onScreen = new WeakSet<Element>();
+/** Canvases the observer already watches. */
+const observed = new WeakSet<Element>();
 let observer: IntersectionObserver | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let lastFlush = 0;
@@ -73,7 +75,6 @@ function observe(chart: Chart): void {
     observer.observe(chart.canvas);
   }
 }
-const observed = new WeakSet<Element>();
 
 /** Chart redraws done by scheduleUpdate so far (the e2e test checks that live charts really redraw). */
 export function redraws(): number {
